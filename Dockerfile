@@ -1,0 +1,21 @@
+# One image, two roles: `qingeban serve` (default) or `qingeban worker` (override the command).
+FROM python:3.11-slim AS build
+WORKDIR /src
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
+COPY pyproject.toml README.md ./
+COPY app ./app
+RUN python -m venv /opt/venv && /opt/venv/bin/pip install .
+
+FROM python:3.11-slim AS runtime
+ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 \
+    QE_ENV=production QE_MIGRATIONS_DIR=/srv/migrations
+RUN groupadd --system qingeban && useradd --system --gid qingeban --home /srv qingeban \
+    && mkdir -p /srv/var && chown qingeban:qingeban /srv/var
+COPY --from=build /opt/venv /opt/venv
+WORKDIR /srv
+COPY --chown=qingeban:qingeban migrations ./migrations
+USER qingeban
+EXPOSE 8000
+HEALTHCHECK --interval=15s --timeout=3s --start-period=60s --retries=3 \
+    CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status == 200 else 1)"
+CMD ["qingeban", "serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -1,0 +1,151 @@
+"""The `qingeban` command: serve, migrate, seed, worker, openapi, audit."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from app.config import get_settings
+
+OPENAPI_PATH = Path(__file__).resolve().parent.parent / "openapi" / "openapi.json"
+
+
+def _migrate() -> None:
+    from app import migrate
+    from app.db import Database
+
+    async def run() -> None:
+        settings = get_settings()
+        database = Database.from_url(settings.database_url)
+        try:
+            await migrate.upgrade(database.engine)
+        finally:
+            await database.dispose()
+
+    asyncio.run(run())
+
+
+def _seed() -> dict[str, object]:
+    from app.db import Database
+    from app.seed import seed_reference_data
+
+    async def run() -> dict[str, object]:
+        database = Database.from_url(get_settings().database_url)
+        try:
+            report = await seed_reference_data(database)
+        finally:
+            await database.dispose()
+        return report.as_dict()
+
+    return asyncio.run(run())
+
+
+def cmd_migrate(_: argparse.Namespace) -> int:
+    """Bring the database to the newest migration."""
+    _migrate()
+    print("database migrated", file=sys.stderr)
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    """Seed the reference data (catalog, license types); idempotent."""
+    _migrate()
+    report = _seed()
+    print(json.dumps(report, ensure_ascii=False, default=str))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Migrate, seed the demo world when asked, and serve the API with an in-process worker."""
+    import uvicorn
+
+    if args.demo:
+        os.environ["QE_DEMO"] = "true"
+    get_settings.cache_clear()
+    settings = get_settings()  # fails here, before anything starts, on unsafe production settings
+    _migrate()
+    if settings.demo:
+        _seed()
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        log_config=None,
+        proxy_headers=True,
+    )
+    return 0
+
+
+def cmd_worker(_: argparse.Namespace) -> int:
+    """Run a job worker until interrupted (any number of them may run on PostgreSQL)."""
+    from app.jobs.worker import run_worker
+
+    asyncio.run(run_worker(get_settings()))
+    return 0
+
+
+def cmd_openapi(args: argparse.Namespace) -> int:
+    """Write the OpenAPI document the code serves."""
+    from app.main import create_app
+
+    document = create_app(get_settings()).openapi()
+    target = Path(args.output)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {target}", file=sys.stderr)
+    return 0
+
+
+def cmd_audit_verify(_: argparse.Namespace) -> int:
+    """Verify the audit hash chain; exit 1 at the first broken link."""
+    from app.audit.service import verify_database
+
+    report = asyncio.run(verify_database(get_settings()))
+    print(json.dumps(report.model_dump(), ensure_ascii=False))
+    return 0 if report.ok else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    parser = argparse.ArgumentParser(prog="qingeban", description="Qing e-ban backend")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--demo", action="store_true", help="seed and serve the demo world")
+    serve.set_defaults(func=cmd_serve)
+
+    commands.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+    seed = commands.add_parser("seed", help="seed reference data")
+    seed.add_argument("--demo", action="store_true", help="also seed the demo world")
+    seed.set_defaults(func=cmd_seed)
+    commands.add_parser("worker", help="run a job worker").set_defaults(func=cmd_worker)
+
+    openapi = commands.add_parser("openapi", help="write openapi/openapi.json")
+    openapi.add_argument("--output", default=str(OPENAPI_PATH))
+    openapi.set_defaults(func=cmd_openapi)
+
+    audit = commands.add_parser("audit", help="audit log tools")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True)
+    audit_commands.add_parser("verify", help="verify the hash chain").set_defaults(
+        func=cmd_audit_verify
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `qingeban` console script."""
+    args = build_parser().parse_args(argv)
+    code: int = args.func(args)
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,61 @@
+"""Settings, read from `QE_*` environment variables (and `.env` when present)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The secret a fresh checkout runs with. Anything derived from it is public knowledge, which is
+# why a production start refuses it.
+# Every versioned route lives under this prefix; routers carry it themselves so that each
+# route's template (logs, metrics) is its full public path.
+API_V1 = "/api/v1"
+
+DEMO_SECRET_KEY = "qingeban-demo-secret-do-not-use-in-production"  # noqa: S105
+
+
+class Settings(BaseSettings):
+    """Every knob the service has; defaults run a development instance with no server."""
+
+    model_config = SettingsConfigDict(env_prefix="QE_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    database_url: str = "sqlite+aiosqlite:///./var/qingeban.db"
+    database_pool_size: int = Field(default=10, ge=1, le=200)
+    issuer: str = "http://127.0.0.1:8000"
+    secret_key: SecretStr = SecretStr(DEMO_SECRET_KEY)
+    redis_url: str | None = None
+    department_urls: dict[str, str] = Field(default_factory=dict)
+    demo: bool = False
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # With SQLite one in-process worker runs the jobs; on PostgreSQL separate `qingeban worker`
+    # processes may take over, and this can be switched off.
+    inprocess_worker: bool = True
+    job_lease_seconds: float = Field(default=60.0, gt=0)
+    job_poll_seconds: float = Field(default=0.5, gt=0)
+    job_max_attempts: int = Field(default=8, ge=1, le=100)
+
+    @model_validator(mode="after")
+    def _refuse_demo_secrets_in_production(self) -> Settings:
+        if self.env == "production":
+            if self.secret_key.get_secret_value() == DEMO_SECRET_KEY:
+                raise ValueError("QE_SECRET_KEY must be set to a real secret in production")
+            if len(self.secret_key.get_secret_value()) < 32:
+                raise ValueError("QE_SECRET_KEY must be at least 32 characters in production")
+            if self.demo:
+                raise ValueError("the demo world cannot run in production (unset QE_DEMO)")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether the database is the embedded SQLite file."""
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

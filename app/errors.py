@@ -1,0 +1,246 @@
+"""The error hierarchy and the RFC 9457 problem+json rendering of every failure.
+
+A domain raises a subclass of `AppError` with a stable dotted `code` and titles in both
+languages; the handlers here turn it, FastAPI's validation errors, unknown routes and wrong
+methods into `application/problem+json`. Unexpected exceptions are answered by the request
+middleware (app/ops/middleware.py) with a 500 that carries only an incident id.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class AppError(Exception):
+    """A failure the caller can understand and act on."""
+
+    status: ClassVar[int] = 400
+    code: ClassVar[str] = "request.bad"
+    title_zh: ClassVar[str] = "请求有误"
+    title_en: ClassVar[str] = "Bad request"
+
+    def __init__(
+        self,
+        detail_zh: str | None = None,
+        detail_en: str | None = None,
+        *,
+        extra: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.detail_zh = detail_zh
+        self.detail_en = detail_en or detail_zh
+        self.extra = extra or {}
+        self.headers = headers or {}
+        super().__init__(self.detail_en or self.title_en)
+
+
+class NotFound(AppError):
+    status = 404
+    code = "resource.not_found"
+    title_zh = "资源不存在"
+    title_en = "Not found"
+
+
+class Unauthorized(AppError):
+    status = 401
+    code = "auth.unauthenticated"
+    title_zh = "未登录或凭证无效"
+    title_en = "Authentication required"
+
+
+class Forbidden(AppError):
+    status = 403
+    code = "auth.forbidden"
+    title_zh = "无权执行此操作"
+    title_en = "Forbidden"
+
+
+class Conflict(AppError):
+    status = 409
+    code = "request.conflict"
+    title_zh = "请求与当前状态冲突"
+    title_en = "Conflict"
+
+
+class InvalidInput(AppError):
+    status = 422
+    code = "request.invalid"
+    title_zh = "请求参数不合法"
+    title_en = "Invalid request"
+
+
+class InvalidCursor(InvalidInput):
+    code = "pagination.invalid_cursor"
+    title_zh = "分页游标无效"
+    title_en = "Invalid pagination cursor"
+
+
+class RateLimited(AppError):
+    status = 429
+    code = "request.rate_limited"
+    title_zh = "请求过于频繁"
+    title_en = "Too many requests"
+
+
+class ServiceUnavailable(AppError):
+    status = 503
+    code = "service.unavailable"
+    title_zh = "服务暂不可用"
+    title_en = "Service unavailable"
+
+
+class InternalError(AppError):
+    status = 500
+    code = "internal.error"
+    title_zh = "服务器内部错误"
+    title_en = "Internal server error"
+
+
+def prefers_english(accept_language: str | None) -> bool:
+    """Whether the caller's most preferred language is English (zh-CN is the default)."""
+    if not accept_language:
+        return False
+    best, best_q = "", -1.0
+    for part in accept_language.split(","):
+        lang, _, params = part.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        if q > best_q:
+            best, best_q = lang.strip().lower(), q
+    return best.startswith("en")
+
+
+def problem_body(
+    request: Request | None,
+    *,
+    status: int,
+    code: str,
+    title: str,
+    detail: str | None,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The problem+json document shared by every error response."""
+    body: dict[str, Any] = {
+        "type": f"urn:qingeban:problem:{code}",
+        "title": title,
+        "status": status,
+        "code": code,
+    }
+    if detail:
+        body["detail"] = detail
+    if request is not None:
+        body["instance"] = request.url.path
+        request_id = getattr(request.state, "request_id", None)
+        if request_id:
+            body["request_id"] = request_id
+    body.update(extra or {})
+    return body
+
+
+def problem_response(
+    request: Request,
+    error: AppError | type[AppError],
+    *,
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """Render an AppError (instance or class) in the caller's language."""
+    english = prefers_english(request.headers.get("accept-language"))
+    detail: str | None = None
+    if isinstance(error, AppError):
+        detail = error.detail_en if english else error.detail_zh
+        extra = {**error.extra, **(extra or {})}
+        headers = {**error.headers, **(headers or {})}
+    body = problem_body(
+        request,
+        status=error.status,
+        code=error.code,
+        title=error.title_en if english else error.title_zh,
+        detail=detail,
+        extra=extra,
+    )
+    return JSONResponse(body, status_code=error.status, media_type=PROBLEM_JSON, headers=headers)
+
+
+class _RouteNotFound(NotFound):
+    code = "http.not_found"
+    title_zh = "请求的地址不存在"
+    title_en = "No such endpoint"
+
+
+class _MethodNotAllowed(AppError):
+    status = 405
+    code = "http.method_not_allowed"
+    title_zh = "不支持该请求方法"
+    title_en = "Method not allowed"
+
+
+def _invalid_params(error: RequestValidationError) -> list[dict[str, str]]:
+    params = []
+    for item in error.errors():
+        location = [str(part) for part in item.get("loc", ())]
+        params.append({"name": ".".join(location), "reason": str(item.get("msg", "invalid"))})
+    return params
+
+
+async def _on_app_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    return problem_response(request, exc)
+
+
+async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return problem_response(request, InvalidInput, extra={"invalid_params": _invalid_params(exc)})
+
+
+async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 404:
+        return problem_response(request, _RouteNotFound, headers=headers)
+    if exc.status_code == 405:
+        return problem_response(request, _MethodNotAllowed, headers=headers)
+    english = prefers_english(request.headers.get("accept-language"))
+    body = problem_body(
+        request,
+        status=exc.status_code,
+        code=f"http.{exc.status_code}",
+        title="Request failed" if english else "请求失败",
+        detail=str(exc.detail) if exc.detail else None,
+    )
+    return JSONResponse(body, status_code=exc.status_code, media_type=PROBLEM_JSON, headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Answer every expected failure with problem+json."""
+    app.add_exception_handler(AppError, _on_app_error)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_exception)
+
+
+def error_responses(*errors: type[AppError]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries for the errors a route can answer with."""
+    responses: dict[int | str, dict[str, Any]] = {}
+    listed: tuple[type[AppError], ...] = (*errors, InvalidInput)
+    for error in listed:
+        entry = responses.setdefault(
+            error.status,
+            {"description": error.title_en, "content": {PROBLEM_JSON: {"schema": _PROBLEM_SCHEMA}}},
+        )
+        if error.title_en not in entry["description"]:
+            entry["description"] += f"; {error.title_en}"
+    return responses
+
+
+_PROBLEM_SCHEMA: dict[str, Any] = {"$ref": "#/components/schemas/Problem"}

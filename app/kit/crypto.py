@@ -1,0 +1,122 @@
+"""Field-level encryption, blind indexes and key derivation."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from collections.abc import Mapping
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from app.kit.encoding import b64url_decode, b64url_encode
+
+KEY_BYTES = 32
+_NONCE_BYTES = 12
+_TAG_BYTES = 16
+
+
+class DecryptionError(ValueError):
+    """A token could not be decrypted: unknown key, malformed, tampered or wrong context."""
+
+
+def _check_key_id(key_id: str) -> None:
+    # The key id is the token's prefix up to the first ":", so it must not contain one.
+    if not key_id or ":" in key_id or not key_id.isascii() or not key_id.isprintable():
+        raise ValueError(f"invalid key id {key_id!r}")
+
+
+class FieldCipher:
+    """AES-256-GCM encryption of single field values, tagged with the key id for rotation."""
+
+    def __init__(self, keys: Mapping[str, bytes], active_key_id: str) -> None:
+        if active_key_id not in keys:
+            raise ValueError("active key id is not among the keys")
+        self._ciphers: dict[str, AESGCM] = {}
+        for key_id, key in keys.items():
+            _check_key_id(key_id)
+            if len(key) != KEY_BYTES:
+                raise ValueError(f"key {key_id!r} must be {KEY_BYTES} bytes")
+            self._ciphers[key_id] = AESGCM(key)
+        self._active_key_id = active_key_id
+
+    @property
+    def active_key_id(self) -> str:
+        """Return the id of the key new tokens are encrypted with."""
+        return self._active_key_id
+
+    def encrypt(self, plaintext: str, *, context: str = "") -> str:
+        """Encrypt a value, binding it to `context` (e.g. table and column) as associated data."""
+        nonce = os.urandom(_NONCE_BYTES)
+        sealed = self._ciphers[self._active_key_id].encrypt(
+            nonce, plaintext.encode("utf-8"), context.encode("utf-8")
+        )
+        return f"{self._active_key_id}:{b64url_encode(nonce + sealed)}"
+
+    def decrypt(self, token: str, *, context: str = "") -> str:
+        """Decrypt a token produced by `encrypt` with the same context."""
+        key_id = self.key_id_of(token)
+        cipher = self._ciphers.get(key_id)
+        if cipher is None:
+            raise DecryptionError(f"unknown key id {key_id!r}")
+        try:
+            blob = b64url_decode(token[len(key_id) + 1 :])
+        except ValueError as exc:
+            raise DecryptionError("malformed token") from exc
+        if len(blob) < _NONCE_BYTES + _TAG_BYTES:
+            raise DecryptionError("malformed token")
+        try:
+            plaintext = cipher.decrypt(
+                blob[:_NONCE_BYTES], blob[_NONCE_BYTES:], context.encode("utf-8")
+            )
+        except InvalidTag as exc:
+            raise DecryptionError("token was tampered with or the context is wrong") from exc
+        return plaintext.decode("utf-8")
+
+    @staticmethod
+    def key_id_of(token: str) -> str:
+        """Return the id of the key a token was encrypted with."""
+        key_id, sep, _ = token.partition(":")
+        if not sep or not key_id:
+            raise DecryptionError("malformed token")
+        return key_id
+
+
+class BlindIndex:
+    """Keyed HMAC-SHA256 of a normalised value, for equality search over encrypted fields."""
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) < KEY_BYTES:
+            raise ValueError(f"blind index key must be at least {KEY_BYTES} bytes")
+        self._key = key
+
+    def compute(self, value: str) -> str:
+        """Return the 64-character hex digest for a value."""
+        normalized = value.strip().upper().encode("utf-8")
+        return hmac.new(self._key, normalized, hashlib.sha256).hexdigest()
+
+    def matches(self, value: str, digest: str) -> bool:
+        """Return whether a value produces the given digest, in constant time."""
+        return constant_time_equals(self.compute(value), digest)
+
+
+def derive_key(secret: str, purpose: str) -> bytes:
+    """Derive an independent 32-byte key for `purpose` from one configured secret (HKDF-SHA256)."""
+    if not secret or not purpose:
+        raise ValueError("secret and purpose must be non-empty")
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=purpose.encode())
+    return hkdf.derive(secret.encode("utf-8"))
+
+
+def sha256_hex(data: bytes) -> str:
+    """Return the hex SHA-256 digest of data."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def constant_time_equals(a: str, b: str) -> bool:
+    """Compare two strings without leaking where they differ through timing."""
+    # compare_digest rejects non-ASCII str, so compare the UTF-8 bytes instead.
+    return hmac.compare_digest(a.encode("utf-8"), b.encode("utf-8"))

@@ -1,0 +1,103 @@
+"""The application factory: routers, middleware, error handlers and the lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
+
+from app.audit.endpoints import router as audit_router
+from app.certificates.endpoints import router as certificates_router
+from app.config import Settings, get_settings
+from app.db import Database
+from app.errors import install_error_handlers
+from app.jobs.endpoints import router as jobs_router
+from app.jobs.worker import Worker
+from app.ops.endpoints import router as ops_router
+from app.ops.logging import configure_logging
+from app.ops.middleware import RequestContextMiddleware
+from app.schemas import Problem
+from app.services.catalog.endpoints import router as catalog_router
+
+DESCRIPTION = """
+Qing e-ban (青e办) — one-stop government e-services: real-name identity, the service catalog,
+applications approved in seconds (秒批) from shared department data, and electronic licenses.
+
+Errors are RFC 9457 `application/problem+json` with a stable dotted `code`; titles are zh-CN by
+default and English with `Accept-Language: en`. Lists are cursor-paginated
+(`?cursor=&limit=` → `{items, next_cursor}`).
+"""
+
+
+def _operation_id(route: APIRoute) -> str:
+    """Stable, readable operation ids for generated clients: `<tag>-<function name>`."""
+    tag = route.tags[0] if route.tags else "default"
+    return f"{tag}-{route.name}"
+
+
+def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
+    """Build the ASGI app; the lifespan opens the database and starts the in-process worker."""
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own_database = database is None
+        db = database or Database.from_url(
+            settings.database_url, pool_size=settings.database_pool_size
+        )
+        app.state.database = db
+        worker = Worker(db, settings) if settings.inprocess_worker else None
+        if worker is not None:
+            worker.start()
+        try:
+            yield
+        finally:
+            if worker is not None:
+                await worker.stop()
+            if own_database:
+                await db.dispose()
+
+    app = FastAPI(
+        title="Qing e-ban API",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware)
+    app.include_router(ops_router)
+    app.include_router(catalog_router)
+    app.include_router(certificates_router)
+    app.include_router(jobs_router)
+    app.include_router(audit_router)
+    _install_openapi(app)
+    return app
+
+
+def _install_openapi(app: FastAPI) -> None:
+    """Add the Problem schema that every error response refers to."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+        )
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(problem.pop("$defs", {}))
+        components["Problem"] = problem
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

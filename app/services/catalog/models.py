@@ -1,0 +1,101 @@
+"""The service catalog (事项清单): departments, districts, service items and bundles.
+
+Reference data keyed by stable ASCII codes, written by the seeder (app/seed.py) and read by
+everyone else. Codes are the primary keys: other domains and the public API refer to a service
+as "gjj.withdraw.rent", never by a surrogate id.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base
+
+
+class Department(Base):
+    """A department or body that provides services (a municipal bureau, a utility, a court)."""
+
+    __tablename__ = "departments"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(300))
+    # municipal | vertical | utility | judicial
+    kind: Mapped[str] = mapped_column(String(16))
+
+
+class District(Base):
+    """A county-level division of Qingdao, keyed by its GB/T 2260 code."""
+
+    __tablename__ = "districts"
+
+    code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    name: Mapped[str] = mapped_column(String(50))
+    name_en: Mapped[str] = mapped_column(String(100))
+
+
+class Service(Base):
+    """A service item (政务服务事项) a citizen or enterprise can apply for.
+
+    Only what search filters, ranks and lists lives here, so that a search scans a narrow table;
+    the bulky rest (materials, form schema, …) is in `ServiceContent`.
+    """
+
+    __tablename__ = "services"
+
+    code: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(400))
+    department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"), index=True)
+    # None: offered city-wide
+    district_code: Mapped[str | None] = mapped_column(ForeignKey("districts.code"), index=True)
+    # auto (秒批 by rules) | instant (即办 by a clerk on the spot) | manual (reviewed)
+    mode: Mapped[str] = mapped_column(String(16))
+    time_limit_days: Mapped[int] = mapped_column(Integer)
+    realname_level: Mapped[int] = mapped_column(Integer)
+    category: Mapped[str] = mapped_column(String(50))
+    # person | enterprise | both
+    audience: Mapped[str] = mapped_column(String(16))
+    # The license type an approval issues; its table belongs to app.certificates.
+    produces_license: Mapped[str | None] = mapped_column(ForeignKey("license_types.code"))
+    # Name, aliases and keywords, lower-cased and joined by newlines: the one column substring
+    # search scans (a search term never contains whitespace, so it cannot span two of them).
+    search_text: Mapped[str] = mapped_column(Text)
+
+
+class ServiceContent(Base):
+    """The bulky part of a service item, read only when one service is shown in full."""
+
+    __tablename__ = "service_contents"
+
+    service_code: Mapped[str] = mapped_column(ForeignKey("services.code"), primary_key=True)
+    aliases: Mapped[list[str]] = mapped_column(JSON)
+    keywords: Mapped[list[str]] = mapped_column(JSON)
+    materials: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    form_schema: Mapped[dict[str, Any]] = mapped_column(JSON)
+    description: Mapped[str] = mapped_column(Text)
+
+
+class Bundle(Base):
+    """Linked services done in one go (一件事一次办), e.g. a house transfer and its utilities."""
+
+    __tablename__ = "bundles"
+
+    code: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(400))
+    description: Mapped[str] = mapped_column(Text)
+
+
+class BundleStep(Base):
+    """One service of a bundle, at its position (1-based) and with the unit that carries it out."""
+
+    __tablename__ = "bundle_steps"
+
+    bundle_code: Mapped[str] = mapped_column(ForeignKey("bundles.code"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    service_code: Mapped[str] = mapped_column(ForeignKey("services.code"), index=True)
+    unit: Mapped[str] = mapped_column(String(200))

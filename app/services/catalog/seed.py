@@ -1,0 +1,95 @@
+"""Turn the catalog's seed records into table rows (plain dicts; the seeder writes them)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from app.services.catalog.data.seeds import BundleSeed, DepartmentSeed, DistrictSeed, ServiceSeed
+
+Row = dict[str, Any]
+
+
+def search_text(name: str, aliases: Iterable[str], keywords: Iterable[str]) -> str:
+    """The lower-cased text substring search scans; newlines keep a term within one part."""
+    return "\n".join([name, *aliases, *keywords]).lower()
+
+
+def _json(value: Any) -> Any:
+    """The value as it reads back from a JSON column (tuples become lists), for comparison."""
+    return json.loads(json.dumps(value, ensure_ascii=False))
+
+
+def department_rows(seeds: Iterable[DepartmentSeed]) -> list[Row]:
+    """Rows of `departments`."""
+    return [dataclasses.asdict(seed) for seed in seeds]
+
+
+def district_rows(seeds: Iterable[DistrictSeed]) -> list[Row]:
+    """Rows of `districts`."""
+    return [dataclasses.asdict(seed) for seed in seeds]
+
+
+def service_rows(seeds: Iterable[ServiceSeed]) -> list[Row]:
+    """Rows of `services`, with their search text."""
+    return [
+        {
+            "code": seed.code,
+            "name": seed.name,
+            "name_en": seed.name_en,
+            "department_code": seed.department,
+            "district_code": seed.district,
+            "mode": seed.mode,
+            "time_limit_days": seed.time_limit_days,
+            "realname_level": seed.realname_level,
+            "category": seed.category,
+            "audience": seed.audience,
+            "produces_license": seed.produces_license,
+            "search_text": search_text(seed.name, seed.aliases, seed.keywords),
+        }
+        for seed in seeds
+    ]
+
+
+def service_content_rows(seeds: Iterable[ServiceSeed]) -> list[Row]:
+    """Rows of `service_contents`."""
+    return [
+        {
+            "service_code": seed.code,
+            "aliases": list(seed.aliases),
+            "keywords": list(seed.keywords),
+            "materials": _json([dataclasses.asdict(material) for material in seed.materials]),
+            "form_schema": _json(seed.form_schema),
+            "description": seed.description,
+        }
+        for seed in seeds
+    ]
+
+
+def bundle_rows(seeds: Iterable[BundleSeed]) -> list[Row]:
+    """Rows of `bundles`."""
+    return [
+        {
+            "code": seed.code,
+            "name": seed.name,
+            "name_en": seed.name_en,
+            "description": seed.description,
+        }
+        for seed in seeds
+    ]
+
+
+def bundle_step_rows(seeds: Iterable[BundleSeed]) -> list[Row]:
+    """Rows of `bundle_steps`, numbered from 1 in the order the seed lists them."""
+    return [
+        {
+            "bundle_code": seed.code,
+            "position": position,
+            "service_code": step.service,
+            "unit": step.unit,
+        }
+        for seed in seeds
+        for position, step in enumerate(seed.steps, start=1)
+    ]

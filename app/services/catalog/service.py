@@ -1,0 +1,248 @@
+"""The service catalog's logic; other domains call only this module."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.certificates import service as certificates
+from app.certificates.schemas import LicenseTypeRef
+from app.errors import InvalidCursor, InvalidInput
+from app.kit import pagination
+from app.kit.crypto import sha256_hex
+from app.kit.pagination import Page
+from app.services.catalog import repository
+from app.services.catalog.errors import (
+    BundleNotFound,
+    ServiceNotFound,
+    UnknownDepartment,
+    UnknownDistrict,
+)
+from app.services.catalog.repository import RANK_EXACT, RANK_OTHER, AnyRow, ServiceFilter
+from app.services.catalog.schemas import (
+    BundleMembership,
+    BundleRead,
+    BundleRef,
+    BundleStepRead,
+    CatalogSummary,
+    DepartmentRead,
+    DepartmentRef,
+    DistrictRead,
+    DistrictRef,
+    MaterialRead,
+    ServiceDetail,
+    ServicePage,
+    ServiceSummary,
+)
+
+MODES = ("auto", "instant", "manual")
+
+
+async def list_departments(session: AsyncSession) -> Page[DepartmentRead]:
+    """Every department, ordered by code, with how many services it offers."""
+    rows = await repository.departments_with_counts(session)
+    return Page[DepartmentRead](items=[DepartmentRead.model_validate(row._mapping) for row in rows])
+
+
+async def list_districts(session: AsyncSession) -> Page[DistrictRead]:
+    """The ten districts, ordered by code, with how many district-level services each has."""
+    rows = await repository.districts_with_counts(session)
+    return Page[DistrictRead](items=[DistrictRead.model_validate(row._mapping) for row in rows])
+
+
+async def require_department(session: AsyncSession, code: str, *, param: str) -> None:
+    """Raise UnknownDepartment (naming the request parameter) unless the department exists."""
+    if not await repository.department_exists(session, code):
+        raise UnknownDepartment(
+            f"部门代码 {code} 不存在",
+            f"there is no department with code {code!r}",
+            extra={"invalid_params": [{"name": param, "reason": "unknown department code"}]},
+        )
+
+
+async def require_district(session: AsyncSession, code: str, *, param: str) -> None:
+    """Raise UnknownDistrict (naming the request parameter) unless the district exists."""
+    if not await repository.district_exists(session, code):
+        raise UnknownDistrict(
+            f"区（市）代码 {code} 不存在",
+            f"there is no district with code {code!r}",
+            extra={"invalid_params": [{"name": param, "reason": "unknown district code"}]},
+        )
+
+
+def _fingerprint(criteria: ServiceFilter) -> str:
+    """Ties a cursor to the query it was made for, so it cannot be replayed on another one."""
+    parts = [*criteria.terms, "|", criteria.department, criteria.district, criteria.mode]
+    return sha256_hex(repr(parts).encode("utf-8"))[:12]
+
+
+def _decode_keyset(cursor: str, criteria: ServiceFilter) -> tuple[int, str]:
+    try:
+        fingerprint, rank, code = pagination.decode_cursor(cursor, arity=3)
+    except pagination.InvalidCursor as exc:
+        raise InvalidCursor("分页游标无效", "the cursor is malformed") from exc
+    if (
+        fingerprint != _fingerprint(criteria)
+        or not isinstance(rank, int)
+        or not RANK_EXACT <= rank <= RANK_OTHER
+        or not isinstance(code, str)
+    ):
+        raise InvalidCursor("分页游标与查询条件不符", "the cursor does not belong to this query")
+    return rank, code
+
+
+async def search_services(
+    session: AsyncSession,
+    *,
+    q: str | None = None,
+    department: str | None = None,
+    district: str | None = None,
+    mode: str | None = None,
+    cursor: str | None = None,
+    limit: int = 20,
+) -> ServicePage:
+    """Search the catalog: every whitespace-separated term of `q` must occur in the name, an
+    alias or a keyword; results come best match first (exact name, name prefix, name substring,
+    alias or keyword only), ties by code. A district filter keeps that district's services and
+    the city-wide ones."""
+    if mode is not None and mode not in MODES:
+        raise InvalidInput(
+            f"审批方式 {mode} 不存在",
+            f"unknown approval mode {mode!r}",
+            extra={"invalid_params": [{"name": "query.mode", "reason": "unknown approval mode"}]},
+        )
+    if district is not None:
+        # Checked up front: an unknown district would still match the city-wide services.
+        await require_district(session, district, param="query.district")
+    criteria = ServiceFilter(
+        terms=tuple(q.lower().split()) if q else (),
+        department=department,
+        district=district,
+        mode=mode,
+    )
+    after = _decode_keyset(cursor, criteria) if cursor is not None else None
+    found = await repository.search_services(session, criteria, after=after, limit=limit + 1)
+    total = found.total
+    if total is None:
+        total = await repository.count_services(session, criteria)
+    if total == 0 and department is not None:
+        # An unknown department matches nothing, so only an empty result needs its code
+        # checked; the common case saves the look-up.
+        await require_department(session, department, param="query.department")
+    page = found.rows[:limit]
+    licenses = await _license_refs(session, page)
+    next_cursor = None
+    if len(found.rows) > limit:
+        last = page[-1]
+        next_cursor = pagination.encode_cursor([_fingerprint(criteria), last.rank, last.code])
+    return ServicePage(
+        items=[_summary(row, licenses) for row in page], next_cursor=next_cursor, total=total
+    )
+
+
+async def get_service(session: AsyncSession, code: str) -> ServiceDetail:
+    """Everything about one service; ServiceNotFound when the code is unknown."""
+    row = await repository.get_service(session, code)
+    if row is None:
+        raise ServiceNotFound(f"服务事项 {code} 不存在", f"there is no service {code!r}")
+    service, content = row.Service, row.ServiceContent
+    licenses = await certificates.license_type_refs(
+        session, [service.produces_license] if service.produces_license else []
+    )
+    memberships = await repository.bundles_of_service(session, code)
+    return ServiceDetail(
+        code=service.code,
+        name=service.name,
+        name_en=service.name_en,
+        department=DepartmentRef(
+            code=service.department_code, name=row.department_name, name_en=row.department_name_en
+        ),
+        district=_district(service.district_code, row.district_name, row.district_name_en),
+        mode=service.mode,
+        time_limit_days=service.time_limit_days,
+        realname_level=service.realname_level,
+        produces_license=licenses.get(service.produces_license or ""),
+        category=service.category,
+        audience=service.audience,
+        aliases=content.aliases,
+        keywords=content.keywords,
+        description=content.description,
+        materials=[MaterialRead.model_validate(material) for material in content.materials],
+        form_schema=content.form_schema,
+        bundles=[BundleMembership.model_validate(m._mapping) for m in memberships],
+    )
+
+
+async def list_bundles(session: AsyncSession) -> Page[BundleRef]:
+    """Every bundle (一件事一次办), ordered by code."""
+    rows = await repository.bundles_with_step_counts(session)
+    return Page[BundleRef](items=[BundleRef.model_validate(row._mapping) for row in rows])
+
+
+async def get_bundle(session: AsyncSession, code: str) -> BundleRead:
+    """A bundle with its ordered steps; BundleNotFound when the code is unknown."""
+    bundle = await repository.get_bundle(session, code)
+    if bundle is None:
+        raise BundleNotFound(f"联办事项 {code} 不存在", f"there is no bundle {code!r}")
+    steps = await repository.bundle_steps(session, code)
+    licenses = await _license_refs(session, steps)
+    return BundleRead(
+        code=bundle.code,
+        name=bundle.name,
+        name_en=bundle.name_en,
+        description=bundle.description,
+        step_count=len(steps),
+        steps=[
+            BundleStepRead(position=step.position, unit=step.unit, service=_summary(step, licenses))
+            for step in steps
+        ],
+    )
+
+
+async def summary(session: AsyncSession) -> CatalogSummary:
+    """Counts of departments, districts, services (by approval mode), bundles, license types."""
+    counts = await repository.counts(session)
+    by_mode = await repository.services_by_mode(session)
+    return CatalogSummary(
+        departments=counts["departments"],
+        districts=counts["districts"],
+        services=sum(by_mode.values()),
+        services_by_mode={mode: by_mode.get(mode, 0) for mode in MODES},
+        bundles=counts["bundles"],
+        license_types=await certificates.count_license_types(session),
+    )
+
+
+async def _license_refs(session: AsyncSession, rows: Iterable[AnyRow]) -> dict[str, LicenseTypeRef]:
+    codes = {row.produces_license for row in rows if row.produces_license}
+    return await certificates.license_type_refs(session, codes)
+
+
+def _district(code: str | None, name: str | None, name_en: str | None) -> DistrictRef | None:
+    if code is None or name is None or name_en is None:
+        return None
+    return DistrictRef(code=code, name=name, name_en=name_en)
+
+
+def _summary(row: AnyRow, licenses: dict[str, LicenseTypeRef]) -> ServiceSummary:
+    # Built without validation: the row's types are the columns' and FastAPI validates the
+    # response once more anyway; validating here too costs a search page about a millisecond.
+    district = None
+    if row.district_code is not None:
+        district = DistrictRef.model_construct(
+            code=row.district_code, name=row.district_name, name_en=row.district_name_en
+        )
+    return ServiceSummary.model_construct(
+        code=row.code,
+        name=row.name,
+        name_en=row.name_en,
+        department=DepartmentRef.model_construct(
+            code=row.department_code, name=row.department_name, name_en=row.department_name_en
+        ),
+        district=district,
+        mode=row.mode,
+        time_limit_days=row.time_limit_days,
+        realname_level=row.realname_level,
+        produces_license=licenses.get(row.produces_license or ""),
+    )

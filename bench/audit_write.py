@@ -1,0 +1,169 @@
+"""Benchmark: the cost of writing one audit record inside a transaction (goal ≤ 1 ms).
+
+Migrates a fresh database (a temporary SQLite file by default, or a throwaway PostgreSQL
+database with `--database-url postgresql+asyncpg://…/<name>`, created first and dropped at the
+end), then measures `audit.service.record()` (which locks the head, inserts and flushes):
+
+* one record per transaction, N times: the record()+flush time inside a transaction that has
+  already done its work (`record_flush_ms_*`; callers audit last), and the whole transaction
+  from begin to commit (`with_commit_ms_*`);
+* N records in one transaction (`batch_record_ms_mean`);
+* then verifies the resulting chain (`verify_records_per_s`).
+
+    .venv/bin/python bench/audit_write.py [--database-url URL] [--records 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app import migrate  # noqa: E402
+from app.audit import service  # noqa: E402
+from app.audit.schemas import AuditContext, AuditEntry  # noqa: E402
+from app.db import Database  # noqa: E402
+
+GOAL_MS = 1.0
+WARM_UP = 50
+CONTEXT = AuditContext(request_id="0f3c2a9d4b6e4f1a8c7d5e3b2a1f0e9d", client_address="10.20.30.40")
+
+
+def entry(n: int) -> AuditEntry:
+    """A realistic record: a licence status change with a small before/after."""
+    return CONTEXT.entry(
+        actor_type="staff",
+        actor_id=f"clerk-{n % 37}",
+        action="license.suspended",
+        subject_type="license",
+        subject_id=f"37020220261123{n:08d}",
+        purpose="administrative penalty decision 青市监罚〔2026〕12号",
+        before={"status": "valid", "holder": "青岛某某印刷有限公司", "version": n},
+        after={"status": "suspended", "holder": "青岛某某印刷有限公司", "version": n + 1},
+    )
+
+
+async def admin(url: str, statement: str) -> None:
+    """Run one statement on the PostgreSQL maintenance database."""
+    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
+@contextlib.asynccontextmanager
+async def throwaway_database(url: str | None) -> AsyncIterator[str]:
+    """A fresh database URL; a temp SQLite file unless a PostgreSQL URL is given."""
+    if url is None:
+        with tempfile.TemporaryDirectory(prefix="qe-bench-") as workdir:
+            yield f"sqlite+aiosqlite:///{workdir}/bench.db"
+        return
+    parsed = make_url(url)
+    name = parsed.database
+    if not name or name in {"postgres", "template0", "template1"}:
+        raise SystemExit("give a throwaway database name, e.g. …:5432/qe_bench_audit")
+    maintenance = parsed.set(database="postgres").render_as_string(hide_password=False)
+    await admin(maintenance, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await admin(maintenance, f'CREATE DATABASE "{name}"')
+    try:
+        yield url
+    finally:
+        await admin(maintenance, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def percentile(values: list[float], p: int) -> float:
+    """The p-th percentile (inclusive method), rounded to microseconds."""
+    return round(statistics.quantiles(values, n=100, method="inclusive")[p - 1], 3)
+
+
+async def one_per_transaction(database: Database, count: int) -> tuple[list[float], list[float]]:
+    """record()+flush and begin-to-commit times (ms) of `count` single-record transactions."""
+    record_ms: list[float] = []
+    total_ms: list[float] = []
+    for n in range(WARM_UP + count):
+        started = time.perf_counter()
+        async with database.session() as session:
+            # The unit of work has already run by the time it audits (audit last): the
+            # transaction is open, so only what record() adds to it is timed.
+            await session.execute(text("SELECT 1"))
+            before_record = time.perf_counter()
+            await service.record(session, entry(n))
+            recorded = time.perf_counter()
+        committed = time.perf_counter()
+        if n >= WARM_UP:
+            record_ms.append((recorded - before_record) * 1000)
+            total_ms.append((committed - started) * 1000)
+    return record_ms, total_ms
+
+
+async def one_transaction(database: Database, count: int) -> float:
+    """Mean ms per record when `count` records share one transaction."""
+    async with database.session() as session:
+        await session.execute(text("SELECT 1"))
+        started = time.perf_counter()
+        for n in range(count):
+            await service.record(session, entry(n))
+        elapsed = time.perf_counter() - started
+    return elapsed * 1000 / count
+
+
+async def run(url: str | None, count: int) -> dict[str, Any]:
+    """Migrate, write, verify; the figures as a dict."""
+    async with throwaway_database(url) as database_url:
+        database = Database.from_url(database_url)
+        try:
+            await migrate.upgrade(database.engine)
+            record_ms, total_ms = await one_per_transaction(database, count)
+            batch_ms = await one_transaction(database, count)
+            started = time.perf_counter()
+            async with database.session(write=False) as session:
+                report = await service.verify(session)
+            verify_seconds = time.perf_counter() - started
+        finally:
+            await database.dispose()
+    if not report.ok:
+        raise SystemExit(f"the benchmark's own chain does not verify: {report}")
+    return {
+        "benchmark": "audit_write",
+        "database": make_url(database_url).get_backend_name(),
+        "records": count,
+        "record_flush_ms_p50": percentile(record_ms, 50),
+        "record_flush_ms_p99": percentile(record_ms, 99),
+        "with_commit_ms_p50": percentile(total_ms, 50),
+        "with_commit_ms_p99": percentile(total_ms, 99),
+        "batch_record_ms_mean": round(batch_ms, 3),
+        "verify_records_per_s": round(report.records_checked / verify_seconds),
+        "goal_ms": GOAL_MS,
+    }
+
+
+def main() -> None:
+    """Parse the arguments, run, print one JSON object."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default=None, help="a throwaway PostgreSQL database")
+    parser.add_argument("--records", type=int, default=2000)
+    args = parser.parse_args()
+    if args.records < 2:
+        raise SystemExit("--records must be at least 2")
+    print(json.dumps(asyncio.run(run(args.database_url, args.records))))
+
+
+if __name__ == "__main__":
+    main()

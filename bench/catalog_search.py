@@ -1,0 +1,212 @@
+"""Benchmark: catalog search latency through a real server process.
+
+Migrates and seeds a fresh database (a temporary SQLite file by default, or a throwaway
+PostgreSQL database with `--database-url postgresql+asyncpg://…/<name>`, created first and
+dropped at the end), starts `uvicorn app.main:create_app --factory` on a free port, warms up,
+then sends realistic search queries one after another and prints one JSON object:
+
+    .venv/bin/python bench/catalog_search.py [--database-url URL] [--queries 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app import migrate  # noqa: E402
+from app.db import Database  # noqa: E402
+from app.seed import seed_reference_data  # noqa: E402
+
+GOAL_P99_MS = 20
+
+# (params, follow the cursor to the second page?)
+QUERIES: list[tuple[dict[str, str], bool]] = [
+    ({"q": "公积金"}, False),
+    ({"q": "提取"}, False),
+    ({"q": "营业执照"}, False),
+    ({"q": "卫生许可"}, False),
+    ({"q": "落户"}, False),
+    ({"q": "不动产"}, False),
+    ({"q": "社保"}, False),
+    ({"q": "医保"}, False),
+    ({"q": "退休"}, False),
+    ({"q": "公积金 提取"}, False),
+    ({"q": "住房公积金提取（租赁住房）"}, False),
+    ({"q": "幼儿园"}, False),
+    ({"q": "二手房"}, False),
+    ({"q": "供水"}, False),
+    ({"q": "提取", "department": "gjj"}, False),
+    ({"q": "登记", "department": "scjg"}, False),
+    ({"department": "gjj"}, False),
+    ({"q": "许可", "district": "370211"}, False),
+    ({"district": "370202"}, False),
+    ({"q": "证明", "district": "370281", "mode": "auto"}, False),
+    ({"mode": "auto"}, False),
+    ({"q": "公积金", "mode": "auto"}, False),
+    ({"q": "登记"}, True),
+    ({"q": "许可"}, True),
+    ({}, True),
+    ({"q": "证", "limit": "50"}, False),
+]
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def admin(url: str, statement: str) -> None:
+    """Run one statement on the PostgreSQL maintenance database."""
+    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
+async def prepare(url: str) -> float:
+    """Migrate and seed; returns the seconds seeding took."""
+    database = Database.from_url(url)
+    try:
+        await migrate.upgrade(database.engine)
+        report = await seed_reference_data(database)
+    finally:
+        await database.dispose()
+    return report.seconds
+
+
+@contextlib.contextmanager
+def throwaway_database(url: str | None) -> Iterator[str]:
+    """A fresh database URL; a temp SQLite file unless a PostgreSQL URL is given."""
+    if url is None:
+        with tempfile.TemporaryDirectory(prefix="qe-bench-") as workdir:
+            yield f"sqlite+aiosqlite:///{workdir}/bench.db"
+        return
+    parsed = make_url(url)
+    name = parsed.database
+    if not name or name in {"postgres", "template0", "template1"}:
+        raise SystemExit("give a throwaway database name, e.g. …:5432/qe_bench")
+    maintenance = parsed.set(database="postgres").render_as_string(hide_password=False)
+    asyncio.run(admin(maintenance, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    asyncio.run(admin(maintenance, f'CREATE DATABASE "{name}"'))
+    try:
+        yield url
+    finally:
+        asyncio.run(admin(maintenance, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@contextlib.contextmanager
+def server(url: str, port: int) -> Iterator[str]:
+    """The API as a subprocess, ready to serve."""
+    env = {
+        **os.environ,
+        "QE_DATABASE_URL": url,
+        "QE_INPROCESS_WORKER": "false",
+        "QE_LOG_LEVEL": "WARNING",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "app.main:create_app",
+        "--factory",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+    process = subprocess.Popen(command, cwd=ROOT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                    break
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("the server did not become ready")
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def requests(http: httpx.Client, count: int) -> list[dict[str, str]]:
+    """`count` query parameter sets; second-page queries carry a cursor fetched beforehand."""
+    params: list[dict[str, str]] = []
+    for i in range(count):
+        query, second_page = QUERIES[i % len(QUERIES)]
+        if second_page:
+            first = http.get("/api/v1/services", params=query).json()
+            query = {**query, "cursor": first["next_cursor"]}
+        params.append(query)
+    return params
+
+
+def run(url: str, count: int) -> dict[str, Any]:
+    """Seed, serve, query; the figures as a dict."""
+    seed_seconds = asyncio.run(prepare(url))
+    with server(url, free_port()) as base, httpx.Client(base_url=base, timeout=10) as http:
+        plan = requests(http, count)
+        for query in plan[:50]:  # warm-up: connections, caches, the query planner
+            http.get("/api/v1/services", params=query).raise_for_status()
+        timings: list[float] = []
+        for query in plan:
+            started = time.perf_counter()
+            response = http.get("/api/v1/services", params=query)
+            timings.append((time.perf_counter() - started) * 1000)
+            response.raise_for_status()
+        total = http.get("/api/v1/catalog/summary").json()["services"]
+    timings.sort()
+    return {
+        "benchmark": "catalog_search",
+        "database": make_url(url).get_backend_name(),
+        "queries": len(timings),
+        "p50_ms": round(statistics.median(timings), 2),
+        "p99_ms": round(statistics.quantiles(timings, n=100, method="inclusive")[98], 2),
+        "max_ms": round(timings[-1], 2),
+        "goal_p99_ms": GOAL_P99_MS,
+        "services": total,
+        "seed_seconds": round(seed_seconds, 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", help="postgresql+asyncpg://…/<throwaway name>")
+    parser.add_argument("--queries", type=int, default=200)
+    args = parser.parse_args()
+    with throwaway_database(args.database_url) as url:
+        print(json.dumps(run(url, args.queries), ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

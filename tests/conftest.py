@@ -1,0 +1,145 @@
+"""Test fixtures: a fresh, migrated, catalog-seeded database for every test.
+
+Each pytest process migrates and seeds one template database once (which also tests the
+migrations on every run); every test then gets its own copy — a file copy on SQLite,
+`CREATE DATABASE … TEMPLATE` on PostgreSQL — so tests commit for real, run concurrent
+requests and workers, and never see each other's rows. Set QE_TEST_DATABASE_URL to a
+PostgreSQL URL to run the suite there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import shutil
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from app import migrate
+from app.config import Settings
+from app.db import Database
+from app.main import create_app
+from app.seed import seed_reference_data
+
+_counter = itertools.count()
+
+
+@dataclass(frozen=True)
+class TestDatabases:
+    """Where the template lives and how to make a per-test copy of it."""
+
+    dialect: str
+    template: str  # SQLite: a file path; PostgreSQL: a database name
+    admin_url: str  # PostgreSQL: a URL to the maintenance database
+    workdir: Path
+
+    def new_url(self) -> str:
+        """Copy the template and return the copy's URL."""
+        n = next(_counter)
+        if self.dialect == "sqlite":
+            target = self.workdir / f"test-{n}.db"
+            shutil.copyfile(self.template, target)
+            return f"sqlite+aiosqlite:///{target}"
+        name = f"{self.template}_{n}"
+        asyncio.run(_admin(self.admin_url, f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"'))
+        return make_url(self.admin_url).set(database=name).render_as_string(hide_password=False)
+
+    def drop(self, url: str) -> None:
+        """Remove a per-test copy."""
+        if self.dialect == "sqlite":
+            Path(make_url(url).database or "").unlink(missing_ok=True)
+            return
+        name = make_url(url).database
+        asyncio.run(_admin(self.admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def _admin(url: str, *statements: str) -> None:
+    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            for statement in statements:
+                await connection.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
+async def _build_template(url: str) -> None:
+    database = Database.from_url(url)
+    try:
+        await migrate.upgrade(database.engine)
+        await seed_reference_data(database)
+    finally:
+        await database.dispose()
+
+
+@pytest.fixture(scope="session")
+def test_databases() -> Iterator[TestDatabases]:
+    """The per-process template database, migrated and seeded once."""
+    workdir = Path(tempfile.mkdtemp(prefix="qingeban-tests-"))
+    configured = os.environ.get("QE_TEST_DATABASE_URL", "")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    if configured.startswith("postgresql"):
+        base = make_url(configured)
+        admin_url = base.set(database="postgres").render_as_string(hide_password=False)
+        template = f"qe_test_{os.getpid()}_{worker}"
+        asyncio.run(_admin(admin_url, f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)'))
+        asyncio.run(_admin(admin_url, f'CREATE DATABASE "{template}"'))
+        asyncio.run(
+            _build_template(base.set(database=template).render_as_string(hide_password=False))
+        )
+        databases = TestDatabases("postgresql", template, admin_url, workdir)
+    else:
+        template_path = workdir / "template.db"
+        asyncio.run(_build_template(f"sqlite+aiosqlite:///{template_path}"))
+        databases = TestDatabases("sqlite", str(template_path), "", workdir)
+    yield databases
+    if databases.dialect == "postgresql":
+        asyncio.run(_admin(admin_url, f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)'))
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture
+def database_url(test_databases: TestDatabases) -> Iterator[str]:
+    """A fresh copy of the template database for this test."""
+    url = test_databases.new_url()
+    yield url
+    test_databases.drop(url)
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    """Test settings: the test's database, no background worker unless a test starts one."""
+    return Settings(
+        env="test",
+        database_url=database_url,
+        inprocess_worker=False,
+        job_poll_seconds=0.05,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+
+
+@pytest.fixture
+async def database(settings: Settings) -> AsyncIterator[Database]:
+    """The test's Database."""
+    db = Database.from_url(settings.database_url)
+    yield db
+    await db.dispose()
+
+
+@pytest.fixture
+async def client(settings: Settings, database: Database) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on the ASGI app, lifespan included; server errors come back as responses."""
+    app = create_app(settings, database=database)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            yield http
