@@ -135,11 +135,28 @@ async def database(settings: Settings) -> AsyncIterator[Database]:
     await db.dispose()
 
 
+async def _refuse_server_errors(response: httpx.Response) -> None:
+    # No request in the suite may end in a 500: every failure has a problem+json answer.
+    # (Tests of the 500 path itself and of 503 readiness build their own client.)
+    if response.status_code >= 500:
+        await response.aread()
+        raise AssertionError(
+            f"{response.request.method} {response.request.url} answered "
+            f"{response.status_code}: {response.text[:500]}"
+        )
+
+
 @pytest.fixture
 async def client(settings: Settings, database: Database) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client on the ASGI app, lifespan included; server errors come back as responses."""
+    """An HTTP client on the ASGI app, lifespan included; any 5xx answer fails the test."""
     app = create_app(settings, database=database)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-            yield http
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=transport,
+            base_url="http://testserver",
+            event_hooks={"response": [_refuse_server_errors]},
+        ) as http,
+    ):
+        yield http
