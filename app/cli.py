@@ -124,7 +124,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
     seed = commands.add_parser("seed", help="seed reference data")
-    seed.add_argument("--demo", action="store_true", help="also seed the demo world")
+    # The demo world is the reference catalog today; the personas join it with the data exchange.
+    seed.add_argument("--demo", action="store_true", help="seed the demo world")
     seed.set_defaults(func=cmd_seed)
     commands.add_parser("worker", help="run a job worker").set_defaults(func=cmd_worker)
 
