@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
 from app.db import Database
+from app.errors import AdminUnavailable
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -37,3 +38,19 @@ DatabaseDep = Annotated[Database, Depends(get_database)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 # scope="function": commit before the response is sent, so a 2xx means the change is durable.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+async def require_platform_admin(settings: SettingsDep) -> None:
+    """Guard of every /admin route.
+
+    Staff identities and roles arrive with the unified-identity issue; until then the admin
+    API is open in development and test only, and a production deployment refuses it.
+    """
+    if settings.env == "production":
+        raise AdminUnavailable(
+            "统一身份认证上线前，生产环境不开放管理接口",
+            "the admin API is closed in production until staff sign-in is available",
+        )
+
+
+PlatformAdmin = Depends(require_platform_admin)

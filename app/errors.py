@@ -62,6 +62,12 @@ class Forbidden(AppError):
     title_en = "Forbidden"
 
 
+class AdminUnavailable(Forbidden):
+    code = "auth.admin_unavailable"
+    title_zh = "管理接口暂未开放"
+    title_en = "Admin API unavailable"
+
+
 class Conflict(AppError):
     status = 409
     code = "request.conflict"

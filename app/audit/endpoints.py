@@ -10,11 +10,16 @@ from app.audit import service
 from app.audit.errors import SubjectIdWithoutType
 from app.audit.schemas import AuditRecordRead, ChainReport
 from app.config import API_V1
-from app.dependencies import SessionDep
-from app.errors import InvalidCursor, error_responses
+from app.dependencies import PlatformAdmin, SessionDep
+from app.errors import AdminUnavailable, InvalidCursor, error_responses
 from app.kit.pagination import Page
 
-router = APIRouter(prefix=f"{API_V1}/admin/audit", tags=["audit"])
+router = APIRouter(
+    prefix=f"{API_V1}/admin/audit",
+    tags=["audit"],
+    dependencies=[PlatformAdmin],
+    responses=error_responses(AdminUnavailable),
+)
 
 
 @router.get(

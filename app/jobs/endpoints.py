@@ -8,15 +8,20 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from app.config import API_V1
-from app.dependencies import SessionDep
-from app.errors import InvalidCursor, error_responses
+from app.dependencies import PlatformAdmin, SessionDep
+from app.errors import AdminUnavailable, InvalidCursor, error_responses
 from app.jobs import service
 from app.jobs.errors import JobNotDead, JobNotFound
 from app.jobs.models import JobState
 from app.jobs.schemas import JobRead
 from app.kit.pagination import Page
 
-router = APIRouter(prefix=f"{API_V1}/admin/jobs", tags=["jobs"])
+router = APIRouter(
+    prefix=f"{API_V1}/admin/jobs",
+    tags=["jobs"],
+    dependencies=[PlatformAdmin],
+    responses=error_responses(AdminUnavailable),
+)
 
 
 @router.get(

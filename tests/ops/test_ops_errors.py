@@ -119,3 +119,27 @@ def test_production_refuses_the_demo_secret_and_the_demo_world() -> None:
         )
     ok = Settings(env="production", secret_key="s" * 40, _env_file=None)  # type: ignore[call-arg]
     assert ok.secret_key.get_secret_value() != DEMO_SECRET_KEY
+
+
+async def test_admin_api_is_closed_in_production(database: Database) -> None:
+    # Until staff sign-in exists, a production deployment must not expose jobs or audit records.
+    settings = Settings(
+        env="production",
+        secret_key="p" * 40,
+        database_url="sqlite+aiosqlite:///unused.db",
+        inprocess_worker=False,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    app = create_app(settings, database=database)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://t") as http,
+    ):
+        for path in ("/api/v1/admin/jobs", "/api/v1/admin/audit/verify"):
+            response = await http.get(path)
+            assert response.status_code == 403, path
+            assert response.headers["content-type"] == PROBLEM
+            assert response.json()["code"] == "auth.admin_unavailable"
+        # Public catalog routes stay open.
+        assert (await http.get("/api/v1/districts")).status_code == 200
