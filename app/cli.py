@@ -111,6 +111,18 @@ def cmd_audit_verify(_: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_demo_personas(_: argparse.Namespace) -> int:
+    """Print the demo personas as JSON: who to log in as, and what each one demonstrates."""
+    from app.adapters.simulator.personas import personas_json
+    from app.adapters.simulator.population import Population
+    from app.kit.clock import SHANGHAI, utcnow
+
+    # Facts such as "the permit expires in 30 days" are relative to today in Qingdao.
+    population = Population(as_of=utcnow().astimezone(SHANGHAI).date())
+    print(json.dumps(personas_json(population), ensure_ascii=False, indent=2))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(prog="qingeban", description="Qing e-ban backend")
@@ -137,6 +149,12 @@ def build_parser() -> argparse.ArgumentParser:
     audit_commands = audit.add_subparsers(dest="audit_command", required=True)
     audit_commands.add_parser("verify", help="verify the hash chain").set_defaults(
         func=cmd_audit_verify
+    )
+
+    demo = commands.add_parser("demo", help="the demo world")
+    demo_commands = demo.add_subparsers(dest="demo_command", required=True)
+    demo_commands.add_parser("personas", help="print the demo personas as JSON").set_defaults(
+        func=cmd_demo_personas
     )
     return parser
 

@@ -20,6 +20,7 @@ from app.config import get_settings
 from app.db import Database
 from app.jobs import service as jobs
 from app.jobs.models import Job
+from app.kit.resident_id import is_valid_resident_id
 
 COMMITTED_OPENAPI = Path(__file__).resolve().parent.parent / "openapi" / "openapi.json"
 
@@ -91,3 +92,17 @@ def test_worker_process_runs_jobs_and_stops_on_sigterm(database_url: str) -> Non
         worker.send_signal(signal.SIGTERM)
         code = worker.wait(timeout=15)
     assert code == 0
+
+
+def test_demo_personas_lists_logins_and_scenarios(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "personas"]) == 0
+    personas = json.loads(capsys.readouterr().out)
+    assert len(personas) >= 10
+    for persona in personas:
+        assert persona["login"].isdigit()
+        assert len(persona["login"]) == 11
+        assert is_valid_resident_id(persona["id_number"])
+        assert persona["password"]
+        assert persona["scenarios"]
+    assert len({p["id_number"] for p in personas}) == len(personas)
+    assert any(p.get("enterprise") for p in personas)

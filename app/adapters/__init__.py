@@ -1,0 +1,1 @@
+"""Department data exchange: typed adapters, their resilience and the simulated departments."""

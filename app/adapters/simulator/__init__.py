@@ -1,0 +1,1 @@
+"""Simulated departments over a deterministic synthetic population."""

@@ -1,0 +1,271 @@
+"""Named demo personas: chosen population indices whose facts are overridden on purpose."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from app.adapters.simulator import facts
+from app.adapters.simulator.enterprises import hygiene_permit, school_licence
+from app.adapters.simulator.identity import is_male_index
+from app.adapters.simulator.names import OTHER_REGIONS
+from app.adapters.simulator.population import anniversary, retirement_age
+from app.adapters.simulator.records import (
+    Death,
+    Education,
+    Household,
+    HousingFund,
+    MedicalInsurance,
+    Pension,
+    Person,
+    Sex,
+    SocialInsurance,
+)
+from app.kit.regions import QINGDAO_DISTRICTS
+
+if TYPE_CHECKING:
+    from app.adapters.simulator.population import Population
+
+DEMO_PASSWORD = "Demo@2026"  # noqa: S105 - a published demo password, shared by all personas
+HYGIENE_PERMIT_DAYS = 30
+KINDERGARTEN_LICENCE_DAYS = 45
+
+
+@dataclass(frozen=True, slots=True)
+class Persona:
+    """A demo login and the scenarios it makes reachable."""
+
+    key: str
+    name: str
+    login: str
+    password: str
+    id_number: str
+    index: int
+    scenarios: tuple[str, ...]
+    enterprise_uscc: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Spec:
+    key: str
+    name: str
+    sex: Sex
+    ages: range
+    scenarios: tuple[str, ...]
+    enterprise: str | None = None
+
+
+_SPECS: tuple[_Spec, ...] = (
+    _Spec("renter", "王晓明", "male", range(26, 40), ("Housing-fund withdrawal for renting: eligible / 租房提取公积金:符合条件",)),  # noqa: E501
+    _Spec("flat_owner", "李娜", "female", range(30, 45), ("Housing-fund withdrawal for renting: refused, owns a flat in Qingdao / 租房提取公积金:在青岛有住房,不符合",)),  # noqa: E501
+    _Spec("talent", "张思远", "male", range(25, 40), ("Talent settlement: master's degree, social insurance, household outside Qingdao / 人才落户:符合条件",)),  # noqa: E501
+    _Spec("printer", "刘建国", "male", range(25, 55), ("Legal representative of a printing enterprise / 印刷企业法定代表人",), "printing"),  # noqa: E501
+    _Spec("hygiene", "陈丽", "female", range(25, 55), (f"Public-place hygiene permit expires in {HYGIENE_PERMIT_DAYS} days / 公共场所卫生许可证{HYGIENE_PERMIT_DAYS}天后到期",), "salon"),  # noqa: E501
+    _Spec("kindergarten", "杨秀英", "female", range(25, 55), (f"Kindergarten licence expires in {KINDERGARTEN_LICENCE_DAYS} days / 幼儿园办学许可证{KINDERGARTEN_LICENCE_DAYS}天后到期",), "kindergarten"),  # noqa: E501
+    _Spec("active_pensioner", "赵德明", "male", range(66, 80), ("Pension qualification: certified by activity signals / 养老金资格认证:活动信号充分,无感认证",)),  # noqa: E501
+    _Spec("silent_pensioner", "孙桂英", "female", range(66, 80), ("Pension qualification: no activity signals, needs a selfie / 养老金资格认证:无活动信号,需刷脸",)),  # noqa: E501
+    _Spec("deceased_pensioner", "周福海", "male", range(72, 85), ("Pension qualification: deceased, cremation recorded, household cancelled / 养老金资格认证:已死亡,已火化,户籍已注销",)),  # noqa: E501
+    _Spec("seller", "吴海涛", "male", range(35, 58), ("Second-hand flat: seller, owns a flat with utility accounts / 二手房卖方,名下房产带水电气暖等户号",)),  # noqa: E501
+    _Spec("buyer", "郑雪", "female", range(26, 40), ("Second-hand flat: buyer, no property in Qingdao / 二手房买方,在青岛无房",)),  # noqa: E501
+    _Spec("defaulter", "黄志强", "male", range(30, 55), ("On the court's judgment-defaulter list / 法院失信被执行人",)),  # noqa: E501
+    _Spec("criminal_record", "马俊", "male", range(25, 50), ("No-criminal-record certificate refused: has a record / 无犯罪记录证明:有犯罪记录",)),  # noqa: E501
+)  # fmt: skip
+
+_ENTERPRISES: dict[str, dict[str, Any]] = {
+    "printing": {
+        "name": "青岛墨香印刷有限公司",
+        "industry": "印刷",
+        "business_scope": "包装装潢印刷品印刷;其他印刷品印刷;出版物印刷",
+    },
+    "salon": {
+        "name": "青岛海韵美容美发有限公司",
+        "industry": "美容美发",
+        "business_scope": "美容服务;理发服务;公共场所卫生许可经营项目",
+    },
+    "kindergarten": {
+        "name": "青岛市小太阳幼儿园",
+        "industry": "学前教育",
+        "business_scope": "学前教育(全日制幼儿园)",
+    },
+}
+
+Overrides = dict[int, dict[str, Any]]
+
+
+def _scan(population: Population, start: int, fits: Callable[[Person], bool]) -> Person:
+    for step in range(population.size):
+        person = population.computed_person((start + step * 7919) % population.size)
+        if fits(person):
+            return person
+    raise LookupError("no person in the population fits this persona")
+
+
+def _fits_firm(population: Population, enterprise: int, sex: Sex) -> bool:
+    representative = population.legal_representative(enterprise)
+    return population.enterprise_active(enterprise) and is_male_index(representative) == (
+        sex == "male"
+    )
+
+
+def build_personas(population: Population) -> tuple[tuple[Persona, ...], Overrides, Overrides]:
+    """Choose persona indices deterministically and return them with their overrides."""
+    as_of = population.as_of
+    people: Overrides = {}
+    firms: Overrides = {}
+    firm_of: dict[str, int] = {}
+    taken: set[int] = set()
+
+    for offset, kind in enumerate(_ENTERPRISES):
+        enterprise = (population.enterprise_count // 3 + offset * 101) % population.enterprise_count
+        sex = next(spec.sex for spec in _SPECS if spec.enterprise == kind)
+        while not _fits_firm(population, enterprise, sex) or enterprise in firm_of.values():
+            enterprise = (enterprise + 1) % population.enterprise_count
+        firm_of[kind] = enterprise
+        firms[enterprise] = {**_ENTERPRISES[kind], "status": "存续", "abnormal_operation": False}
+        firms[enterprise]["tax_credit_rating"] = "A"
+        firms[enterprise]["licences"] = ()
+    salon, kindergarten, printing = firm_of["salon"], firm_of["kindergarten"], firm_of["printing"]
+    firms[salon]["licences"] = (hygiene_permit(salon, as_of + timedelta(HYGIENE_PERMIT_DAYS)),)
+    firms[kindergarten]["licences"] = (
+        school_licence(kindergarten, as_of + timedelta(KINDERGARTEN_LICENCE_DAYS)),
+    )
+
+    personas = []
+    for number, spec in enumerate(_SPECS):
+        if spec.enterprise is not None:
+            base = population.computed_person(
+                population.legal_representative(firm_of[spec.enterprise])
+            )
+        else:
+            base = _scan(
+                population,
+                1009 * (number + 1),
+                lambda p, spec=spec: (  # type: ignore[misc]
+                    p.sex == spec.sex
+                    and p.age_on(as_of) in spec.ages
+                    and p.alive
+                    and p.spouse_index is None
+                    and p.index not in taken
+                    and population.represented_enterprise(p.index) is None
+                ),
+            )
+        taken.add(base.index)
+        people[base.index] = {
+            "name": spec.name,
+            "court_defaulter": False,
+            "criminal_record": False,
+            **_facts_for(spec.key, base, population, printing),
+        }
+        personas.append(
+            Persona(
+                key=spec.key,
+                name=spec.name,
+                login=base.phone,
+                password=DEMO_PASSWORD,
+                id_number=base.id_number,
+                index=base.index,
+                scenarios=spec.scenarios,
+                enterprise_uscc=(
+                    None
+                    if spec.enterprise is None
+                    else population.enterprise(firm_of[spec.enterprise]).uscc
+                ),
+            )
+        )
+    return tuple(personas), people, firms
+
+
+def _employed(base: Person, employer: int, months: int) -> dict[str, Any]:
+    insurance = SocialInsurance(True, employer, months + 24, months, 9000)
+    fund = HousingFund(f"37020{base.index:010d}", employer, months, 2160, 2160 * months, None, None)
+    return {"employer_index": employer, "social_insurance": insurance, "housing_fund": fund}
+
+
+def _own_home(base: Person, population: Population) -> tuple[Any, ...]:
+    # Same dwelling key as the computed address, so the deed and the residence agree.
+    key = f"person-{base.index}"
+    home = facts.dwelling_property(population.seed, key, base.district_code, population.as_of)
+    return (home,)
+
+
+def _local(base: Person) -> Household:
+    district = base.id_number[:6]
+    return Household(True, district, "山东省青岛市" + QINGDAO_DISTRICTS[district], None)
+
+
+def _facts_for(key: str, base: Person, population: Population, employer: int) -> dict[str, Any]:
+    as_of = population.as_of
+    if key in ("renter", "buyer"):
+        return {**_employed(base, employer, 36), "properties": (), "household": _local(base)}
+    if key == "flat_owner":
+        return {**_employed(base, employer, 60), "properties": _own_home(base, population)}
+    if key == "talent":
+        region, place = OTHER_REGIONS[1]
+        degree = Education(
+            "master", "中国海洋大学", "海洋科学", base.birth_date.year + 25, "104232019000123"
+        )
+        return {
+            **_employed(base, employer, 12),
+            "education": degree,
+            "household": Household(False, region, place, None),
+            "properties": (),
+        }
+    if key in ("active_pensioner", "silent_pensioner", "deceased_pensioner"):
+        retired = anniversary(base.birth_date, retirement_age(base.index))
+        signals: dict[str, Any] = {
+            "employer_index": None,
+            "social_insurance": SocialInsurance(True, None, 360, 0, 6000),
+            "pension": Pension(True, retired, 4200),
+            "household": _local(base),
+        }
+        if key == "active_pensioner":
+            claim, bus = as_of - timedelta(days=6), as_of - timedelta(days=2)
+            return {
+                **signals,
+                "medical_insurance": MedicalInsurance(True, claim),
+                "bus_card_last_use": bus,
+            }
+        if key == "silent_pensioner":
+            return {
+                **signals,
+                "medical_insurance": MedicalInsurance(True, None),
+                "bus_card_last_use": None,
+            }
+        died = as_of - timedelta(days=40)
+        death = Death(died, died + timedelta(days=3), "青岛市殡仪馆")
+        return {
+            **signals,
+            "death": death,
+            "household": replace(_local(base), cancelled_on=death.cremated_on),
+            "medical_insurance": MedicalInsurance(True, died - timedelta(days=20)),
+            "bus_card_last_use": died - timedelta(days=25),
+        }
+    if key == "seller":
+        return {"properties": _own_home(base, population)}
+    if key == "defaulter":
+        return {"court_defaulter": True}
+    if key == "criminal_record":
+        return {"criminal_record": True}
+    return {}
+
+
+def personas_json(population: Population) -> list[dict[str, Any]]:
+    """Return the personas as JSON-ready dicts for `qingeban demo personas`."""
+    result = []
+    for persona in population.personas:
+        item: dict[str, Any] = {
+            "key": persona.key,
+            "name": persona.name,
+            "login": persona.login,
+            "password": persona.password,
+            "id_number": persona.id_number,
+            "scenarios": list(persona.scenarios),
+        }
+        if persona.enterprise_uscc is not None:
+            enterprise = population.find_enterprise(persona.enterprise_uscc)
+            assert enterprise is not None
+            item["enterprise"] = {"name": enterprise.name, "uscc": enterprise.uscc}
+        result.append(item)
+    return result
