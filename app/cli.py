@@ -111,6 +111,14 @@ def cmd_audit_verify(_: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_simulator(args: argparse.Namespace) -> int:
+    """Serve the simulated department systems as their own HTTP server."""
+    from app.adapters.simulator.endpoints import run_simulator
+
+    run_simulator(args.host, args.port)
+    return 0
+
+
 def cmd_demo_personas(_: argparse.Namespace) -> int:
     """Print the demo personas as JSON: who to log in as, and what each one demonstrates."""
     from app.adapters.simulator.personas import personas_json
@@ -150,6 +158,11 @@ def build_parser() -> argparse.ArgumentParser:
     audit_commands.add_parser("verify", help="verify the hash chain").set_defaults(
         func=cmd_audit_verify
     )
+
+    simulator = commands.add_parser("simulator", help="serve the simulated departments")
+    simulator.add_argument("--host", default="127.0.0.1")
+    simulator.add_argument("--port", type=int, default=8100)
+    simulator.set_defaults(func=cmd_simulator)
 
     demo = commands.add_parser("demo", help="the demo world")
     demo_commands = demo.add_subparsers(dest="demo_command", required=True)

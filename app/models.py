@@ -1,8 +1,15 @@
 """Every model, imported so that `Base.metadata` knows every table (Alembic, tests)."""
 
+from app.adapters import models as adapters_models
 from app.audit import models as audit_models
 from app.certificates import models as certificates_models
 from app.jobs import models as jobs_models
 from app.services.catalog import models as catalog_models
 
-__all__ = ["audit_models", "catalog_models", "certificates_models", "jobs_models"]
+__all__ = [
+    "adapters_models",
+    "audit_models",
+    "catalog_models",
+    "certificates_models",
+    "jobs_models",
+]

@@ -6,12 +6,14 @@ import asyncio
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import select
 
@@ -106,3 +108,36 @@ def test_demo_personas_lists_logins_and_scenarios(capsys: pytest.CaptureFixture[
         assert persona["scenarios"]
     assert len({p["id_number"] for p in personas}) == len(personas)
     assert any(p.get("enterprise") for p in personas)
+
+
+def test_simulator_command_serves_the_departments_over_tcp() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "simulator", "--port", str(port)],
+        env={**os.environ, "QE_SIM_SIZE": "1000"},
+    )
+    headers = {
+        "Authorization": "Bearer qingeban-demo-caller-token",
+        "X-Caller-System": "qingeban",
+        "X-End-User": "cli-test",
+        "X-Purpose": "identity-verification",
+    }
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                response = httpx.get(
+                    f"http://127.0.0.1:{port}/gaj/datasets", headers=headers, timeout=2
+                )
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "the simulator did not start"
+                time.sleep(0.2)
+        assert response.status_code == 200
+        assert {d["code"] for d in response.json()["datasets"]} >= {"identity-verification"}
+        assert httpx.get(f"http://127.0.0.1:{port}/gaj/datasets", timeout=2).status_code == 401
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=15)

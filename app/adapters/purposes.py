@@ -1,0 +1,161 @@
+"""Purpose binding: which purposes may read which department datasets.
+
+A purpose code is `<kind>` or `<kind>:<reference>`, e.g. "review",
+"application:gjj.withdraw.rent" (serving a case of that service). The policy is data, not code:
+`DEFAULT_POLICY` maps each purpose kind to the datasets it may read, written as
+"<department>/<dataset>" or "<department>/*" for every dataset of a department, with the codes
+the department systems use (see the simulator's catalogue). Callers (and, later, settings) may
+pass another policy to `check_purpose`.
+
+The "application" entry is a documented interim set: once rulesets declare the datasets each
+service needs, a case may read exactly those; until then it may read the departments whose data
+the key services (housing fund, talent settlement, house transfer, licences) are decided on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from app.adapters.errors import PurposeNotAllowed, PurposeRequired
+
+ANY_DATASET = "*"
+
+
+@dataclass(frozen=True, slots=True)
+class PurposeRule:
+    """What one purpose kind may read, and whether its code must carry a reference."""
+
+    datasets: frozenset[str]
+    reference_required: bool = False
+
+
+PurposePolicy = Mapping[str, PurposeRule]
+
+
+def _rule(*datasets: str, reference_required: bool = False) -> PurposeRule:
+    return PurposeRule(frozenset(datasets), reference_required)
+
+
+_UTILITIES = ("water/*", "power/*", "gas/*", "heat/*", "catv/*", "broadband/*", "citycard/*")
+
+DEFAULT_POLICY: PurposePolicy = {
+    # Serving a case of a service: the reference names the service code.
+    "application": _rule(
+        "gaj/*",
+        "mzj/*",
+        "rsj/*",
+        "tax/*",
+        "ybj/*",
+        "bdc/*",
+        "gjj/*",
+        "scjg/*",
+        "jyj/*",
+        "wjw/*",
+        "court/*",
+        "sfj/*",
+        *_UTILITIES,
+        reference_required=True,
+    ),
+    # A clerk reviewing a case that was not approved automatically sees what the case saw.
+    "review": _rule(
+        "gaj/*",
+        "mzj/*",
+        "rsj/*",
+        "tax/*",
+        "ybj/*",
+        "bdc/*",
+        "gjj/*",
+        "scjg/*",
+        "jyj/*",
+        "wjw/*",
+        "court/*",
+        "sfj/*",
+        *_UTILITIES,
+    ),
+    "identity-verification": _rule("gaj/identity-verification", "gaj/face-verification"),
+    # Silent re-qualification of pensioners: life signals from many departments, never finances.
+    "pension-qualification-campaign": _rule(
+        "gaj/household-registration",
+        "gaj/face-verification",
+        "mzj/cremation-records",
+        "rsj/pension-entitlement",
+        "ybj/medical-claims",
+        "wjw/death-certificates",
+        "wjw/hospital-visits",
+        "sfj/prison-records",
+        "jtj/bus-card-usage",
+    ),
+    "license-verification": _rule(
+        "scjg/enterprise-registration",
+        "scjg/abnormal-operations",
+        "gaj/identity-verification",
+        "jyj/school-licences",
+        "wjw/hygiene-permits",
+    ),
+    # The citizen looking at their own records; the identity issue binds the subject to them.
+    "citizen-self-service": _rule(
+        "gaj/*",
+        "mzj/*",
+        "rsj/*",
+        "tax/*",
+        "ybj/*",
+        "bdc/*",
+        "gjj/*",
+        "jyj/*",
+        "wjw/*",
+        *_UTILITIES,
+    ),
+}
+
+_CODE = re.compile(r"[a-z][a-z0-9-]{0,63}(:[A-Za-z0-9][A-Za-z0-9._/-]{0,190})?")
+
+
+@dataclass(frozen=True, slots=True)
+class Purpose:
+    """A checked purpose: its kind and optional reference (a service code, a campaign id)."""
+
+    kind: str
+    reference: str | None = None
+
+    @property
+    def code(self) -> str:
+        """The purpose as written in the data-access log."""
+        return self.kind if self.reference is None else f"{self.kind}:{self.reference}"
+
+
+def parse_purpose(purpose: str | None) -> Purpose:
+    """Parse a purpose code; refuse a missing or blank one."""
+    if purpose is None or not purpose.strip():
+        raise PurposeRequired(
+            "调取部门数据须说明用途", "A read of department data must state a purpose"
+        )
+    if not _CODE.fullmatch(purpose):
+        raise PurposeNotAllowed("用途代码格式不正确", "The purpose code is malformed")
+    kind, _, reference = purpose.partition(":")
+    return Purpose(kind, reference or None)
+
+
+def check_purpose(
+    purpose: str | None, department: str, dataset: str, *, policy: PurposePolicy = DEFAULT_POLICY
+) -> Purpose:
+    """Return the parsed purpose if the policy lets it read `department`/`dataset`, else raise."""
+    parsed = parse_purpose(purpose)
+    rule = policy.get(parsed.kind)
+    if rule is None:
+        raise PurposeNotAllowed("未登记的用途", f"Unknown purpose kind {parsed.kind!r}")
+    if rule.reference_required and parsed.reference is None:
+        raise PurposeNotAllowed(
+            "该用途须注明所办事项", f"Purpose {parsed.kind!r} must name what it serves"
+        )
+    if (
+        f"{department}/{dataset}" not in rule.datasets
+        and f"{department}/{ANY_DATASET}" not in rule.datasets
+    ):
+        raise PurposeNotAllowed(
+            "该用途无权调取此数据",
+            f"Purpose {parsed.kind!r} may not read {department}/{dataset}",
+            extra={"department": department, "dataset": dataset, "purpose": parsed.code},
+        )
+    return parsed

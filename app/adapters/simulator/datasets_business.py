@@ -1,0 +1,195 @@
+"""Property, housing-fund, enterprise and utility datasets."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from app.adapters.simulator.dataset_types import (
+    Context,
+    Dataset,
+    Department,
+    Dwelling,
+    Record,
+    iso,
+)
+from app.adapters.simulator.records import Enterprise, LicenceKind, Person
+from app.kit.masking import mask_id_number, mask_name
+
+Fields = Mapping[str, Any]
+UTILITIES: dict[str, str] = {
+    "water": "水务集团",
+    "power": "供电公司",
+    "gas": "燃气公司",
+    "heat": "热力公司",
+    "catv": "广电网络",
+    "broadband": "宽带运营商",
+    "citycard": "公用事业便民卡中心",
+}
+
+
+def _ownership(ctx: Context, p: Person, fields: Fields) -> Record:
+    return {
+        "count": len(p.properties),
+        "properties": [
+            {
+                "certificate_number": prop.certificate_number,
+                "address": prop.address,
+                "district_code": prop.district_code,
+                "area_m2": prop.area_m2,
+                "acquired_on": iso(prop.acquired_on),
+            }
+            for prop in p.properties
+        ],
+    }
+
+
+def _transactions(ctx: Context, p: Person, fields: Fields) -> Record:
+    return {
+        "transactions": [
+            {"type": "purchase", "certificate_number": prop.certificate_number,
+             "date": iso(prop.acquired_on), "address": prop.address}
+            for prop in p.properties
+        ],
+        "mortgages": [
+            {"certificate_number": prop.certificate_number, "registered_on": iso(prop.acquired_on)}
+            for prop in p.properties
+            if prop.mortgaged
+        ],
+    }  # fmt: skip
+
+
+def _fund(p: Person) -> bool:
+    return p.housing_fund.account_number is not None
+
+
+def _fund_account(ctx: Context, p: Person, fields: Fields) -> Record | None:
+    f = p.housing_fund
+    if not _fund(p):
+        return None
+    employer = None if f.employer_index is None else ctx.population.enterprise(f.employer_index)
+    return {
+        "account_number": f.account_number,
+        "status": "正常" if p.alive and employer is not None else "封存",
+        "employer_uscc": None if employer is None else employer.uscc,
+        "employer_name": None if employer is None else employer.name,
+        "balance": f.balance,
+    }
+
+
+def _fund_contributions(ctx: Context, p: Person, fields: Fields) -> Record | None:
+    f = p.housing_fund
+    if not _fund(p):
+        return None
+    return {"consecutive_months": f.consecutive_months, "monthly_deposit": f.monthly_deposit}
+
+
+def _fund_withdrawals(ctx: Context, p: Person, fields: Fields) -> Record | None:
+    return {"last_withdrawal_date": iso(p.housing_fund.last_withdrawal)} if _fund(p) else None
+
+
+def _fund_loans(ctx: Context, p: Person, fields: Fields) -> Record | None:
+    if not _fund(p):
+        return None
+    loan = p.housing_fund.loan
+    if loan is None:
+        return {"has_loan": False, "loans": []}
+    item = {"contract_number": loan.contract_number, "amount": loan.amount,
+            "start_date": iso(loan.start_date), "outstanding": loan.outstanding}  # fmt: skip
+    return {"has_loan": True, "loans": [item]}
+
+
+def _registration(ctx: Context, e: Enterprise, fields: Fields) -> Record:
+    rep = ctx.population.person(e.legal_representative)
+    return {
+        "uscc": e.uscc,
+        "name": e.name,
+        "status": e.status,
+        # The full ID lets the platform match the representative; the name is public anyway.
+        "legal_representative_name": rep.name,
+        "legal_representative_id_number": rep.id_number,
+        "registered_capital": e.registered_capital,
+        "established_on": iso(e.established_on),
+        "business_scope": e.business_scope,
+        "address": e.address,
+    }
+
+
+def _represented(ctx: Context, p: Person, fields: Fields) -> Record:
+    index = ctx.population.represented_enterprise(p.index)
+    if index is None:
+        return {"enterprises": []}
+    e = ctx.population.enterprise(index)
+    return {"enterprises": [{"uscc": e.uscc, "name": e.name, "status": e.status}]}
+
+
+def _abnormal(ctx: Context, e: Enterprise, fields: Fields) -> Record:
+    return {"listed": e.abnormal_operation}
+
+
+def _tax_credit(ctx: Context, e: Enterprise, fields: Fields) -> Record:
+    return {"rating": e.tax_credit_rating, "rating_year": ctx.population.as_of.year - 1}
+
+
+def _licences(kind: LicenceKind) -> Any:
+    def view(ctx: Context, e: Enterprise, fields: Fields) -> Record | None:
+        found = [lic for lic in e.licences if lic.kind == kind]
+        if not found:
+            return None
+        lic = found[0]
+        return {"number": lic.number, "issued_on": iso(lic.issued_on),
+                "expires_on": iso(lic.expires_on)}  # fmt: skip
+
+    return view
+
+
+def _account(utility: str) -> Any:
+    def view(ctx: Context, d: Dwelling, fields: Fields) -> Record:
+        account_no = getattr(d.accounts, utility)
+        holder = ctx.population.person(ctx.holders.get((utility, account_no), d.holder_index))
+        record: Record = {
+            "account_no": account_no,
+            "address": d.address,
+            "holder_name_masked": mask_name(holder.name),
+            "holder_id_number_masked": mask_id_number(holder.id_number),
+            "status": "正常",
+        }
+        asked = fields.get("holder_id_number")
+        if asked is not None:
+            record["holder_matches"] = str(asked).strip().upper() == holder.id_number
+        return record
+
+    return view
+
+
+BUSINESS_DEPARTMENTS: tuple[Department, ...] = (
+    Department("bdc", "不动产登记中心", (
+        Dataset("property-ownership", "不动产权属", "person", _ownership),
+        Dataset("property-transactions", "不动产交易与抵押", "person", _transactions),
+    )),
+    Department("gjj", "住房公积金管理中心", (
+        Dataset("fund-account", "公积金账户", "person", _fund_account),
+        Dataset("fund-contributions", "公积金缴存", "person", _fund_contributions),
+        Dataset("fund-withdrawals", "公积金提取", "person", _fund_withdrawals),
+        Dataset("fund-loans", "公积金贷款", "person", _fund_loans),
+    )),
+    Department("scjg", "市场监管局", (
+        Dataset("enterprise-registration", "企业登记", "enterprise", _registration),
+        Dataset("abnormal-operations", "经营异常名录", "enterprise", _abnormal),
+        Dataset("represented-enterprises", "担任法定代表人的企业", "person", _represented),
+    )),
+)  # fmt: skip
+
+TAX_BUSINESS = (Dataset("enterprise-tax-credit", "纳税信用等级", "enterprise", _tax_credit),)
+JYJ_BUSINESS = (
+    Dataset("school-licences", "民办学校办学许可", "enterprise", _licences("private_school")),
+)
+WJW_BUSINESS = (
+    Dataset("hygiene-permits", "公共场所卫生许可", "enterprise", _licences("public_place_hygiene")),
+)
+UTILITY_DEPARTMENTS = tuple(
+    Department(
+        code, name, (Dataset("account-by-address", "按地址查询户号", "address", _account(code)),)
+    )
+    for code, name in UTILITIES.items()
+)
