@@ -10,6 +10,8 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
+from app.adapters.client import close_shared_client
+from app.adapters.endpoints import router as exchange_router
 from app.audit.endpoints import router as audit_router
 from app.certificates.endpoints import router as certificates_router
 from app.config import Settings, get_settings
@@ -59,6 +61,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         finally:
             if worker is not None:
                 await worker.stop()
+            await close_shared_client()
             if own_database:
                 await db.dispose()
 
@@ -77,6 +80,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(certificates_router)
     app.include_router(jobs_router)
     app.include_router(audit_router)
+    app.include_router(exchange_router)
     _install_openapi(app)
     return app
 

@@ -1,0 +1,180 @@
+"""Typed records of the department datasets the platform decides on.
+
+Each model mirrors one dataset's `record` in the exchange contract. Unknown fields are ignored
+(a department adding a field must not break the platform); a missing or mistyped field is a
+contract break and surfaces as an unavailable fact. Datasets without a model stay plain dicts.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+
+class DatasetRecord(BaseModel):
+    """Base of every typed record: immutable, tolerant of extra fields."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class IdentityVerification(DatasetRecord):
+    """gaj/identity-verification: whether name and ID number match."""
+
+    match: bool
+
+
+class HouseholdRegistration(DatasetRecord):
+    """gaj/household-registration (户籍), including cancellation on death."""
+
+    registered_in_qingdao: bool
+    region_code: str
+    registered_place: str
+    residence_address: str | None = None
+    status: str
+    cancelled_on: date | None = None
+    cancellation_reason: str | None = None
+
+
+class MarriageStatus(DatasetRecord):
+    """mzj/marriage-status."""
+
+    marital_status: Literal["single", "married", "divorced", "widowed"]
+    has_spouse_on_record: bool
+
+
+class SocialInsuranceContributions(DatasetRecord):
+    """rsj/social-insurance-contributions (pension insurance)."""
+
+    enrolled: bool
+    employer_uscc: str | None = None
+    employer_name: str | None = None
+    contribution_months: int
+    consecutive_months: int
+    monthly_base: int
+
+
+class TalentCertification(DatasetRecord):
+    """rsj/talent-certification."""
+
+    certified: bool
+    level: str | None = None
+
+
+class PensionEntitlement(DatasetRecord):
+    """rsj/pension-entitlement."""
+
+    receiving: bool
+    start_date: date | None = None
+    monthly_amount: int
+
+
+class OwnedProperty(DatasetRecord):
+    """One registered property."""
+
+    certificate_number: str
+    address: str
+    district_code: str
+    area_m2: float
+    acquired_on: date
+
+
+class PropertyOwnership(DatasetRecord):
+    """bdc/property-ownership: the properties registered in Qingdao."""
+
+    count: int
+    properties: tuple[OwnedProperty, ...]
+
+
+class FundAccount(DatasetRecord):
+    """gjj/fund-account."""
+
+    account_number: str | None = None
+    status: str
+    employer_uscc: str | None = None
+    employer_name: str | None = None
+    balance: int
+
+
+class FundContributions(DatasetRecord):
+    """gjj/fund-contributions."""
+
+    consecutive_months: int
+    monthly_deposit: int
+
+
+class FundWithdrawals(DatasetRecord):
+    """gjj/fund-withdrawals."""
+
+    last_withdrawal_date: date | None = None
+
+
+class Degrees(DatasetRecord):
+    """jyj/degrees: the highest degree on record."""
+
+    highest_degree: Literal["none", "high_school", "associate", "bachelor", "master", "doctorate"]
+    degree_rank: int
+    school: str | None = None
+    major: str | None = None
+    graduation_year: int | None = None
+    diploma_number: str | None = None
+
+
+class JudgmentDefaulters(DatasetRecord):
+    """court/judgment-defaulters (失信被执行人)."""
+
+    listed: bool
+
+
+class EnterpriseRegistration(DatasetRecord):
+    """scjg/enterprise-registration."""
+
+    uscc: str
+    name: str
+    status: str
+    legal_representative_name: str
+    legal_representative_id_number: str
+    registered_capital: int
+    established_on: date
+    business_scope: str
+    address: str
+
+
+class MedicalClaims(DatasetRecord):
+    """ybj/medical-claims: the last claim, an activity signal."""
+
+    last_claim_date: date | None = None
+
+
+class BusCardUsage(DatasetRecord):
+    """jtj/bus-card-usage: the last use, an activity signal."""
+
+    last_use_date: date | None = None
+
+
+RECORD_TYPES: dict[tuple[str, str], type[DatasetRecord]] = {
+    ("gaj", "identity-verification"): IdentityVerification,
+    ("gaj", "household-registration"): HouseholdRegistration,
+    ("mzj", "marriage-status"): MarriageStatus,
+    ("rsj", "social-insurance-contributions"): SocialInsuranceContributions,
+    ("rsj", "talent-certification"): TalentCertification,
+    ("rsj", "pension-entitlement"): PensionEntitlement,
+    ("bdc", "property-ownership"): PropertyOwnership,
+    ("gjj", "fund-account"): FundAccount,
+    ("gjj", "fund-contributions"): FundContributions,
+    ("gjj", "fund-withdrawals"): FundWithdrawals,
+    ("jyj", "degrees"): Degrees,
+    ("court", "judgment-defaulters"): JudgmentDefaulters,
+    ("scjg", "enterprise-registration"): EnterpriseRegistration,
+    ("ybj", "medical-claims"): MedicalClaims,
+    ("jtj", "bus-card-usage"): BusCardUsage,
+}
+
+Record = DatasetRecord | dict[str, Any]
+
+
+def parse_record(department: str, dataset: str, raw: dict[str, Any]) -> Record:
+    """Validate a dataset's raw record into its typed model (a dict if it has none)."""
+    model = RECORD_TYPES.get((department, dataset))
+    return raw if model is None else model.model_validate(raw)

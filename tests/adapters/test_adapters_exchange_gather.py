@@ -1,0 +1,179 @@
+"""gather_facts through the in-process simulator over real HTTP, faults via its admin API."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from app.adapters import access_log
+from app.adapters.client import DepartmentClient, Fact, Subject
+from app.adapters.errors import PurposeNotAllowed, PurposeRequired
+from app.adapters.registry import SIMULATOR_BASE_URL, DepartmentRegistry
+from app.adapters.service import Actor, Exchange, Unavailable, gather_facts
+from app.adapters.simulator.endpoints import create_simulator_app
+from app.adapters.simulator.personas import Persona, build_personas
+from app.adapters.simulator.settings import DEFAULT_ADMIN_TOKEN
+from app.config import Settings
+from app.db import Database
+
+ADMIN = {"Authorization": f"Bearer {DEFAULT_ADMIN_TOKEN}"}
+CLERK = Actor("staff", "clerk-7")
+SIX = [
+    ("gaj", "household-registration"),
+    ("mzj", "marriage-status"),
+    ("rsj", "social-insurance-contributions"),
+    ("bdc", "property-ownership"),
+    ("gjj", "fund-contributions"),
+    ("jyj", "degrees"),
+]
+
+
+class Sim:
+    """The exchange under test, its simulator and the simulator's admin API."""
+
+    def __init__(self, exchange: Exchange, personas: dict[str, Persona]) -> None:
+        self.exchange = exchange
+        self.personas = personas
+
+    async def fault(self, department: str, **fault: Any) -> None:
+        http = self.exchange.client.http
+        url = f"{SIMULATOR_BASE_URL}/_admin/faults/{department}"
+        response = await http.put(url, json=fault, headers=ADMIN)
+        assert response.status_code == 200, response.text
+
+    async def requests_to(self, department: str) -> int:
+        http = self.exchange.client.http
+        response = await http.get(f"{SIMULATOR_BASE_URL}/_admin/stats", headers=ADMIN)
+        stats: dict[str, Any] = response.json()["departments"]
+        return int(stats.get(department, {}).get("total", 0))
+
+    def renter(self) -> Subject:
+        person = self.personas["renter"]
+        return Subject.person(person.id_number, name=person.name)
+
+
+@pytest.fixture
+async def sim(settings: Settings) -> AsyncIterator[Sim]:
+    app = create_simulator_app()
+    personas = {p.key: p for p in build_personas(app.state.simulator.population)[0]}
+    client = DepartmentClient(DepartmentRegistry(simulator_app=app))
+    exchange = Exchange(blind_index=access_log.blind_index_from_settings(settings), client=client)
+    yield Sim(exchange, personas)
+    await client.http.delete(f"{SIMULATOR_BASE_URL}/_admin/faults", headers=ADMIN)
+    await client.aclose()
+
+
+async def test_six_departments_in_parallel_with_provenance(sim: Sim, database: Database) -> None:
+    for department, _ in SIX:
+        await sim.fault(department, latency_ms=150)
+    started = time.monotonic()
+    async with database.session(write=True) as session:
+        facts = await gather_facts(session, sim.renter(), SIX, purpose="review", actor=CLERK,
+                                   exchange=sim.exchange)  # fmt: skip
+    elapsed = time.monotonic() - started
+    assert elapsed < 0.45, "six 150 ms reads must overlap"
+    assert set(facts) == set(SIX)
+    for key, fact in facts.items():
+        assert isinstance(fact, Fact), (key, fact)
+        assert fact.found
+        assert fact.record is not None
+        assert fact.source
+        assert fact.as_of.tzinfo is not None
+
+
+async def test_hanging_department_is_unavailable_within_deadline(sim: Sim) -> None:
+    await sim.fault("gjj", hang=True)
+    started = time.monotonic()
+    facts = await gather_facts(None, sim.renter(), SIX, purpose="review", actor=CLERK,
+                               deadline_seconds=0.4, exchange=sim.exchange)  # fmt: skip
+    elapsed = time.monotonic() - started
+    assert elapsed <= 0.4 + 0.05
+    assert isinstance(facts[("gjj", "fund-contributions")], Unavailable)
+    assert facts[("gjj", "fund-contributions")].reason in {"deadline", "timeout"}  # type: ignore[union-attr]
+    others = [fact for key, fact in facts.items() if key[0] != "gjj"]
+    assert len(others) == 5
+    assert all(isinstance(fact, Fact) for fact in others)
+
+
+async def test_failing_department_retried_within_deadline(sim: Sim) -> None:
+    await sim.fault("rsj", error_rate=1.0)
+    key = ("rsj", "pension-entitlement")
+    started = time.monotonic()
+    facts = await gather_facts(None, sim.renter(), [key], purpose="review", actor=CLERK,
+                               deadline_seconds=0.5, exchange=sim.exchange)  # fmt: skip
+    assert time.monotonic() - started < 0.5
+    assert facts[key] == Unavailable("error")
+    assert await sim.requests_to("rsj") == sim.exchange.retry.max_attempts == 2
+
+
+async def test_connection_reset_is_unavailable(sim: Sim) -> None:
+    await sim.fault("jtj", reset_rate=1.0)
+    key = ("jtj", "bus-card-usage")
+    facts = await gather_facts(None, sim.renter(), [key], purpose="pension-qualification-campaign",
+                               actor=Actor("system", "pension-campaign"),
+                               exchange=sim.exchange)  # fmt: skip
+    assert facts[key] == Unavailable("error")
+    assert await sim.requests_to("jtj") == 2, "a reset is transient: retried once"
+
+
+async def test_breaker_opens_after_repeated_failures(sim: Sim) -> None:
+    await sim.fault("court", error_rate=1.0)
+    key = ("court", "judgment-defaulters")
+    reasons = []
+    for _ in range(5):
+        facts = await gather_facts(None, sim.renter(), [key], purpose="review", actor=CLERK,
+                                   exchange=sim.exchange)  # fmt: skip
+        result = facts[key]
+        assert isinstance(result, Unavailable)
+        reasons.append(result.reason)
+    assert reasons[:2] == ["error", "error"]
+    assert reasons[-1] == "circuit_open"
+    sent = await sim.requests_to("court")
+    assert sent == sim.exchange.failure_threshold, "an open breaker sends nothing"
+    status = {d.department: d for d in sim.exchange.status().departments}
+    assert status["court"].breaker.state == "open"
+    assert status["court"].error_rate == 1.0
+
+
+async def test_read_without_purpose_is_refused_before_any_call(sim: Sim) -> None:
+    with pytest.raises(PurposeRequired):
+        await gather_facts(None, sim.renter(), SIX, purpose=None, actor=CLERK,
+                           exchange=sim.exchange)  # fmt: skip
+    with pytest.raises(PurposeNotAllowed):
+        await gather_facts(None, sim.renter(), SIX, purpose="identity-verification",
+                           actor=CLERK, exchange=sim.exchange)  # fmt: skip
+    assert all([await sim.requests_to(department) == 0 for department, _ in SIX])
+
+
+async def test_every_read_is_logged_without_the_id_number(
+    sim: Sim, database: Database, settings: Settings
+) -> None:
+    await sim.fault("gjj", hang=True)
+    keys = [("gaj", "household-registration"), ("wjw", "death-certificates"),
+            ("gjj", "fund-account")]  # fmt: skip
+    subject = sim.renter()
+    async with database.session(write=True) as session:
+        await gather_facts(session, subject, keys, purpose="application:gjj.withdraw.rent",
+                           actor=CLERK, case_id="case-42", deadline_seconds=0.3,
+                           exchange=sim.exchange)  # fmt: skip
+    async with database.session() as session:
+        page = await access_log.list_for_subject(
+            session, subject_value=subject.value,
+            blind_index=access_log.blind_index_from_settings(settings),
+        )  # fmt: skip
+        rows = (await session.execute(text("SELECT * FROM data_access_records"))).all()
+    outcomes = {(item.department, item.dataset): item.outcome for item in page.items}
+    assert outcomes == {
+        ("gaj", "household-registration"): "found",
+        ("wjw", "death-certificates"): "not_found",
+        ("gjj", "fund-account"): "unavailable",
+    }
+    assert {item.purpose for item in page.items} == {"application:gjj.withdraw.rent"}
+    assert {item.case_id for item in page.items} == {"case-42"}
+    assert len(rows) == 3
+    assert all(subject.value not in str(tuple(row)) for row in rows)
+    assert all(subject.value[:6] + "********" in str(tuple(row)) for row in rows)
