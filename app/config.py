@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     secret_key: SecretStr = SecretStr(DEMO_SECRET_KEY)
     redis_url: str | None = None
     department_urls: dict[str, str] = Field(default_factory=dict)
+    # The credential presented to each department (department code → bearer token); a
+    # department without one gets the simulator's published demo token.
+    department_tokens: dict[str, SecretStr] = Field(default_factory=dict)
     demo: bool = False
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # With SQLite one in-process worker runs the jobs; on PostgreSQL separate `qingeban worker`
@@ -47,6 +50,10 @@ class Settings(BaseSettings):
                 raise ValueError("QE_SECRET_KEY must be at least 32 characters in production")
             if self.demo:
                 raise ValueError("the demo world cannot run in production (unset QE_DEMO)")
+            # A real department must never be sent the published demo credential.
+            untokened = sorted(set(self.department_urls) - set(self.department_tokens))
+            if untokened:
+                raise ValueError(f"QE_DEPARTMENT_TOKENS has no token for: {', '.join(untokened)}")
         return self
 
     @property

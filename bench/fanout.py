@@ -4,8 +4,9 @@ Starts `python -m app.cli simulator --port <free>`, injects department latencies
 /_admin/faults API (100/200/300 ms with 10% jitter, two datasets per tier, six departments),
 points an `Exchange` at it with explicit URLs, and runs rounds of 50 concurrent gatherings of
 six datasets. Then one department hangs and a round measures the deadline and retry
-amplification. No database: gather_facts runs with session=None (nothing is logged). Prints
-one JSON object:
+amplification. No database: gather_facts runs with session=None (nothing is logged). The
+client runs on uvloop, as `qingeban serve` does (uvicorn picks uvloop and httptools when they
+are installed, and they are dependencies). Prints one JSON object:
 
 * ratio_p50 / ratio_p99: gathering time ÷ slowest configured latency (goals ≤ 1.10, ≤ 1.30);
 * hang_within_deadline_share: gatherings returning within deadline + 50 ms (goal 1.0);
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import uvloop
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -170,7 +172,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--deadline", type=float, default=1.0)
-    print(json.dumps(asyncio.run(run(parser.parse_args()))))
+    print(json.dumps(uvloop.run(run(parser.parse_args()))))
 
 
 if __name__ == "__main__":

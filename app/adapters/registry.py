@@ -5,10 +5,10 @@ every department not listed there is served by the in-process simulator, mounted
 client through `httpx.ASGITransport` (no socket, no port). Pointing a department at a real
 endpoint is configuration only.
 
-Credentials: the simulator accepts `DEFAULT_CALLER_TOKEN` as the platform's published demo
-credential. Real deployments will set a per-department caller token (and mutual TLS) from a
-secret store; until that setting exists every department receives the default token, which is
-why `DepartmentRegistry` takes `tokens` explicitly rather than reading them from `Settings`.
+Credentials: `QE_DEPARTMENT_TOKENS` (JSON, department code → bearer token) sets the token the
+platform presents to each department; a department without one receives the simulator's
+published demo token, `DEFAULT_CALLER_TOKEN`, and a production start refuses a real department
+URL without a token of its own (see `Settings`).
 """
 
 from __future__ import annotations
@@ -50,8 +50,11 @@ class DepartmentRegistry:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DepartmentRegistry:
-        """The registry configured by `QE_DEPARTMENT_URLS`."""
-        return cls(urls=dict(settings.department_urls))
+        """The registry configured by `QE_DEPARTMENT_URLS` and `QE_DEPARTMENT_TOKENS`."""
+        tokens = {
+            code: token.get_secret_value() for code, token in settings.department_tokens.items()
+        }
+        return cls(urls=dict(settings.department_urls), tokens=tokens)
 
     def endpoint(self, department: str) -> Endpoint:
         """The endpoint of one department."""

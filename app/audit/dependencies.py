@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from app.audit.schemas import AuditContext
 
 
-def get_audit_context(request: Request) -> AuditContext:
+async def get_audit_context(request: Request) -> AuditContext:
     """The request id (set by the request middleware) and the client's address.
 
     Behind a load balancer the address is the proxy's unless the server trusts its forwarded

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import text
 
 from app.adapters import access_log
@@ -16,7 +18,7 @@ from app.adapters.registry import SIMULATOR_BASE_URL, DepartmentRegistry
 from app.adapters.service import Actor, Exchange, Unavailable, gather_facts
 from app.adapters.simulator.endpoints import create_simulator_app
 from app.adapters.simulator.personas import Persona, build_personas
-from app.adapters.simulator.settings import DEFAULT_ADMIN_TOKEN
+from app.adapters.simulator.settings import DEFAULT_ADMIN_TOKEN, SimulatorSettings
 from app.config import Settings
 from app.db import Database
 
@@ -177,3 +179,78 @@ async def test_every_read_is_logged_without_the_id_number(
     assert len(rows) == 3
     assert all(subject.value not in str(tuple(row)) for row in rows)
     assert all(subject.value[:6] + "********" in str(tuple(row)) for row in rows)
+
+
+async def test_breaker_half_opens_then_closes_when_the_department_recovers(sim: Sim) -> None:
+    exchange = Exchange(blind_index=sim.exchange.blind_index, client=sim.exchange.client,
+                        failure_threshold=2, open_seconds=0.2)  # fmt: skip
+    key = ("court", "judgment-defaulters")
+
+    async def read() -> Fact | Unavailable:
+        facts = await gather_facts(None, sim.renter(), [key], purpose="review", actor=CLERK,
+                                   exchange=exchange)  # fmt: skip
+        return facts[key]
+
+    def state() -> str:
+        return {d.department: d for d in exchange.status().departments}["court"].breaker.state
+
+    await sim.fault("court", error_rate=1.0)
+    # The first gathering fails twice (the read and its retry): the breaker opens.
+    assert await read() == Unavailable("error")
+    assert state() == "open"
+    assert await read() == Unavailable("circuit_open")
+    await sim.fault("court")  # the department recovers
+    assert isinstance(await read(), Unavailable), "still open before open_seconds"
+    await asyncio.sleep(0.25)
+    assert state() == "half_open"
+    assert isinstance(await read(), Fact), "the half-open probe goes through"
+    assert state() == "closed"
+    assert isinstance(await read(), Fact)
+
+
+async def test_half_open_probe_failure_reopens(sim: Sim) -> None:
+    exchange = Exchange(blind_index=sim.exchange.blind_index, client=sim.exchange.client,
+                        failure_threshold=1, open_seconds=0.2)  # fmt: skip
+    key = ("court", "judgment-defaulters")
+    await sim.fault("court", error_rate=1.0)
+    await gather_facts(None, sim.renter(), [key], purpose="review", actor=CLERK,
+                       exchange=exchange)  # fmt: skip
+    await asyncio.sleep(0.25)
+    before = await sim.requests_to("court")
+    facts = await gather_facts(None, sim.renter(), [key], purpose="review", actor=CLERK,
+                               exchange=exchange)  # fmt: skip
+    # The probe fails and re-opens the breaker, which then refuses the retry.
+    assert facts[key] == Unavailable("circuit_open")
+    assert await sim.requests_to("court") == before + 1, "one probe, no retry storm"
+    status = {d.department: d for d in exchange.status().departments}
+    assert status["court"].breaker.state == "open"
+
+
+async def test_each_department_gets_its_own_configured_credential(settings: Settings) -> None:
+    sim_settings = SimulatorSettings(caller_tokens={"court-only-token": "qingeban"})
+    app = create_simulator_app(sim_settings)
+    person = build_personas(app.state.simulator.population)[0][0]
+    configured = settings.model_copy(
+        update={"department_tokens": {"court": SecretStr("court-only-token")}}
+    )
+    registry = DepartmentRegistry.from_settings(configured)
+    registry.simulator_app = app
+    client = DepartmentClient(registry)
+    exchange = Exchange(blind_index=access_log.blind_index_from_settings(settings), client=client)
+    try:
+        keys = [("court", "judgment-defaulters"), ("gaj", "household-registration")]
+        facts = await gather_facts(None, Subject.person(person.id_number), keys,
+                                   purpose="review", actor=CLERK, exchange=exchange)  # fmt: skip
+        assert isinstance(facts[keys[0]], Fact), "court accepts its own token"
+        # gaj has no configured token: it is sent the demo token, which this simulator refuses.
+        assert facts[keys[1]] == Unavailable("error")
+    finally:
+        await client.aclose()
+
+
+def test_production_refuses_a_real_department_without_its_own_token() -> None:
+    real = {"department_urls": {"gaj": "https://gaj.example.gov.cn/exchange"}}
+    base = {"env": "production", "secret_key": "s" * 40, "_env_file": None}
+    with pytest.raises(ValueError, match="gaj"):
+        Settings(**base, **real)
+    Settings(**base, **real, department_tokens={"gaj": "t" * 40})

@@ -94,7 +94,8 @@ class _Simulator:
         """The population's date at the current UTC time of day."""
         return datetime.combine(self.population.as_of, datetime.now(UTC).timetz())
 
-    def caller(
+    # Async although nothing is awaited: FastAPI runs `def` dependencies in a thread.
+    async def caller(
         self,
         authorization: Annotated[str | None, Header()] = None,
         x_caller_system: Annotated[str | None, Header()] = None,
@@ -117,7 +118,7 @@ class _Simulator:
             raise SimulatorError(400, "simulator.purpose_missing", "X-Purpose is required")
         return system
 
-    def admin(self, authorization: Annotated[str | None, Header()] = None) -> None:
+    async def admin(self, authorization: Annotated[str | None, Header()] = None) -> None:
         """Require the admin token."""
         token = _bearer(authorization) or ""
         if not hmac.compare_digest(token.encode(), self.settings.admin_token.encode()):
