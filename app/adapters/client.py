@@ -1,11 +1,11 @@
 """The platform's HTTP client for department systems: one per process, typed look-ups.
 
-One `DepartmentClient` per process, holding small bounded connection pools per department (the
-in-process simulator is mounted on each by the registry). Several small pools rather than one:
-httpcore's pool does O(connections x queued requests) work per request, which made 300
-concurrent reads in one pool cost ~7 s of CPU (bench/fanout.py); per-department pools also keep
-one slow department from holding the connections the others need. `lookup` performs exactly one
-request; retries, deadlines and breakers are the service's business.
+One `DepartmentClient` per process wraps one httpx client. Real departments are reached through
+`LeanTransport` (transport.py: keep-alive HTTP/1.1 on httptools, about half the CPU per look-up
+of httpx's default transport), with a pool of at most `CONNECTIONS_PER_DEPARTMENT` connections
+per department, so one slow department cannot hold the connections the others need; the
+in-process simulator is mounted by the registry. `lookup` performs exactly one request;
+retries, deadlines and breakers are the service's business.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict
 
 from app.adapters.records import Record, parse_record
 from app.adapters.registry import DepartmentRegistry
+from app.adapters.transport import POOL_EXTENSION, LeanTransport
 from app.config import get_settings
 from app.kit.clock import utcnow
 
@@ -31,9 +32,8 @@ _SUBJECT_FIELD: dict[SubjectKind, str] = {
 }
 # Gateway-type answers mean "try again"; anything else from the department is its answer.
 TRANSIENT_STATUSES = frozenset({502, 503, 504})
-# Per department: 8 pools of 8 connections, matching the default bulkhead of 64 slots.
-POOLS_PER_DEPARTMENT = 8
-DEFAULT_LIMITS = httpx.Limits(max_connections=8, max_keepalive_connections=8)
+# As many connections as the default bulkhead has slots: a admitted call never waits for one.
+CONNECTIONS_PER_DEPARTMENT = 64
 # Every request is bounded by the caller's deadline; this only stops a forgotten socket.
 _BACKSTOP_TIMEOUT = httpx.Timeout(30.0)
 
@@ -106,35 +106,17 @@ class DepartmentClient:
     """Typed look-ups against the departments of a registry, over one connection pool."""
 
     def __init__(
-        self, registry: DepartmentRegistry, *, limits: httpx.Limits = DEFAULT_LIMITS
+        self, registry: DepartmentRegistry, *, connections: int = CONNECTIONS_PER_DEPARTMENT
     ) -> None:
         self.registry = registry
-        self.limits = limits
         self.closed = False
-        # One TLS context for every pool: building one costs ~20 ms (loading the CA bundle).
-        self._tls = ssl.create_default_context()
-        # For anything but look-ups (e.g. the simulator's admin API in tests and benchmarks).
-        self.http = self._new_pool()
-        self._pools: dict[str, list[httpx.AsyncClient]] = {}
-        self._turns: dict[str, int] = {}
-
-    def _new_pool(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(
-            limits=self.limits,
-            timeout=_BACKSTOP_TIMEOUT,
-            verify=self._tls,
-            mounts=self.registry.mounts(),
+        transport = LeanTransport(
+            max_connections=connections, ssl_context=ssl.create_default_context()
         )
-
-    def pool(self, department: str) -> httpx.AsyncClient:
-        """One of the department's connection pools (round robin), opened on first use."""
-        pools = self._pools.get(department)
-        if pools is None:
-            pools = self._pools[department] = [
-                self._new_pool() for _ in range(POOLS_PER_DEPARTMENT)
-            ]
-        turn = self._turns[department] = (self._turns.get(department, -1) + 1) % len(pools)
-        return pools[turn]
+        # Also for anything but look-ups (e.g. the simulator's admin API in tests and benchmarks).
+        self.http = httpx.AsyncClient(
+            transport=transport, timeout=_BACKSTOP_TIMEOUT, mounts=registry.mounts()
+        )
 
     async def lookup(
         self,
@@ -157,7 +139,8 @@ class DepartmentClient:
         if case_id is not None:
             headers["X-Case-Id"] = case_id
         url = f"{endpoint.base_url}/{department}/datasets/{dataset}/lookup"
-        response = await self.pool(department).post(url, json=subject.body(), headers=headers)
+        response = await self.http.post(url, json=subject.body(), headers=headers,
+                                        extensions={POOL_EXTENSION: department})  # fmt: skip
         if response.status_code != 200:
             raise DepartmentHTTPError(department, dataset, response.status_code)
         envelope = _Envelope.model_validate_json(response.content)
@@ -169,10 +152,9 @@ class DepartmentClient:
                     fetched_at=utcnow())  # fmt: skip
 
     async def aclose(self) -> None:
-        """Close every connection pool."""
+        """Close every connection."""
         self.closed = True
-        for pool in [self.http, *(p for pools in self._pools.values() for p in pools)]:
-            await pool.aclose()
+        await self.http.aclose()
 
 
 _shared: DepartmentClient | None = None

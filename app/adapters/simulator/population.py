@@ -56,6 +56,9 @@ def retirement_age(index: int) -> int:
     return 60 if is_male_index(index) else 55
 
 
+RECENT_PEOPLE = 16_384
+
+
 class Population:
     """Deterministic people and enterprises; facts as of `as_of`, personas overriding a few."""
 
@@ -77,11 +80,14 @@ class Population:
         self._person_overrides: Overrides = {}
         self._enterprise_overrides: Overrides = {}
         self.personas: tuple[Any, ...] = ()
+        # Recently asked-for people (immutable); None until the persona overrides are final.
+        self._recent_people: dict[int, Person] | None = None
         if with_personas:
             # Personas are chosen by looking at computed people, so that module imports this one.
             from app.adapters.simulator.personas import build_personas
 
             self.personas, self._person_overrides, self._enterprise_overrides = build_personas(self)
+        self._recent_people = {}
 
     # --- reverse lookups -------------------------------------------------------------------
 
@@ -177,9 +183,20 @@ class Population:
 
     def person(self, index: int) -> Person:
         """Return person `index` (0 <= index < size), with any persona overrides applied."""
+        recent = self._recent_people
+        if recent is not None and (cached := recent.get(index)) is not None:
+            return cached
         person = self.computed_person(index)
         overrides = self._person_overrides.get(index)
-        return replace(person, **overrides) if overrides else person
+        if overrides:
+            person = replace(person, **overrides)
+        if recent is not None:
+            # A gathering asks several departments about the same person at once, and each
+            # computes the person (~100 µs); keep the most recent ones, oldest out first.
+            if len(recent) >= RECENT_PEOPLE:
+                del recent[next(iter(recent))]
+            recent[index] = person
+        return person
 
     def computed_person(self, index: int) -> Person:
         """Return person `index` exactly as computed from the seed, without overrides."""
