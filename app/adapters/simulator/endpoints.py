@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import uvicorn
 from fastapi import APIRouter, Depends, FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.adapters.simulator.dataset_types import Context, Dataset, Department
@@ -94,27 +94,25 @@ class _Simulator:
         """The population's date at the current UTC time of day."""
         return datetime.combine(self.population.as_of, datetime.now(UTC).timetz())
 
-    # Async although nothing is awaited: FastAPI runs `def` dependencies in a thread.
-    async def caller(
-        self,
-        authorization: Annotated[str | None, Header()] = None,
-        x_caller_system: Annotated[str | None, Header()] = None,
-        x_end_user: Annotated[str | None, Header()] = None,
-        x_purpose: Annotated[str | None, Header()] = None,
-    ) -> str:
-        """Authenticate the caller and check the X-Road-style headers; return the system."""
-        token = _bearer(authorization)
+    async def caller(self, request: Request) -> str:
+        """Authenticate the caller and check the X-Road-style headers; return the system.
+
+        Reads `request.headers` directly: cheaper per request than four `Header()` parameters,
+        and the simulator is on the hot path of every benchmarked look-up.
+        """
+        headers = request.headers
+        token = _bearer(headers.get("authorization"))
         system = None
         for known, name in self.settings.caller_tokens.items():
             if token is not None and hmac.compare_digest(token.encode(), known.encode()):
                 system = name
         if system is None:
             raise SimulatorError(401, "simulator.unauthenticated", "Missing or invalid token")
-        if not x_caller_system or x_caller_system != system:
+        if headers.get("x-caller-system") != system:
             raise SimulatorError(400, "simulator.caller_mismatch", "X-Caller-System mismatch")
-        if not (x_end_user or "").strip():
+        if not headers.get("x-end-user", "").strip():
             raise SimulatorError(400, "simulator.end_user_missing", "X-End-User is required")
-        if not (x_purpose or "").strip():
+        if not headers.get("x-purpose", "").strip():
             raise SimulatorError(400, "simulator.purpose_missing", "X-Purpose is required")
         return system
 
@@ -182,15 +180,17 @@ def _router(sim: _Simulator) -> APIRouter:
     @router.post(
         "/{dept}/datasets/{dataset}/lookup", response_model=LookupResponse, dependencies=[caller]
     )
-    async def lookup_one(dept: str, dataset: str, body: LookupRequest) -> LookupResponse:
+    async def lookup_one(dept: str, dataset: str, body: LookupRequest) -> Response:
         """Look up one subject; an unknown subject is found false, not an error."""
         department, ds = _dataset(dept, dataset)
         key = _key(ds, body.subject)
         fields = _fields(ds, body.model_extra, body.subject.model_extra)
         record = lookup(sim.context, ds, key, fields)
-        return LookupResponse(department=department.code, dataset=ds.code,
-                              source=_source(department, ds), as_of=sim.as_of(),
-                              found=record is not None, record=record)  # fmt: skip
+        answer = LookupResponse(department=department.code, dataset=ds.code,
+                                source=_source(department, ds), as_of=sim.as_of(),
+                                found=record is not None, record=record)  # fmt: skip
+        # Serialized here: FastAPI would validate the model a second time on the way out.
+        return Response(answer.model_dump_json(), media_type="application/json")
 
     @router.post(
         "/{dept}/datasets/{dataset}/batch", response_model=BatchResponse, dependencies=[caller]
