@@ -187,7 +187,9 @@ class LeanTransport(httpx.AsyncBaseTransport):
                     pool.idle.append(connection)
                 else:
                     connection.close()
-                return httpx.Response(answer.status, headers=answer.headers, content=answer.body,
+                # A stream, not `content=`: the latter re-derives Content-Length and friends.
+                return httpx.Response(answer.status, headers=answer.headers,
+                                      stream=httpx.ByteStream(answer.body),
                                       extensions={"http_version": b"HTTP/1.1"})  # fmt: skip
         raise httpx.RemoteProtocolError("the department closed the connection")  # pragma: no cover
 
