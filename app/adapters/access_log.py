@@ -105,14 +105,21 @@ async def list_for_subject(
     limit: int = 50,
 ) -> pagination.Page[DataAccessRead]:
     """Reads of one subject's data (ID number or USCC), newest first, one keyset page at a time."""
+    subject_index = blind_index.compute(subject_value.strip().upper())
+    return await list_for_subject_index(
+        session, subject_index=subject_index, cursor=cursor, limit=limit
+    )
+
+
+async def list_for_subject_index(
+    session: AsyncSession, *, subject_index: str, cursor: str | None = None, limit: int = 50
+) -> pagination.Page[DataAccessRead]:
+    """Reads of the subject with this blind index (an account keeps its ID number's index)."""
     if limit < 1:
         raise ValueError("limit must be at least 1")
     before = _decode(cursor) if cursor is not None else None
     records = await repository.list_for_subject(
-        session,
-        subject_index=blind_index.compute(subject_value.strip().upper()),
-        before=before,
-        limit=limit + 1,
+        session, subject_index=subject_index, before=before, limit=limit + 1
     )
     page = records[:limit]
     next_cursor = None

@@ -127,6 +127,13 @@ class JudgmentDefaulters(DatasetRecord):
     listed: bool
 
 
+class AuthorisedAgent(DatasetRecord):
+    """A person market regulation records as authorised to act for an enterprise."""
+
+    name: str
+    id_number: str
+
+
 class EnterpriseRegistration(DatasetRecord):
     """scjg/enterprise-registration."""
 
@@ -135,6 +142,7 @@ class EnterpriseRegistration(DatasetRecord):
     status: str
     legal_representative_name: str
     legal_representative_id_number: str
+    authorised_agents: list[AuthorisedAgent] = []
     registered_capital: int
     established_on: date
     business_scope: str

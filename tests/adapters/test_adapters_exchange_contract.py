@@ -102,6 +102,13 @@ async def test_enterprise_registration_names_its_legal_representative(
     assert isinstance(fact.record, records.EnterpriseRegistration)
     assert fact.record.legal_representative_id_number == printer.id_number
     assert fact.record.uscc == printer.enterprise_uscc
+    # The authorised agent is another adult of the population, not the representative.
+    (agent,) = fact.record.authorised_agents
+    assert agent.id_number != printer.id_number
+    population = client.registry.simulator_app.state.simulator.population
+    person = population.find_person(agent.id_number)
+    assert person is not None
+    assert person.name == agent.name
 
 
 async def test_untyped_dataset_stays_a_dict(

@@ -101,6 +101,7 @@ def _fund_loans(ctx: Context, p: Person, fields: Fields) -> Record | None:
 
 def _registration(ctx: Context, e: Enterprise, fields: Fields) -> Record:
     rep = ctx.population.person(e.legal_representative)
+    agent = ctx.population.person(ctx.population.authorised_agent(e.index))
     return {
         "uscc": e.uscc,
         "name": e.name,
@@ -108,6 +109,8 @@ def _registration(ctx: Context, e: Enterprise, fields: Fields) -> Record:
         # The full ID lets the platform match the representative; the name is public anyway.
         "legal_representative_name": rep.name,
         "legal_representative_id_number": rep.id_number,
+        # Who else may act for the enterprise online (经办人授权), as market regulation records it.
+        "authorised_agents": [{"name": agent.name, "id_number": agent.id_number}],
         "registered_capital": e.registered_capital,
         "established_on": iso(e.established_on),
         "business_scope": e.business_scope,

@@ -121,6 +121,19 @@ class Population:
                 return candidate
         return first + offset
 
+    def authorised_agent(self, enterprise: int) -> int:
+        """The person index of the enterprise's authorised agent (经办人, may act for it online).
+
+        The next working-age adult of its block after the legal representative.
+        """
+        first = PEOPLE_PER_ENTERPRISE * enterprise
+        offset = self.legal_representative(enterprise) - first
+        for step in range(1, PEOPLE_PER_ENTERPRISE):
+            candidate = first + (offset + step) % PEOPLE_PER_ENTERPRISE
+            if age_on(self._codec.birth_date(candidate), self.as_of) in _REP_AGES:
+                return candidate
+        return first + (offset + 1) % PEOPLE_PER_ENTERPRISE
+
     def represented_enterprise(self, index: int) -> int | None:
         """The enterprise this person is the legal representative of, if any."""
         enterprise = index // PEOPLE_PER_ENTERPRISE
