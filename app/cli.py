@@ -1,4 +1,4 @@
-"""The `qingeban` command: serve, migrate, seed, worker, openapi, audit."""
+"""The `qingeban` command: serve, migrate, seed, worker, openapi, audit, identity, demo."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from app.auth import commands as auth_commands
 from app.config import get_settings
 
 OPENAPI_PATH = Path(__file__).resolve().parent.parent / "openapi" / "openapi.json"
@@ -18,6 +19,7 @@ OPENAPI_PATH = Path(__file__).resolve().parent.parent / "openapi" / "openapi.jso
 
 def _migrate() -> None:
     from app import migrate
+    from app.auth import service as auth
     from app.db import Database
 
     async def run() -> None:
@@ -25,6 +27,8 @@ def _migrate() -> None:
         database = Database.from_url(settings.database_url)
         try:
             await migrate.upgrade(database.engine)
+            # Signing keys and the first-party client, so a worker or CLI finds them too.
+            await auth.bootstrap(database, settings)
         finally:
             await database.dispose()
 
@@ -85,6 +89,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_worker(_: argparse.Namespace) -> int:
     """Run a job worker until interrupted (any number of them may run on PostgreSQL)."""
+    from app import tasks  # noqa: F401  (registers every job handler)
     from app.jobs.worker import run_worker
 
     asyncio.run(run_worker(get_settings()))
@@ -170,6 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo_commands.add_parser("personas", help="print the demo personas as JSON").set_defaults(
         func=cmd_demo_personas
     )
+    auth_commands.register(commands, demo_commands)
     return parser
 
 

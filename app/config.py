@@ -40,6 +40,17 @@ class Settings(BaseSettings):
     job_lease_seconds: float = Field(default=60.0, gt=0)
     job_poll_seconds: float = Field(default=0.5, gt=0)
     job_max_attempts: int = Field(default=8, ge=1, le=100)
+    # Identity: token lifetimes, and the abuse limits of logins and SMS codes.
+    access_token_seconds: int = Field(default=600, ge=60, le=3600)
+    refresh_token_seconds: int = Field(default=30 * 86400, ge=3600)
+    sso_session_seconds: int = Field(default=8 * 3600, ge=300)
+    lockout_failures: int = Field(default=5, ge=1, le=100)
+    lockout_seconds: int = Field(default=900, ge=1)
+    login_attempts_per_login: int = Field(default=20, ge=1)
+    login_attempts_per_address: int = Field(default=200, ge=1)
+    sms_codes_per_phone_per_day: int = Field(default=10, ge=1)
+    sms_codes_per_address_per_hour: int = Field(default=30, ge=1)
+    sms_resend_seconds: int = Field(default=60, ge=1, le=3600)
 
     @model_validator(mode="after")
     def _refuse_demo_secrets_in_production(self) -> Settings:
@@ -55,6 +66,11 @@ class Settings(BaseSettings):
             if untokened:
                 raise ValueError(f"QE_DEPARTMENT_TOKENS has no token for: {', '.join(untokened)}")
         return self
+
+    @property
+    def issuer_url(self) -> str:
+        """The OpenID Connect issuer exactly as tokens and discovery state it (no trailing /)."""
+        return self.issuer.rstrip("/")
 
     @property
     def is_sqlite(self) -> bool:

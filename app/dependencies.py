@@ -1,16 +1,22 @@
-"""Dependencies shared by every domain's endpoints: the database session and the settings."""
+"""Dependencies shared by every domain's endpoints: the database session, the settings, and the
+caller (the principal of the bearer access token) with the platform-admin guard."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth import guards
+from app.auth.models import StaffRole
+from app.auth.principals import Principal, Staff
+from app.auth.scopes import ADMIN
 from app.config import Settings
 from app.db import Database
-from app.errors import AdminUnavailable
+from app.errors import AppError
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -19,6 +25,10 @@ _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # dependencies in a worker thread, which costs a thread hand-off on every request.
 async def get_database(request: Request) -> Database:
     """The process's Database, opened by the lifespan."""
+    return _database(request)
+
+
+def _database(request: Request) -> Database:
     database: Database = request.app.state.database
     return database
 
@@ -29,10 +39,34 @@ async def get_settings_dep(request: Request) -> Settings:
     return settings
 
 
+@asynccontextmanager
+async def _unit_of_work(database: Database, *, write: bool) -> AsyncIterator[AsyncSession]:
+    async with database.session(write=write) as session:
+        try:
+            yield session
+        except AppError as exc:
+            # A failure that is itself a fact to keep (a failed login counts towards a lockout)
+            # commits what was written before it was raised.
+            if exc.keeps_changes:
+                await session.commit()
+            raise
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """A session whose transaction commits when the endpoint returns, before the response."""
-    database: Database = request.app.state.database
-    async with database.session(write=request.method not in _SAFE_METHODS) as session:
+    """A session whose transaction commits when the endpoint returns, before the response.
+
+    When the endpoint raises, its writes are rolled back, except for errors that are facts to
+    keep (`AppError.keeps_changes`).
+    """
+    write = request.method not in _SAFE_METHODS
+    async with _unit_of_work(_database(request), write=write) as session:
+        yield session
+
+
+async def get_write_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A writing session whatever the method: for the few GETs that change state because a
+    protocol makes them GETs (OAuth's authorize and logout)."""
+    async with _unit_of_work(_database(request), write=True) as session:
         yield session
 
 
@@ -40,19 +74,27 @@ DatabaseDep = Annotated[Database, Depends(get_database)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 # scope="function": commit before the response is sent, so a 2xx means the change is durable.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+WriteSessionDep = Annotated[AsyncSession, Depends(get_write_session, scope="function")]
 
 
-async def require_platform_admin(settings: SettingsDep) -> None:
-    """Guard of every /admin route.
+async def get_principal(request: Request, session: SessionDep, settings: SettingsDep) -> Principal:
+    """The caller: the principal of the request's bearer access token (401 without a valid one)."""
+    return await guards.authenticate_bearer(session, settings, request.headers.get("authorization"))
 
-    Staff identities and roles arrive with the unified-identity issue; until then the admin
-    API is open in development and test only, and a production deployment refuses it.
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+async def require_platform_admin(principal: PrincipalDep) -> Staff:
+    """Guard of every /admin route: a platform admin's token carrying the `admin` scope.
+
+    The scope keeps a platform admin's token obtained by a department system (which cannot hold
+    `admin`) away from the admin API; only first-party clients may ask for it.
     """
-    if settings.env == "production":
-        raise AdminUnavailable(
-            "统一身份认证上线前，生产环境不开放管理接口",
-            "the admin API is closed in production until staff sign-in is available",
-        )
+    admin = guards.require_staff(principal, StaffRole.PLATFORM_ADMIN)
+    guards.require_scopes(principal, ADMIN)
+    return admin
 
 
 PlatformAdmin = Depends(require_platform_admin)
+PlatformAdminDep = Annotated[Staff, PlatformAdmin]

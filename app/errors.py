@@ -25,6 +25,10 @@ class AppError(Exception):
     code: ClassVar[str] = "request.bad"
     title_zh: ClassVar[str] = "请求有误"
     title_en: ClassVar[str] = "Bad request"
+    # Most failures undo the request's writes. A failure that is itself a fact to remember (a
+    # wrong password counts towards a lockout, a rate-limited attempt still counts) sets this,
+    # and the request's session commits what was written before it was raised.
+    keeps_changes: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -60,12 +64,6 @@ class Forbidden(AppError):
     code = "auth.forbidden"
     title_zh = "无权执行此操作"
     title_en = "Forbidden"
-
-
-class AdminUnavailable(Forbidden):
-    code = "auth.admin_unavailable"
-    title_zh = "管理接口暂未开放"
-    title_en = "Admin API unavailable"
 
 
 class Conflict(AppError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -9,10 +10,21 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
+from sqlalchemy.exc import SQLAlchemyError
 
+from app import (
+    migrate,
+    tasks,  # noqa: F401  (registers every job handler with the registry)
+)
 from app.adapters.client import close_shared_client
 from app.adapters.endpoints import router as exchange_router
 from app.audit.endpoints import router as audit_router
+from app.auth import service as auth
+from app.auth.endpoints_admin import router as identity_admin_router
+from app.auth.endpoints_app import router as first_party_router
+from app.auth.endpoints_login import router as login_router
+from app.auth.endpoints_logout import router as logout_router
+from app.auth.endpoints_oidc import router as oidc_router
 from app.certificates.endpoints import router as certificates_router
 from app.config import Settings, get_settings
 from app.db import Database
@@ -24,6 +36,8 @@ from app.ops.logging import configure_logging
 from app.ops.middleware import RequestContextMiddleware
 from app.schemas import Problem
 from app.services.catalog.endpoints import router as catalog_router
+
+logger = logging.getLogger("qingeban")
 
 DESCRIPTION = """
 Qing e-ban (青e办) — one-stop government e-services: real-name identity, the service catalog,
@@ -41,6 +55,17 @@ def _operation_id(route: APIRoute) -> str:
     return f"{tag}-{route.name}"
 
 
+async def _bootstrap_identity(database: Database, settings: Settings) -> None:
+    """Create the signing keys and the first-party client on the first start of a migrated
+    database. An unmigrated or unreachable database is left alone: /readyz reports it."""
+    try:
+        if await migrate.current_revision(database.engine) != migrate.head_revision():
+            return
+        await auth.bootstrap(database, settings)
+    except (OSError, SQLAlchemyError):
+        logger.warning("identity bootstrap skipped: database unavailable", exc_info=True)
+
+
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
     """Build the ASGI app; the lifespan opens the database and starts the in-process worker."""
     settings = settings or get_settings()
@@ -53,6 +78,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             settings.database_url, pool_size=settings.database_pool_size
         )
         app.state.database = db
+        await _bootstrap_identity(db, settings)
         worker = Worker(db, settings) if settings.inprocess_worker else None
         if worker is not None:
             worker.start()
@@ -76,11 +102,16 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     install_error_handlers(app)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(ops_router)
+    app.include_router(oidc_router)
+    app.include_router(login_router)
+    app.include_router(logout_router)
+    app.include_router(first_party_router)
     app.include_router(catalog_router)
     app.include_router(certificates_router)
     app.include_router(jobs_router)
     app.include_router(audit_router)
     app.include_router(exchange_router)
+    app.include_router(identity_admin_router)
     _install_openapi(app)
     return app
 

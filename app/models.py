@@ -2,6 +2,7 @@
 
 from app.adapters import models as adapters_models
 from app.audit import models as audit_models
+from app.auth import models as auth_models
 from app.certificates import models as certificates_models
 from app.jobs import models as jobs_models
 from app.services.catalog import models as catalog_models
@@ -9,6 +10,7 @@ from app.services.catalog import models as catalog_models
 __all__ = [
     "adapters_models",
     "audit_models",
+    "auth_models",
     "catalog_models",
     "certificates_models",
     "jobs_models",

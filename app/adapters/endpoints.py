@@ -6,15 +6,16 @@ from fastapi import APIRouter, status
 
 from app.adapters.service import get_exchange
 from app.adapters.status import ExchangeStatus
+from app.auth.errors import AUTH_ERRORS
 from app.config import API_V1
 from app.dependencies import PlatformAdmin
-from app.errors import AdminUnavailable, error_responses
+from app.errors import error_responses
 
 router = APIRouter(
     prefix=f"{API_V1}/admin/exchange",
     tags=["exchange"],
     dependencies=[PlatformAdmin],
-    responses=error_responses(AdminUnavailable),
+    responses=error_responses(*AUTH_ERRORS),
 )
 
 
@@ -27,6 +28,6 @@ router = APIRouter(
 async def get_status() -> ExchangeStatus:
     """Per department: circuit breaker state, p50/p95 latency and error rate over a recent window.
 
-    (platform admins; authorization arrives with the identity issue)
+    For platform admins (a platform admin's token with the `admin` scope).
     """
     return get_exchange().status()

@@ -75,6 +75,8 @@ DEFAULT_POLICY: PurposePolicy = {
         *_UTILITIES,
     ),
     "identity-verification": _rule("gaj/identity-verification", "gaj/face-verification"),
+    # A person asking to act for an enterprise: is he its representative or authorised agent?
+    "act-for-enterprise": _rule("scjg/enterprise-registration"),
     # Silent re-qualification of pensioners: life signals from many departments, never finances.
     "pension-qualification-campaign": _rule(
         "gaj/household-registration",

@@ -25,6 +25,14 @@ class IdentityVerification(DatasetRecord):
     match: bool
 
 
+class FaceVerification(DatasetRecord):
+    """gaj/face-verification: liveness of a selfie and its similarity to the ID photo."""
+
+    liveness: bool
+    similarity: float
+    match: bool
+
+
 class HouseholdRegistration(DatasetRecord):
     """gaj/household-registration (户籍), including cancellation on death."""
 
@@ -163,6 +171,7 @@ class BusCardUsage(DatasetRecord):
 
 RECORD_TYPES: dict[tuple[str, str], type[DatasetRecord]] = {
     ("gaj", "identity-verification"): IdentityVerification,
+    ("gaj", "face-verification"): FaceVerification,
     ("gaj", "household-registration"): HouseholdRegistration,
     ("mzj", "marriage-status"): MarriageStatus,
     ("rsj", "social-insurance-contributions"): SocialInsuranceContributions,

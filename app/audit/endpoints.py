@@ -9,16 +9,17 @@ from fastapi import APIRouter, Query, status
 from app.audit import service
 from app.audit.errors import SubjectIdWithoutType
 from app.audit.schemas import AuditRecordRead, ChainReport
+from app.auth.errors import AUTH_ERRORS
 from app.config import API_V1
 from app.dependencies import PlatformAdmin, SessionDep
-from app.errors import AdminUnavailable, InvalidCursor, error_responses
+from app.errors import InvalidCursor, error_responses
 from app.kit.pagination import Page
 
 router = APIRouter(
     prefix=f"{API_V1}/admin/audit",
     tags=["audit"],
     dependencies=[PlatformAdmin],
-    responses=error_responses(AdminUnavailable),
+    responses=error_responses(*AUTH_ERRORS),
 )
 
 
@@ -34,7 +35,7 @@ async def verify_audit_chain(session: SessionDep) -> ChainReport:
 
     Answers 200 either way; `ok` says whether the chain is intact, and `first_broken_seq` with
     `reason` where and how it breaks. Publish `head_seq`/`head_hash` elsewhere to anchor the chain.
-    (Platform admins; authorization arrives with the identity issue.)
+    (Platform admins.)
     """
     return await service.verify(session)
 
@@ -56,7 +57,7 @@ async def list_audit_records(
     """Audit records newest first, optionally of one subject (type, or type and id).
 
     The before/after values of a change are not stored, only their digest.
-    (Platform admins; authorization arrives with the identity issue.)
+    (Platform admins.)
     """
     return await service.list_records(
         session, subject_type=subject_type, subject_id=subject_id, cursor=cursor, limit=limit

@@ -7,9 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
+from app.auth.errors import AUTH_ERRORS
 from app.config import API_V1
 from app.dependencies import PlatformAdmin, SessionDep
-from app.errors import AdminUnavailable, InvalidCursor, error_responses
+from app.errors import InvalidCursor, error_responses
 from app.jobs import service
 from app.jobs.errors import JobNotDead, JobNotFound
 from app.jobs.models import JobState
@@ -20,7 +21,7 @@ router = APIRouter(
     prefix=f"{API_V1}/admin/jobs",
     tags=["jobs"],
     dependencies=[PlatformAdmin],
-    responses=error_responses(AdminUnavailable),
+    responses=error_responses(*AUTH_ERRORS),
 )
 
 
@@ -40,7 +41,7 @@ async def list_jobs(
     """Jobs newest first, without their payloads (they may hold personal data).
 
     `state=dead` lists the jobs that exhausted their attempts, with the last error of each.
-    (platform admins; authorization arrives with the identity issue)
+    (Platform admins.)
     """
     return await service.list_jobs(session, state, cursor, limit)
 
@@ -56,7 +57,7 @@ async def retry_job(job_id: uuid.UUID, session: SessionDep) -> JobRead:
     """Put a dead job back in the queue, due now, with a fresh set of attempts.
 
     Only dead jobs can be retried (409 otherwise).
-    (platform admins; authorization arrives with the identity issue)
+    (Platform admins.)
     """
     job = await service.retry(session, job_id)
     return JobRead.model_validate(job)

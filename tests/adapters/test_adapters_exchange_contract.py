@@ -35,6 +35,10 @@ async def _read(client: DepartmentClient, key: tuple[str, str], subject: Subject
 CASES: list[tuple[str, tuple[str, str], type[records.DatasetRecord], Any]] = [
     ("renter", ("gaj", "identity-verification"), records.IdentityVerification,
      lambda r: r.match is True),
+    ("renter", ("gaj", "face-verification"), records.FaceVerification,
+     lambda r: r.liveness and r.match and r.similarity >= 0.85),
+    ("deceased_pensioner", ("gaj", "face-verification"), records.FaceVerification,
+     lambda r: not r.liveness and not r.match),
     ("deceased_pensioner", ("gaj", "household-registration"), records.HouseholdRegistration,
      lambda r: r.cancelled_on is not None),
     ("talent", ("gaj", "household-registration"), records.HouseholdRegistration,
@@ -79,7 +83,8 @@ async def test_typed_record_contract(
 ) -> None:
     client, personas = sim
     person = personas[persona]
-    fact = await _read(client, key, Subject.person(person.id_number, name=person.name))
+    subject = Subject.person(person.id_number, name=person.name, selfie_token="selfie-1")
+    fact = await _read(client, key, subject)
     assert fact.found is True
     assert isinstance(fact.record, model)
     assert check(fact.record)
@@ -129,5 +134,6 @@ async def test_every_typed_dataset_is_served_by_the_simulator(
     for key, model in records.RECORD_TYPES.items():
         if key == ("scjg", "enterprise-registration"):
             continue
-        fact = await _read(client, key, Subject.person(renter.id_number, name=renter.name))
+        subject = Subject.person(renter.id_number, name=renter.name, selfie_token="selfie-1")
+        fact = await _read(client, key, subject)
         assert fact.record is None or isinstance(fact.record, model), key

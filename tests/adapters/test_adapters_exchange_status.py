@@ -26,8 +26,10 @@ def fresh_exchange() -> Iterator[None]:
     reset_exchange()
 
 
-async def test_status_answers_per_department(client: httpx.AsyncClient) -> None:
-    response = await client.get(STATUS)
+async def test_status_answers_per_department(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    response = await client.get(STATUS, headers=admin_headers)
     assert response.status_code == 200
     departments = {d["department"]: d for d in response.json()["departments"]}
     assert set(DEPARTMENTS) <= set(departments)
@@ -38,7 +40,9 @@ async def test_status_answers_per_department(client: httpx.AsyncClient) -> None:
     assert gjj["error_rate"] is None
 
 
-async def test_status_shows_latency_and_an_open_breaker(client: httpx.AsyncClient) -> None:
+async def test_status_shows_latency_and_an_open_breaker(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
     exchange = get_exchange()
     http = exchange.client.http
     population = exchange.client.registry.simulator_app.state.simulator.population
@@ -56,7 +60,7 @@ async def test_status_shows_latency_and_an_open_breaker(client: httpx.AsyncClien
         for _ in range(4)
     ]
     assert results[-1][("mzj", "marriage-status")] == Unavailable("circuit_open")
-    body = (await client.get(STATUS)).json()
+    body = (await client.get(STATUS, headers=admin_headers)).json()
     departments = {d["department"]: d for d in body["departments"]}
     assert departments["mzj"]["breaker"]["state"] == "open"
     assert departments["mzj"]["breaker"]["retry_in_seconds"] > 0

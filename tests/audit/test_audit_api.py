@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -19,6 +20,12 @@ from app.ops.middleware import RequestContextMiddleware
 
 MakeChain = Callable[[int], Awaitable[None]]
 Tamper = Callable[[Callable[[AsyncConnection], Awaitable[None]]], Awaitable[None]]
+
+
+@pytest.fixture(autouse=True)
+def _as_platform_admin(client: httpx.AsyncClient, admin_headers: dict[str, str]) -> None:
+    """These tests call the admin API as a platform admin."""
+    client.headers.update(admin_headers)
 
 
 async def test_verify_reports_an_intact_chain(

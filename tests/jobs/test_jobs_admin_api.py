@@ -20,6 +20,12 @@ from app.jobs.worker import Worker
 PROBLEM = "application/problem+json"
 
 
+@pytest.fixture(autouse=True)
+def _as_platform_admin(client: httpx.AsyncClient, admin_headers: dict[str, str]) -> None:
+    """These tests call the admin API as a platform admin."""
+    client.headers.update(admin_headers)
+
+
 @pytest.fixture
 def flaky_kind() -> Iterator[dict[str, bool]]:
     """A handler that fails while `switch["fail"]` is set; unregistered afterwards."""

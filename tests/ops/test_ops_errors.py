@@ -121,8 +121,8 @@ def test_production_refuses_the_demo_secret_and_the_demo_world() -> None:
     assert ok.secret_key.get_secret_value() != DEMO_SECRET_KEY
 
 
-async def test_admin_api_is_closed_in_production(database: Database) -> None:
-    # Until staff sign-in exists, a production deployment must not expose jobs or audit records.
+async def test_admin_api_needs_a_platform_admin_token_in_production(database: Database) -> None:
+    # Without a platform admin's access token, production exposes neither jobs nor audit records.
     settings = Settings(
         env="production",
         secret_key="p" * 40,
@@ -138,8 +138,9 @@ async def test_admin_api_is_closed_in_production(database: Database) -> None:
     ):
         for path in ("/api/v1/admin/jobs", "/api/v1/admin/audit/verify"):
             response = await http.get(path)
-            assert response.status_code == 403, path
+            assert response.status_code == 401, path
             assert response.headers["content-type"] == PROBLEM
-            assert response.json()["code"] == "auth.admin_unavailable"
+            assert response.headers["www-authenticate"].startswith("Bearer")
+            assert response.json()["code"] == "auth.unauthenticated"
         # Public catalog routes stay open.
         assert (await http.get("/api/v1/districts")).status_code == 200

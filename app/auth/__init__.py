@@ -1,0 +1,1 @@
+"""Unified identity: accounts, staff, clients, keys, SSO sessions, the OpenID Connect provider."""

@@ -1,0 +1,70 @@
+"""Who may call: the principal of a bearer access token, and checks of its scopes and role.
+
+Kept apart from the rest of the identity service so that the request guard every domain's
+endpoints depend on (app/dependencies.py) pulls in token verification and nothing else.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth import access
+from app.auth.errors import InsufficientScope, InvalidToken, MissingToken, RoleRequired
+from app.auth.models import StaffRole
+from app.auth.principals import Citizen, EnterpriseAgent, Principal, Staff
+from app.config import Settings
+
+
+async def authenticate_bearer(
+    session: AsyncSession, settings: Settings, authorization: str | None
+) -> Principal:
+    """The principal of an `Authorization: Bearer …` header; MissingToken or InvalidToken (401)."""
+    if not authorization:
+        raise MissingToken
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise MissingToken
+    try:
+        return await access.verify(session, settings, token.strip())
+    except access.TokenRejected as exc:
+        raise InvalidToken from exc
+
+
+def require_scopes(principal: Principal, *needed: str) -> Principal:
+    """The principal, if its token carries every scope in `needed` (else 403)."""
+    if not principal.has_scopes(*needed):
+        raise InsufficientScope(*needed)
+    return principal
+
+
+def require_citizen(principal: Principal) -> Citizen:
+    """The signed-in person behind the token (403 for staff, client and enterprise tokens)."""
+    if principal.kind != "person" or principal.enterprise is not None:
+        raise RoleRequired("此操作须由群众本人登录办理", "only a signed-in citizen can do this")
+    return Citizen(account_id=uuid.UUID(principal.id), principal=principal)
+
+
+def require_enterprise_agent(principal: Principal) -> EnterpriseAgent:
+    """The person acting for an enterprise (a token from `POST /api/v1/auth/act-as`)."""
+    if principal.kind != "person" or principal.enterprise is None:
+        raise RoleRequired("此操作须代表企业办理", "this needs a token acting for an enterprise")
+    return EnterpriseAgent(
+        account_id=uuid.UUID(principal.id), uscc=principal.enterprise, principal=principal
+    )
+
+
+def require_staff(principal: Principal, *roles: StaffRole) -> Staff:
+    """The staff member behind the token, in one of `roles` (any role when none is given)."""
+    if principal.kind != "staff" or principal.role is None or principal.department_code is None:
+        raise RoleRequired("此操作须由工作人员登录办理", "only staff members can do this")
+    if roles and principal.role not in roles:
+        wanted = ", ".join(role.value for role in roles)
+        raise RoleRequired(f"需要角色：{wanted}", f"this needs the role: {wanted}")
+    return Staff(
+        staff_id=uuid.UUID(principal.id),
+        role=principal.role,
+        department_code=principal.department_code,
+        principal=principal,
+    )

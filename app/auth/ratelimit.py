@@ -1,0 +1,128 @@
+"""Fixed-window rate limits shared by every API process: Redis when configured, else the database.
+
+A limit counts hits per key (a phone's blind index, a client address) in windows of fixed
+length. With the database backend the counter is written in the request's transaction, and the
+errors raised when a limit is exceeded keep that transaction's writes, so an attempt counts even
+though the request fails. If Redis cannot be reached the database takes over, so that limits never
+silently stop holding.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import weakref
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth import repository
+from app.config import Settings
+from app.kit.clock import utcnow
+
+logger = logging.getLogger("qingeban.auth")
+
+_KEY_PREFIX = "qe:rl:"
+# One counter row in this many hits also deletes the expired ones (the database backend).
+_PRUNE_ONE_IN = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    """At most `hits` per `window_seconds` for each key."""
+
+    name: str
+    hits: int
+    window_seconds: int
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """Whether a hit is within the limit, and when the window ends if it is not."""
+
+    allowed: bool
+    retry_after: int
+
+
+class Backend(Protocol):
+    async def increment(self, key: str, expires_at: datetime, ttl_seconds: int) -> int:
+        """Add one hit to `key`'s counter and return the count."""
+
+
+class DatabaseBackend:
+    """Counters in `rate_limit_counters`, written in the caller's transaction."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def increment(self, key: str, expires_at: datetime, ttl_seconds: int) -> int:
+        count = await repository.increment_counter(self.session, key, expires_at)
+        # Not security-relevant randomness: it only spreads the clean-up over requests.
+        if random.randrange(_PRUNE_ONE_IN) == 0:  # noqa: S311
+            await repository.delete_expired_counters(self.session, utcnow())
+        return count
+
+
+class RedisBackend:
+    """Counters in Redis (INCR with an expiry), falling back to the database when unreachable."""
+
+    def __init__(self, client: Redis, fallback: DatabaseBackend) -> None:
+        self.client = client
+        self.fallback = fallback
+
+    async def increment(self, key: str, expires_at: datetime, ttl_seconds: int) -> int:
+        try:
+            async with self.client.pipeline(transaction=True) as pipe:
+                pipe.set(_KEY_PREFIX + key, 0, ex=ttl_seconds, nx=True)
+                pipe.incr(_KEY_PREFIX + key)
+                _, count = await pipe.execute()
+            return int(count)
+        except (RedisError, OSError):
+            logger.warning("redis unreachable; rate limits fall back to the database")
+            return await self.fallback.increment(key, expires_at, ttl_seconds)
+
+
+class RateLimiter:
+    """Checks hits against limits on one backend."""
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+
+    async def hit(self, limit: Limit, key: str) -> Verdict:
+        """Count one hit of `key` against `limit`."""
+        now = utcnow().timestamp()
+        window = int(now // limit.window_seconds)
+        window_end = (window + 1) * limit.window_seconds
+        counter = f"{limit.name}:{key}:{window}"
+        expires_at = datetime.fromtimestamp(window_end, UTC)
+        ttl = max(1, int(window_end - now) + 1)
+        count = await self.backend.increment(counter, expires_at, ttl)
+        return Verdict(allowed=count <= limit.hits, retry_after=ttl)
+
+
+# One Redis client per URL and event loop: a client's connections belong to the loop that
+# opened them.
+_redis: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, Redis]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _redis_client(url: str) -> Redis:
+    clients = _redis.setdefault(asyncio.get_running_loop(), {})
+    client = clients.get(url)
+    if client is None:
+        client = clients[url] = Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
+    return client
+
+
+def limiter(session: AsyncSession, settings: Settings) -> RateLimiter:
+    """The limiter for this request: Redis when QE_REDIS_URL is set, else the database."""
+    database = DatabaseBackend(session)
+    if settings.redis_url:
+        return RateLimiter(RedisBackend(_redis_client(settings.redis_url), database))
+    return RateLimiter(database)

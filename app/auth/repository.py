@@ -1,0 +1,509 @@
+"""Every query of the identity domain.
+
+Counters (failed logins, SMS attempts, rate limits) and single-use secrets (codes, refresh
+tokens) change with one conditional UPDATE or upsert each, never read-then-write, so concurrent
+requests on any number of API processes cannot share an attempt or spend a secret twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, exists, false, or_, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.models import (
+    AuthorizationCode,
+    AuthorizationRequest,
+    DemoSmsMessage,
+    Grant,
+    KeyState,
+    OAuthClient,
+    PersonAccount,
+    RateLimitCounter,
+    RefreshToken,
+    RevokedAccessToken,
+    SigningKey,
+    SmsChallenge,
+    SsoSession,
+    SsoSessionClient,
+    StaffMember,
+)
+from app.kit.clock import utcnow
+
+# Serialises key bootstrap and rotation across processes on PostgreSQL ("QEKEYS").
+_KEYS_LOCK = 0x5145_4B45_5953
+
+
+def _insert(session: AsyncSession) -> Any:
+    dialect = session.get_bind().dialect.name
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+async def add(session: AsyncSession, row: object) -> None:
+    """Insert a row in the caller's transaction."""
+    session.add(row)
+    await session.flush()
+
+
+# Accounts and staff
+
+
+async def account(session: AsyncSession, account_id: uuid.UUID) -> PersonAccount | None:
+    """A person account by id."""
+    return await session.get(PersonAccount, account_id)
+
+
+async def account_by_phone_index(session: AsyncSession, index: str) -> PersonAccount | None:
+    """The account of a phone number's blind index."""
+    statement = select(PersonAccount).where(PersonAccount.phone_index == index)
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def account_by_id_number_index(session: AsyncSession, index: str) -> PersonAccount | None:
+    """The account of an ID number's blind index."""
+    statement = select(PersonAccount).where(PersonAccount.id_number_index == index)
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def staff_member(session: AsyncSession, staff_id: uuid.UUID) -> StaffMember | None:
+    """A staff member by id."""
+    return await session.get(StaffMember, staff_id)
+
+
+async def staff_by_login(session: AsyncSession, login: str) -> StaffMember | None:
+    """A staff member by login name."""
+    statement = select(StaffMember).where(StaffMember.login == login)
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def list_staff(
+    session: AsyncSession, *, department: str | None, after: str | None, limit: int
+) -> Sequence[StaffMember]:
+    """Staff ordered by login, after a login, optionally of one department."""
+    statement = select(StaffMember).order_by(StaffMember.login).limit(limit)
+    if department is not None:
+        statement = statement.where(StaffMember.department_code == department)
+    if after is not None:
+        statement = statement.where(StaffMember.login > after)
+    return (await session.execute(statement)).scalars().all()
+
+
+async def count_login_failure(
+    session: AsyncSession, model: type[PersonAccount] | type[StaffMember], holder_id: uuid.UUID
+) -> int:
+    """Add one failed login to an account or staff member; the new count."""
+    statement = (
+        update(model)
+        .where(model.id == holder_id)
+        .values(failed_logins=model.failed_logins + 1)
+        .returning(model.failed_logins)
+    )
+    return int((await session.execute(statement)).scalar_one())
+
+
+async def lock_out(
+    session: AsyncSession,
+    model: type[PersonAccount] | type[StaffMember],
+    holder_id: uuid.UUID,
+    until: datetime,
+) -> None:
+    """Refuse password logins until `until`, and start counting failures afresh."""
+    statement = (
+        update(model).where(model.id == holder_id).values(locked_until=until, failed_logins=0)
+    )
+    await session.execute(statement)
+
+
+async def clear_login_failures(
+    session: AsyncSession, model: type[PersonAccount] | type[StaffMember], holder_id: uuid.UUID
+) -> None:
+    """Forget the failed logins after a successful one."""
+    statement = (
+        update(model)
+        .where(
+            model.id == holder_id, or_(model.failed_logins != 0, model.locked_until.is_not(None))
+        )
+        .values(failed_logins=0, locked_until=None)
+    )
+    await session.execute(statement)
+
+
+# Clients
+
+
+async def client(session: AsyncSession, client_id: str) -> OAuthClient | None:
+    """A client by id."""
+    return await session.get(OAuthClient, client_id)
+
+
+async def list_clients(
+    session: AsyncSession, *, after: str | None, limit: int
+) -> Sequence[OAuthClient]:
+    """Clients ordered by id, after an id."""
+    statement = select(OAuthClient).order_by(OAuthClient.client_id).limit(limit)
+    if after is not None:
+        statement = statement.where(OAuthClient.client_id > after)
+    return (await session.execute(statement)).scalars().all()
+
+
+# Signing keys
+
+
+async def lock_signing_keys(session: AsyncSession) -> None:
+    """Hold the key lock until the transaction ends (SQLite writers are serial anyway)."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _KEYS_LOCK})
+
+
+async def current_signing_keys(session: AsyncSession) -> Sequence[SigningKey]:
+    """The next and active keys, and retired keys still published."""
+    statement = select(SigningKey).where(
+        or_(SigningKey.state != KeyState.RETIRED.value, SigningKey.publish_until > utcnow())
+    )
+    return (await session.execute(statement.order_by(SigningKey.created_at))).scalars().all()
+
+
+async def all_signing_keys(session: AsyncSession) -> Sequence[SigningKey]:
+    """Every key, newest first."""
+    statement = select(SigningKey).order_by(SigningKey.created_at.desc(), SigningKey.kid)
+    return (await session.execute(statement)).scalars().all()
+
+
+# SSO sessions
+
+
+async def sso_session(session: AsyncSession, sid: str) -> SsoSession | None:
+    """A session by id."""
+    return await session.get(SsoSession, sid)
+
+
+async def session_by_cookie(session: AsyncSession, cookie_hash: str) -> SsoSession | None:
+    """The session of a cookie digest."""
+    statement = select(SsoSession).where(SsoSession.cookie_hash == cookie_hash)
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def add_session_client(
+    session: AsyncSession, sid: str, client_id: str, now: datetime
+) -> None:
+    """Record a client's part in a session (once)."""
+    statement = (
+        _insert(session)(SsoSessionClient)
+        .values(session_id=sid, client_id=client_id, joined_at=now)
+        .on_conflict_do_nothing(index_elements=["session_id", "client_id"])
+    )
+    await session.execute(statement)
+
+
+async def session_clients(session: AsyncSession, sid: str) -> Sequence[OAuthClient]:
+    """The clients that took part in a session."""
+    statement = (
+        select(OAuthClient)
+        .join(SsoSessionClient, SsoSessionClient.client_id == OAuthClient.client_id)
+        .where(SsoSessionClient.session_id == sid)
+        .order_by(OAuthClient.client_id)
+    )
+    return (await session.execute(statement)).scalars().all()
+
+
+# Authorization requests and codes
+
+
+async def authorization_request(
+    session: AsyncSession, request_id: str
+) -> AuthorizationRequest | None:
+    """A held authorization request."""
+    return await session.get(AuthorizationRequest, request_id)
+
+
+async def complete_authorization_request(
+    session: AsyncSession, request_id: str, now: datetime
+) -> bool:
+    """Mark a held request answered; False when it already was (a form posted twice)."""
+    statement = (
+        update(AuthorizationRequest)
+        .where(AuthorizationRequest.id == request_id, AuthorizationRequest.completed_at.is_(None))
+        .values(completed_at=now)
+        .returning(AuthorizationRequest.id)
+    )
+    return (await session.execute(statement)).scalar_one_or_none() is not None
+
+
+async def authorization_code(session: AsyncSession, code_hash: str) -> AuthorizationCode | None:
+    """A code by digest."""
+    return await session.get(AuthorizationCode, code_hash)
+
+
+async def spend_authorization_code(session: AsyncSession, code_hash: str, now: datetime) -> bool:
+    """Mark a code used; False when it already was."""
+    statement = (
+        update(AuthorizationCode)
+        .where(AuthorizationCode.code_hash == code_hash, AuthorizationCode.used_at.is_(None))
+        .values(used_at=now)
+        .returning(AuthorizationCode.code_hash)
+    )
+    return (await session.execute(statement)).scalar_one_or_none() is not None
+
+
+async def set_code_grant(session: AsyncSession, code_hash: str, grant_id: uuid.UUID) -> None:
+    """Remember what a code was exchanged for."""
+    statement = (
+        update(AuthorizationCode)
+        .where(AuthorizationCode.code_hash == code_hash)
+        .values(grant_id=grant_id)
+    )
+    await session.execute(statement)
+
+
+# Grants and tokens
+
+
+async def grant(session: AsyncSession, grant_id: uuid.UUID) -> Grant | None:
+    """A grant by id."""
+    return await session.get(Grant, grant_id)
+
+
+async def revoke_grant(
+    session: AsyncSession, grant_id: uuid.UUID, now: datetime, *, reason: str
+) -> None:
+    """Revoke a grant: its refresh tokens and access tokens stop working."""
+    statement = (
+        update(Grant)
+        .where(Grant.id == grant_id, Grant.revoked_at.is_(None))
+        .values(revoked_at=now, revoked_reason=reason)
+    )
+    await session.execute(statement)
+
+
+async def revoke_session_grants(
+    session: AsyncSession, sid: str, now: datetime, *, reason: str
+) -> None:
+    """Revoke every grant made in a session."""
+    statement = (
+        update(Grant)
+        .where(Grant.session_id == sid, Grant.revoked_at.is_(None))
+        .values(revoked_at=now, revoked_reason=reason)
+    )
+    await session.execute(statement)
+
+
+async def refresh_token(session: AsyncSession, token_hash: str) -> RefreshToken | None:
+    """A refresh token by digest."""
+    return await session.get(RefreshToken, token_hash)
+
+
+async def spend_refresh_token(session: AsyncSession, token_hash: str, now: datetime) -> bool:
+    """Mark a refresh token used; False when it already was."""
+    statement = (
+        update(RefreshToken)
+        .where(RefreshToken.token_hash == token_hash, RefreshToken.used_at.is_(None))
+        .values(used_at=now)
+        .returning(RefreshToken.token_hash)
+    )
+    return (await session.execute(statement)).scalar_one_or_none() is not None
+
+
+async def revoke_access_token(session: AsyncSession, jti: str, expires_at: datetime) -> None:
+    """Remember a revoked access token until it would have expired."""
+    statement = (
+        _insert(session)(RevokedAccessToken)
+        .values(jti=jti, expires_at=expires_at)
+        .on_conflict_do_nothing(index_elements=["jti"])
+    )
+    await session.execute(statement)
+
+
+@dataclass(frozen=True, slots=True)
+class AccessTokenState:
+    """What the database says about an access token's client, grant, session and subject."""
+
+    revoked: bool
+    client_disabled_at: datetime | None
+    grant_revoked_at: datetime | None
+    grant_expires_at: datetime | None
+    session_id: str | None
+    session_ended_at: datetime | None
+    subject_kind: str | None
+    account_id: uuid.UUID | None
+    staff_id: uuid.UUID | None
+    staff_disabled_at: datetime | None
+    role: str | None
+    department_code: str | None
+
+
+async def access_token_state(
+    session: AsyncSession, *, jti: str, client_id: str, grant_id: uuid.UUID | None
+) -> AccessTokenState | None:
+    """The revocation state of an access token in one query; None for an unknown client."""
+    on_grant = Grant.id == grant_id if grant_id is not None else false()
+    statement = (
+        select(
+            exists().where(RevokedAccessToken.jti == jti).label("revoked"),
+            OAuthClient.disabled_at.label("client_disabled_at"),
+            Grant.revoked_at.label("grant_revoked_at"),
+            Grant.expires_at.label("grant_expires_at"),
+            SsoSession.id.label("session_id"),
+            SsoSession.ended_at.label("session_ended_at"),
+            SsoSession.subject_kind,
+            SsoSession.account_id,
+            SsoSession.staff_id,
+            StaffMember.disabled_at.label("staff_disabled_at"),
+            StaffMember.role,
+            StaffMember.department_code,
+        )
+        .select_from(OAuthClient)
+        .outerjoin(Grant, and_(on_grant, Grant.client_id == OAuthClient.client_id))
+        .outerjoin(SsoSession, SsoSession.id == Grant.session_id)
+        .outerjoin(StaffMember, StaffMember.id == SsoSession.staff_id)
+        .where(OAuthClient.client_id == client_id)
+    )
+    row = (await session.execute(statement)).mappings().one_or_none()
+    if row is None:
+        return None
+    return AccessTokenState(**{**row, "revoked": bool(row["revoked"])})
+
+
+# SMS codes
+
+
+async def void_sms_challenges(session: AsyncSession, phone_index: str, now: datetime) -> None:
+    """Void a phone's unused codes (a new one replaces them)."""
+    statement = (
+        update(SmsChallenge)
+        .where(SmsChallenge.phone_index == phone_index, SmsChallenge.consumed_at.is_(None))
+        .values(consumed_at=now)
+    )
+    await session.execute(statement)
+
+
+async def live_sms_challenge(
+    session: AsyncSession, phone_index: str, now: datetime, max_attempts: int
+) -> SmsChallenge | None:
+    """A phone's current code, if unused, unexpired and not out of attempts."""
+    statement = (
+        select(SmsChallenge)
+        .where(
+            SmsChallenge.phone_index == phone_index,
+            SmsChallenge.consumed_at.is_(None),
+            SmsChallenge.expires_at > now,
+            SmsChallenge.attempts < max_attempts,
+        )
+        .order_by(SmsChallenge.created_at.desc())
+        .limit(1)
+    )
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def count_sms_attempt(session: AsyncSession, challenge_id: uuid.UUID) -> int:
+    """Use up one attempt of a code; the attempts made so far."""
+    statement = (
+        update(SmsChallenge)
+        .where(SmsChallenge.id == challenge_id)
+        .values(attempts=SmsChallenge.attempts + 1)
+        .returning(SmsChallenge.attempts)
+    )
+    return int((await session.execute(statement)).scalar_one())
+
+
+async def consume_sms_challenge(
+    session: AsyncSession, challenge_id: uuid.UUID, now: datetime
+) -> None:
+    """A code that worked cannot work again."""
+    statement = update(SmsChallenge).where(SmsChallenge.id == challenge_id).values(consumed_at=now)
+    await session.execute(statement)
+
+
+async def demo_sms_messages(
+    session: AsyncSession, phone_index: str | None, limit: int
+) -> Sequence[DemoSmsMessage]:
+    """The demo gateway's newest texts, optionally to one phone."""
+    statement = select(DemoSmsMessage).order_by(DemoSmsMessage.sent_at.desc()).limit(limit)
+    if phone_index is not None:
+        statement = statement.where(DemoSmsMessage.phone_index == phone_index)
+    return (await session.execute(statement)).scalars().all()
+
+
+# Rate limits
+
+
+async def increment_counter(session: AsyncSession, key: str, expires_at: datetime) -> int:
+    """Add one hit to a counter (created at 1) and return its count."""
+    statement = (
+        _insert(session)(RateLimitCounter)
+        .values(key=key, hits=1, expires_at=expires_at)
+        .on_conflict_do_update(
+            index_elements=["key"], set_={"hits": RateLimitCounter.__table__.c.hits + 1}
+        )
+        .returning(RateLimitCounter.hits)
+    )
+    return int((await session.execute(statement)).scalar_one())
+
+
+async def delete_expired_counters(session: AsyncSession, now: datetime) -> None:
+    """Drop counters whose window is over."""
+    await session.execute(delete(RateLimitCounter).where(RateLimitCounter.expires_at <= now))
+
+
+# Housekeeping
+
+
+async def purge_expired(
+    session: AsyncSession, now: datetime, *, grace: timedelta
+) -> dict[str, int]:
+    """Delete what can no longer be used: expired requests, codes, tokens, grants, sessions,
+    SMS codes, revocations and counters (kept `grace` longer, for reuse detection and support)."""
+    cutoff = now - grace
+    deleted: dict[str, int] = {}
+
+    async def purge(name: str, statement: Any) -> None:
+        result = await session.execute(statement.execution_options(synchronize_session=False))
+        deleted[name] = int(getattr(result, "rowcount", 0) or 0)
+
+    await purge(
+        "authorization_requests",
+        delete(AuthorizationRequest).where(AuthorizationRequest.expires_at < cutoff),
+    )
+    expired_grants = select(Grant.id).where(Grant.expires_at < cutoff)
+    await purge(
+        "authorization_codes",
+        delete(AuthorizationCode).where(
+            or_(
+                AuthorizationCode.expires_at < cutoff,
+                AuthorizationCode.grant_id.in_(expired_grants),
+            )
+        ),
+    )
+    await purge(
+        "refresh_tokens",
+        delete(RefreshToken).where(
+            or_(RefreshToken.expires_at < cutoff, RefreshToken.grant_id.in_(expired_grants))
+        ),
+    )
+    await purge("oauth_grants", delete(Grant).where(Grant.expires_at < cutoff))
+    # A session goes once it is over and nothing granted in it (or coded for it) remains.
+    finished = select(SsoSession.id).where(
+        SsoSession.expires_at < cutoff,
+        ~exists().where(Grant.session_id == SsoSession.id),
+        ~exists().where(AuthorizationCode.session_id == SsoSession.id),
+    )
+    await purge(
+        "sso_session_clients",
+        delete(SsoSessionClient).where(SsoSessionClient.session_id.in_(finished)),
+    )
+    await purge("sso_sessions", delete(SsoSession).where(SsoSession.id.in_(finished)))
+    await purge("sms_challenges", delete(SmsChallenge).where(SmsChallenge.expires_at < cutoff))
+    await purge(
+        "revoked_access_tokens",
+        delete(RevokedAccessToken).where(RevokedAccessToken.expires_at < now),
+    )
+    await purge(
+        "rate_limit_counters", delete(RateLimitCounter).where(RateLimitCounter.expires_at < now)
+    )
+    await purge("demo_sms_messages", delete(DemoSmsMessage).where(DemoSmsMessage.sent_at < cutoff))
+    return deleted

@@ -1,0 +1,106 @@
+"""The scopes clients may be granted, the claims each one releases, and scope strings.
+
+Later domains add their API scopes here; a client is registered with the scopes it may ask for
+and never receives more (least privilege).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from app.auth.models import ClientKind
+
+OPENID = "openid"
+ADMIN = "admin"
+_ALL_KINDS = frozenset(ClientKind)
+_SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")  # RFC 6749 §3.3
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """A scope: what it allows, which claims it releases, and who may hold it."""
+
+    name: str
+    description: str
+    claims: tuple[str, ...] = ()
+    # A user-bound scope needs a signed-in person or staff member: never client credentials.
+    user_bound: bool = True
+    client_kinds: frozenset[ClientKind] = _ALL_KINDS
+
+
+SCOPES: dict[str, Scope] = {
+    scope.name: scope
+    for scope in (
+        Scope(OPENID, "Sign the user in (OpenID Connect); releases `sub`", ("sub",)),
+        Scope("profile", "The user's name", ("name",)),
+        Scope("phone", "The verified mobile number", ("phone_number", "phone_number_verified")),
+        Scope(
+            "realname",
+            "Real-name identity: name, masked ID number and real-name level (L1-L3)",
+            ("name", "id_number_masked", "realname_level", "realname_verified_at"),
+        ),
+        Scope(
+            "staff",
+            "For staff members: their role and department",
+            ("staff_role", "department"),
+            client_kinds=frozenset({ClientKind.DEPARTMENT, ClientKind.FIRST_PARTY}),
+        ),
+        Scope(
+            ADMIN,
+            "The platform admin API (/api/v1/admin), for platform admins in a first-party client",
+            client_kinds=frozenset({ClientKind.FIRST_PARTY}),
+        ),
+        Scope(
+            "licenses.verify",
+            "Verify presented e-licenses (partners and department systems)",
+            user_bound=False,
+            client_kinds=frozenset({ClientKind.PARTNER, ClientKind.DEPARTMENT}),
+        ),
+        Scope(
+            "stats.read",
+            "Read the published service statistics",
+            user_bound=False,
+            client_kinds=frozenset({ClientKind.PARTNER, ClientKind.DEPARTMENT}),
+        ),
+    )
+}
+
+DEFAULT_SCOPES: dict[ClientKind, tuple[str, ...]] = {
+    ClientKind.DEPARTMENT: ("openid", "profile", "phone", "realname", "staff"),
+    ClientKind.FIRST_PARTY: ("openid", "profile", "phone", "realname", "staff", "admin"),
+    ClientKind.PARTNER: ("licenses.verify",),
+}
+
+
+class InvalidScope(ValueError):
+    """A scope string names an unknown scope or is malformed."""
+
+
+def parse(value: str | None) -> tuple[str, ...]:
+    """The scopes of a space-separated scope string, de-duplicated, in a stable order."""
+    if not value or not value.strip():
+        return ()
+    names = value.split(" ")
+    for name in names:
+        if not _SCOPE_TOKEN.fullmatch(name):
+            raise InvalidScope("malformed scope string")
+        if name not in SCOPES:
+            raise InvalidScope(f"unknown scope {name!r}")
+    return tuple(sorted(set(names), key=_order))
+
+
+def render(scopes: tuple[str, ...] | list[str] | frozenset[str]) -> str:
+    """A scope string in the stable order."""
+    return " ".join(sorted(set(scopes), key=_order))
+
+
+def claims_of(scopes: frozenset[str] | tuple[str, ...]) -> set[str]:
+    """Every claim the scopes release."""
+    return {claim for name in scopes if name in SCOPES for claim in SCOPES[name].claims}
+
+
+def _order(name: str) -> tuple[int, str]:
+    # openid first, then the registry's order; a readable, deterministic scope string.
+    order = list(SCOPES)
+    return (order.index(name) if name in SCOPES else len(order), name)

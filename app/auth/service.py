@@ -1,0 +1,390 @@
+"""What other domains may call of the identity domain.
+
+The first-party API (app/auth/endpoints_app.py) signs people in with `verify_password_login` or
+`verify_sms_login` and then calls `issue_tokens`, which answers exactly what the OpenID Connect
+token endpoint answers. Every later domain authenticates callers with the dependencies in
+app/auth/dependencies.py, which rest on `authenticate_bearer`.
+
+Failed logins raise `LoginFailed` (and an over-limit client address `TooManyAttempts`); both keep
+the request's writes, so the attempt counts towards lockouts and limits even though the request
+fails. Services flush; the request commits.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.adapters.schemas import DataAccessRead
+from app.audit import service as audit
+from app.audit.schemas import AuditContext
+from app.auth import (
+    accounts,
+    clients,
+    grants,
+    keys,
+    logins,
+    people,
+    repository,
+    scopes,
+    sessions,
+    staff,
+)
+from app.auth.accounts import Actor
+from app.auth.errors import (
+    ClientNotAllowed,
+    KeyRotationTooSoon,
+)
+from app.auth.guards import authenticate_bearer, require_citizen, require_scopes, require_staff
+from app.auth.logins import VerifiedLogin
+from app.auth.models import ClientKind, RealnameLevel
+from app.auth.personal_data import reveal_phone
+from app.auth.principals import Citizen
+from app.auth.schemas import (
+    ActingTokenResponse,
+    ClientCreate,
+    ClientCreated,
+    MeRead,
+    PersonAccountRead,
+    Registration,
+    SmsCodeSent,
+    StaffCreate,
+    StaffCreated,
+    TokenResponse,
+)
+from app.config import Settings
+from app.db import Database
+from app.kit.clock import utcnow
+from app.kit.pagination import Page
+
+__all__ = [
+    "FIRST_PARTY_APP_ID",
+    "Actor",
+    "VerifiedLogin",
+    "act_for_enterprise",
+    "authenticate_bearer",
+    "bootstrap",
+    "check_sms_code",
+    "create_person_account",
+    "create_staff",
+    "end_session",
+    "get_person_account",
+    "id_number_index",
+    "issue_tokens",
+    "me",
+    "my_data_access_log",
+    "owner_phone",
+    "purge_expired",
+    "register_client",
+    "register_person",
+    "require_citizen",
+    "require_scopes",
+    "require_staff",
+    "rotate_keys",
+    "send_sms_code",
+    "set_realname_level",
+    "verify_face",
+    "verify_password_login",
+    "verify_sms_login",
+]
+
+FIRST_PARTY_APP_ID = clients.FIRST_PARTY_APP_ID
+# Expired codes and tokens are kept a day longer: a replayed one is then still recognised.
+PURGE_GRACE = timedelta(days=1)
+
+
+# People: accounts and logins
+
+
+async def create_person_account(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    phone: str,
+    password: str | None = None,
+    name: str | None = None,
+    id_number: str | None = None,
+    audit_context: AuditContext,
+    actor: Actor = ("system", "registration"),
+) -> PersonAccountRead:
+    """A new person account at level L1; verify the phone (an SMS code) before calling this.
+
+    Raises InvalidPhoneNumber, InvalidIdNumber, WeakPassword (422), PhoneTaken, IdNumberTaken (409).
+    """
+    account = await accounts.create(
+        session,
+        settings,
+        phone=phone,
+        password=password,
+        name=name,
+        id_number=id_number,
+        audit_context=audit_context,
+        actor=actor,
+    )
+    return accounts.read(account)
+
+
+async def get_person_account(session: AsyncSession, account_id: uuid.UUID) -> PersonAccountRead:
+    """A person account (ID number masked); AccountNotFound when there is none."""
+    return accounts.read(await accounts.get(session, account_id))
+
+
+async def owner_phone(session: AsyncSession, settings: Settings, account_id: uuid.UUID) -> str:
+    """The account's phone number in full, for its owner only."""
+    account = await accounts.get(session, account_id)
+    return reveal_phone(settings, account.phone_cipher)
+
+
+async def id_number_index(session: AsyncSession, account_id: uuid.UUID) -> str | None:
+    """The blind index of the account's ID number (None before one is recorded): the same
+    index the data-access log keeps, for `list_for_subject_index`."""
+    return (await accounts.get(session, account_id)).id_number_index
+
+
+async def set_realname_level(
+    session: AsyncSession,
+    settings: Settings,
+    account_id: uuid.UUID,
+    level: RealnameLevel,
+    *,
+    source: str,
+    verified_at: datetime,
+    name: str | None = None,
+    id_number: str | None = None,
+    audit_context: AuditContext,
+    actor: Actor,
+) -> PersonAccountRead:
+    """Record a verified real-name level, with its source (e.g. "gaj/identity") and time.
+
+    L2 and L3 need a name and an ID number (given here, or already on the account).
+    """
+    account = await accounts.set_realname_level(
+        session,
+        settings,
+        account_id,
+        level,
+        source=source,
+        verified_at=verified_at,
+        name=name,
+        id_number=id_number,
+        audit_context=audit_context,
+        actor=actor,
+    )
+    return accounts.read(account)
+
+
+async def verify_password_login(
+    session: AsyncSession, settings: Settings, *, login: str, password: str, client_address: str
+) -> VerifiedLogin:
+    """A person (login = phone number) or staff member (login name) and their password.
+
+    Raises LoginFailed (the same for every failure) or TooManyAttempts (this client address).
+    """
+    return await logins.password_login(
+        session, settings, login=login, password=password, client_address=client_address
+    )
+
+
+async def send_sms_code(
+    session: AsyncSession, settings: Settings, *, phone: str, client_address: str
+) -> SmsCodeSent:
+    """Text a 6-digit code to a phone (account or not). Raises InvalidPhoneNumber,
+    TooManyAttempts (per phone and per address), SmsUnavailable (production, no gateway)."""
+    return await logins.send_sms_code(session, settings, phone=phone, client_address=client_address)
+
+
+async def verify_sms_login(
+    session: AsyncSession, settings: Settings, *, phone: str, otp: str, client_address: str
+) -> VerifiedLogin:
+    """A person and the code texted to their phone. Raises LoginFailed or TooManyAttempts."""
+    return await logins.sms_login(
+        session, settings, phone=phone, otp=otp, client_address=client_address
+    )
+
+
+async def check_sms_code(
+    session: AsyncSession, settings: Settings, *, phone: str, otp: str, client_address: str
+) -> bool:
+    """Whether `otp` is the phone's current code (e.g. to register); spends it when it is."""
+    return await logins.check_sms_code(
+        session, settings, phone=phone, otp=otp, client_address=client_address
+    )
+
+
+async def issue_tokens(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    client_id: str,
+    login: VerifiedLogin,
+    scope: str | None = None,
+) -> TokenResponse:
+    """The token endpoint's answer for a first-party client and a verified login.
+
+    Starts a session without a browser cookie (its `sid` is in the tokens; `end_session` ends
+    it) and grants `scope` (default: the client's user scopes). Only first-party clients sign
+    people in without the browser flow; others get ClientNotAllowed.
+    """
+    client = await clients.find(session, client_id)
+    if client is None or client.kind != ClientKind.FIRST_PARTY:
+        raise ClientNotAllowed(
+            "只有第一方应用可以直接签发令牌", "only first-party clients sign in without a browser"
+        )
+    user_scopes = [name for name in client.scopes if scopes.SCOPES[name].user_bound]
+    try:
+        asked = scopes.parse(scope) if scope else tuple(n for n in user_scopes if n != scopes.ADMIN)
+    except scopes.InvalidScope as exc:
+        raise ClientNotAllowed("授权范围无效", str(exc)) from exc
+    if not set(asked) <= set(user_scopes):
+        raise ClientNotAllowed(
+            "该客户端不能申请此授权范围", "the client may not ask for this scope"
+        )
+    sso, _ = await sessions.start(session, settings, login, browser=False)
+    return await grants.issue(session, settings, client, sso, scopes.render(asked))
+
+
+async def end_session(session: AsyncSession, sid: str) -> int:
+    """End a session (e.g. the app's logout): its tokens stop working and its clients are told
+    by back-channel logout. Returns how many clients will be told."""
+    sso = await repository.sso_session(session, sid)
+    if sso is None:
+        return 0
+    return await sessions.end(session, sso)
+
+
+# People: real-name registration, face verification, acting for an enterprise, their own data
+
+
+async def register_person(
+    session: AsyncSession,
+    settings: Settings,
+    data: Registration,
+    *,
+    client_address: str,
+    audit_context: AuditContext,
+) -> PersonAccountRead:
+    """A new account at L2 (phone by SMS code, name and ID number by public security).
+
+    Raises InvalidOtp, RealnameMismatch (the code stays spent), RealnameUnavailable (503,
+    nothing spent), PhoneTaken, IdNumberTaken, WeakPassword, InvalidPhoneNumber, InvalidIdNumber.
+    """
+    return await people.register(
+        session, settings, data, client_address=client_address, audit_context=audit_context
+    )
+
+
+async def verify_face(
+    session: AsyncSession,
+    settings: Settings,
+    citizen: Citizen,
+    *,
+    selfie_token: str,
+    audit_context: AuditContext,
+) -> PersonAccountRead:
+    """Raise an L2 citizen to L3 on public security's liveness and face comparison."""
+    return await people.verify_face(
+        session, settings, citizen, selfie_token=selfie_token, audit_context=audit_context
+    )
+
+
+async def act_for_enterprise(
+    session: AsyncSession,
+    settings: Settings,
+    citizen: Citizen,
+    *,
+    uscc: str,
+    audit_context: AuditContext,
+) -> ActingTokenResponse:
+    """A token acting for an enterprise the citizen represents or is an authorised agent of."""
+    return await people.act_for_enterprise(
+        session, settings, citizen, uscc=uscc, audit_context=audit_context
+    )
+
+
+async def me(session: AsyncSession, settings: Settings, citizen: Citizen) -> MeRead:
+    """The citizen's own verified attributes, each with its source and time."""
+    return await people.me(session, settings, citizen)
+
+
+async def my_data_access_log(
+    session: AsyncSession, citizen: Citizen, *, cursor: str | None, limit: int
+) -> Page[DataAccessRead]:
+    """Who read the citizen's department data, and why (newest first)."""
+    return await people.data_access_log(session, citizen, cursor=cursor, limit=limit)
+
+
+# Administration: clients, staff, keys
+
+
+async def register_client(
+    session: AsyncSession,
+    settings: Settings,
+    data: ClientCreate,
+    *,
+    audit_context: AuditContext,
+    actor: Actor,
+) -> ClientCreated:
+    """Register a client; a confidential one's secret is in the answer, and only there."""
+    return await clients.register(session, settings, data, audit_context=audit_context, actor=actor)
+
+
+async def create_staff(
+    session: AsyncSession,
+    settings: Settings,
+    data: StaffCreate,
+    *,
+    audit_context: AuditContext,
+    actor: Actor,
+) -> StaffCreated:
+    """Create a staff member of an existing department."""
+    return await staff.create(session, settings, data, audit_context=audit_context, actor=actor)
+
+
+async def rotate_keys(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    force: bool = False,
+    audit_context: AuditContext,
+    actor: Actor,
+) -> keys.Rotation:
+    """Promote the published next key to signing, retire the current one, publish a new next.
+
+    Refused (KeyRotationTooSoon) while the next key has been published for less than the time
+    relying parties may cache the JWKS, unless `force`.
+    """
+    try:
+        rotation = await keys.rotate(session, settings, force=force)
+    except keys.RotationTooSoon as exc:
+        raise KeyRotationTooSoon(
+            f"下一把密钥发布不足 {keys.JWKS_MAX_AGE_SECONDS} 秒，请 {exc.wait_seconds} 秒后再试",
+            f"the next key becomes usable in {exc.wait_seconds} s",
+            extra={"retry_after": exc.wait_seconds},
+        ) from exc
+    await audit.record(
+        session,
+        audit_context.entry(
+            actor_type=actor[0],
+            actor_id=actor[1],
+            action="auth.keys_rotated",
+            subject_type="signing_key",
+            subject_id=rotation.active,
+            after={"active": rotation.active, "next": rotation.next, "retired": rotation.retired},
+        ),
+    )
+    return rotation
+
+
+async def purge_expired(session: AsyncSession) -> dict[str, int]:
+    """Delete expired sign-in requests, codes, tokens, grants, finished sessions, SMS codes and
+    counters (a day after they stopped being usable); how many rows of each table went."""
+    return await repository.purge_expired(session, utcnow(), grace=PURGE_GRACE)
+
+
+async def bootstrap(database: Database, settings: Settings) -> None:
+    """Make sure signing keys and the first-party app client exist (idempotent)."""
+    async with database.session() as session:
+        await keys.ensure_keys(session, settings)
+        await clients.ensure_first_party_app(session)

@@ -1,0 +1,118 @@
+"""SMS login codes and the demo SMS gateway.
+
+A code is 6 digits, valid 5 minutes, for at most 5 attempts; only its keyed digest is stored
+(salted with the challenge id, so equal codes have unequal digests). Requesting a new code voids
+the previous one. Until a real gateway is wired in (the notifications issue), non-production
+deployments "send" through the demo gateway, which keeps each text in `demo_sms_messages`; those
+can be read only when the demo world is on (`qingeban demo sms`).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import timedelta
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth import opaque, repository
+from app.auth.models import DemoSmsMessage, SmsChallenge
+from app.auth.personal_data import blind_index
+from app.config import Settings
+from app.kit.clock import utcnow
+from app.kit.ids import new_id
+from app.kit.masking import mask_phone
+
+logger = logging.getLogger("qingeban.auth")
+
+CODE_DIGITS = 6
+CODE_SECONDS = 300
+MAX_ATTEMPTS = 5
+
+
+class SmsGateway(Protocol):
+    async def send(self, session: AsyncSession, phone: str, body: str) -> None:
+        """Deliver a text to a mainland mobile number."""
+
+
+class DemoSmsGateway:
+    """Keeps texts in the database instead of sending them."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    async def send(self, session: AsyncSession, phone: str, body: str) -> None:
+        await repository.add(
+            session,
+            DemoSmsMessage(
+                id=new_id(),
+                phone_index=blind_index(self.settings, phone),
+                phone_masked=mask_phone(phone),
+                body=body,
+                sent_at=utcnow(),
+            ),
+        )
+        logger.info("demo sms stored", extra={"phone": mask_phone(phone)})
+
+
+def gateway(settings: Settings) -> SmsGateway | None:
+    """The gateway texts go through; None in production until a real one is configured."""
+    if settings.env == "production":
+        return None
+    return DemoSmsGateway(settings)
+
+
+async def send_code(
+    session: AsyncSession, settings: Settings, sms_gateway: SmsGateway, phone: str
+) -> None:
+    """Void the phone's earlier codes, store a new one and text it."""
+    now = utcnow()
+    index = blind_index(settings, phone)
+    await repository.void_sms_challenges(session, index, now)
+    code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+    challenge_id = new_id()
+    await repository.add(
+        session,
+        SmsChallenge(
+            id=challenge_id,
+            phone_index=index,
+            code_hash=opaque.digest(settings, f"sms:{challenge_id}", code),
+            attempts=0,
+            created_at=now,
+            expires_at=now + timedelta(seconds=CODE_SECONDS),
+        ),
+    )
+    body = f"【青e办】您的验证码为 {code}，{CODE_SECONDS // 60} 分钟内有效。请勿泄露给他人。"
+    await sms_gateway.send(session, phone, body)
+
+
+async def check_code(session: AsyncSession, settings: Settings, phone: str, code: str) -> bool:
+    """Whether `code` is the phone's current code; each check uses up one of its attempts."""
+    now = utcnow()
+    index = blind_index(settings, phone)
+    challenge = await repository.live_sms_challenge(session, index, now, MAX_ATTEMPTS)
+    if challenge is None:
+        return False
+    # Counted atomically: parallel guesses cannot share one attempt.
+    attempts = await repository.count_sms_attempt(session, challenge.id)
+    if attempts > MAX_ATTEMPTS:
+        return False
+    candidate = code.strip()
+    valid = (
+        len(candidate) == CODE_DIGITS
+        and candidate.isascii()
+        and candidate.isdigit()
+        and opaque.matches(settings, f"sms:{challenge.id}", candidate, challenge.code_hash)
+    )
+    if valid:
+        await repository.consume_sms_challenge(session, challenge.id, now)
+    return valid
+
+
+async def demo_messages(
+    session: AsyncSession, settings: Settings, phone: str | None, limit: int
+) -> list[DemoSmsMessage]:
+    """The newest texts of the demo gateway, optionally to one phone."""
+    index = blind_index(settings, phone) if phone is not None else None
+    return list(await repository.demo_sms_messages(session, index, limit))

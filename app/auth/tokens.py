@@ -1,0 +1,122 @@
+"""JSON Web Tokens: the one module that uses python-jose, so that it can be swapped.
+
+Every verification names its algorithms explicitly (RS256 only): a token whose header says
+`none`, or `HS256` in the hope that the public key is used as an HMAC secret, is refused before
+any key is touched. The header's `typ` is checked too, so an ID token is never accepted as an
+access token, nor a logout token as either (RFC 8725 §3.11).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from jose import jwk, jwt
+from jose.backends.base import Key
+from jose.exceptions import ExpiredSignatureError, JOSEError
+
+from app.kit.encoding import b64url_encode
+
+ALGORITHM = "RS256"
+ALLOWED_ALGORITHMS = (ALGORITHM,)
+
+# Header `typ` values (token types, not secrets).
+ACCESS_TOKEN_TYP = "at+jwt"  # noqa: S105 - RFC 9068
+ID_TOKEN_TYP = "JWT"  # noqa: S105
+LOGOUT_TOKEN_TYP = "logout+jwt"  # noqa: S105 - OpenID Connect Back-Channel Logout §2.4
+
+
+class TokenError(Exception):
+    """A token is malformed, forged, expired or meant for something else."""
+
+
+class TokenExpired(TokenError):
+    """A token's signature is good but it has expired."""
+
+
+def private_key(pem: str) -> Key:
+    """A signing key from its PEM encoding."""
+    return jwk.construct(pem, ALGORITHM)
+
+
+def public_key(public_jwk: dict[str, Any]) -> Key:
+    """A verification key from its JWK."""
+    return jwk.construct(public_jwk, ALGORITHM)
+
+
+def sign(claims: dict[str, Any], key: Key, *, kid: str, typ: str) -> str:
+    """A compact JWS of `claims`, signed with RS256 under `kid`."""
+    token: str = jwt.encode(claims, key, algorithm=ALGORITHM, headers={"kid": kid, "typ": typ})
+    return token
+
+
+def header(token: str) -> dict[str, Any]:
+    """The header of a token, unverified, after the checks that need no key."""
+    try:
+        values: dict[str, Any] = jwt.get_unverified_header(token)
+    except JOSEError as exc:
+        raise TokenError("malformed token") from exc
+    if values.get("alg") not in ALLOWED_ALGORITHMS:
+        raise TokenError("algorithm not allowed")
+    if "crit" in values:
+        raise TokenError("critical header extensions are not supported")
+    if not isinstance(values.get("kid"), str):
+        raise TokenError("no key id")
+    return values
+
+
+def unverified_claims(token: str) -> dict[str, Any]:
+    """The claims of a token without checking anything: only to find out which key to use."""
+    try:
+        claims: dict[str, Any] = jwt.get_unverified_claims(token)
+    except JOSEError as exc:
+        raise TokenError("malformed token") from exc
+    return claims
+
+
+def verify(
+    token: str,
+    key: Key,
+    *,
+    typ: str,
+    issuer: str,
+    audience: str,
+    leeway: int = 30,
+    allow_expired: bool = False,
+) -> dict[str, Any]:
+    """The claims of a token whose signature, type, issuer, audience and times are valid."""
+    found = str(header(token).get("typ", "")).lower()
+    if found != typ.lower():
+        raise TokenError("wrong token type")
+    # python-jose turns every `require_*` into a `verify_*`, so an expired token can only be
+    # let through by not requiring `exp` there; its presence is checked below instead.
+    options = {
+        "leeway": leeway,
+        "verify_exp": not allow_expired,
+        "require_exp": not allow_expired,
+        "require_iat": True,
+        "require_iss": True,
+        "require_aud": True,
+        "verify_at_hash": False,
+    }
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            key,
+            algorithms=list(ALLOWED_ALGORITHMS),
+            audience=audience,
+            issuer=issuer,
+            options=options,
+        )
+    except ExpiredSignatureError as exc:
+        raise TokenExpired("token expired") from exc
+    except JOSEError as exc:
+        raise TokenError("invalid token") from exc
+    if not isinstance(claims.get("exp"), int):
+        raise TokenError("no expiry")
+    return claims
+
+
+def at_hash(access_token: str) -> str:
+    """The `at_hash` of an access token for an RS256 ID token (OpenID Connect Core §3.1.3.6)."""
+    return b64url_encode(hashlib.sha256(access_token.encode("ascii")).digest()[:16])

@@ -1,0 +1,167 @@
+"""Forged and misused access tokens are refused by the API and by UserInfo.
+
+Claim checks (issuer, audience, times) are tested with tokens signed by the provider's own key,
+so that only the claim can be what makes them fail; a control token signed the same way with
+the genuine claims is accepted.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jose import jwk, jwt
+from oidc_support import ISSUER
+
+from app.auth import keys, tokens
+from app.config import Settings
+from app.db import Database
+
+ADMIN_API = "/api/v1/admin/staff"
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def unsigned(header: dict[str, Any], claims: dict[str, Any]) -> str:
+    return f"{b64(json.dumps(header).encode())}.{b64(json.dumps(claims).encode())}"
+
+
+def parts(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    header, claims, _ = token.split(".")
+    return (
+        json.loads(base64.urlsafe_b64decode(header + "==")),
+        json.loads(base64.urlsafe_b64decode(claims + "==")),
+    )
+
+
+@pytest.fixture
+def genuine(admin_headers: dict[str, str]) -> str:
+    """A platform admin's real access token (scopes openid and admin)."""
+    return admin_headers["Authorization"].removeprefix("Bearer ")
+
+
+@pytest.fixture
+async def resign(database: Database, settings: Settings) -> Callable[..., Any]:
+    """Sign claims with the provider's own active key, as only the provider could."""
+
+    async def sign(claims: dict[str, Any], typ: str = tokens.ACCESS_TOKEN_TYP) -> str:
+        async with database.session(write=False) as session:
+            kid, key = await keys.signer(session, settings)
+        return tokens.sign(claims, key, kid=kid, typ=typ)
+
+    return sign
+
+
+async def refused_everywhere(api: httpx.AsyncClient, token: str) -> None:
+    bearer = {"Authorization": f"Bearer {token}"}
+    admin = await api.get(ADMIN_API, headers=bearer)
+    assert admin.status_code == 401, admin.text
+    assert admin.headers["content-type"] == "application/problem+json"
+    assert admin.json()["code"] == "auth.invalid_token"
+    assert 'error="invalid_token"' in admin.headers["www-authenticate"]
+    info = await api.get("/oauth/userinfo", headers=bearer)
+    assert info.status_code == 401
+    assert info.json()["error"] == "invalid_token"
+
+
+async def test_the_genuine_token_and_a_faithful_resigning_are_accepted(
+    api: httpx.AsyncClient, genuine: str, resign: Callable[..., Any]
+) -> None:
+    _, claims = parts(genuine)
+    for token in (genuine, await resign(claims)):
+        bearer = {"Authorization": f"Bearer {token}"}
+        assert (await api.get(ADMIN_API, headers=bearer)).status_code == 200
+        assert (await api.get("/oauth/userinfo", headers=bearer)).json()["sub"] == claims["sub"]
+
+
+async def test_alg_none_is_refused(api: httpx.AsyncClient, genuine: str) -> None:
+    header, claims = parts(genuine)
+    await refused_everywhere(api, unsigned({**header, "alg": "none"}, claims) + ".")
+
+
+async def test_hs256_keyed_with_the_public_key_is_refused(
+    api: httpx.AsyncClient, genuine: str
+) -> None:
+    header, claims = parts(genuine)
+    (published,) = [
+        key for key in (await api.get("/oauth/jwks")).json()["keys"] if key["kid"] == header["kid"]
+    ]
+    pem = jwk.construct(published, "RS256").to_pem()
+    signing_input = unsigned({**header, "alg": "HS256"}, claims)
+    mac = hmac.new(pem, signing_input.encode(), hashlib.sha256).digest()
+    await refused_everywhere(api, f"{signing_input}.{b64(mac)}")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"iss": "https://evil.example.com"},
+        {"aud": "dept-someone-else"},
+        {"aud": ISSUER + "/other"},
+        {"exp": int(time.time()) - 3600},
+        {"nbf": int(time.time()) + 3600},
+        {"client_id": "no-such-client"},
+    ],
+    ids=["wrong-iss", "client-audience", "wrong-aud", "expired", "not-yet-valid", "unknown-client"],
+)
+async def test_claims_are_checked(
+    api: httpx.AsyncClient, genuine: str, resign: Callable[..., Any], change: dict[str, Any]
+) -> None:
+    _, claims = parts(genuine)
+    await refused_everywhere(api, await resign({**claims, **change}))
+
+
+async def test_an_id_token_is_not_an_access_token(
+    api: httpx.AsyncClient, genuine: str, resign: Callable[..., Any]
+) -> None:
+    _, claims = parts(genuine)
+    await refused_everywhere(api, await resign(claims, typ=tokens.ID_TOKEN_TYP))
+
+
+async def test_unknown_kid_is_refused(api: httpx.AsyncClient, genuine: str) -> None:
+    header, claims = parts(genuine)
+    stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = stranger.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    forged = jwt.encode(claims, pem, algorithm="RS256", headers={"kid": "nobody", "typ": "at+jwt"})
+    await refused_everywhere(api, forged)
+    # The provider's own kid on a stranger's signature is a tampered signature.
+    impostor = jwt.encode(
+        claims, pem, algorithm="RS256", headers={"kid": header["kid"], "typ": "at+jwt"}
+    )
+    await refused_everywhere(api, impostor)
+
+
+async def test_tampered_tokens_are_refused(api: httpx.AsyncClient, genuine: str) -> None:
+    header, claims = parts(genuine)
+    _, _, signature = genuine.split(".")
+    widened = unsigned(header, {**claims, "scope": claims["scope"] + " licenses.verify"})
+    await refused_everywhere(api, f"{widened}.{signature}")
+    flipped = signature[:-2] + ("A" if signature[-2] != "A" else "B") + signature[-1]
+    await refused_everywhere(api, genuine.rsplit(".", 1)[0] + "." + flipped)
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    ["", "Bearer", "Bearer ", "Basic dXNlcjpwYXNz", "Bearer not-a-jwt", "Bearer a.b.c"],
+)
+async def test_missing_or_malformed_tokens_are_401_problems(
+    api: httpx.AsyncClient, authorization: str
+) -> None:
+    response = await api.get(ADMIN_API, headers={"Authorization": authorization})
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] in {"auth.unauthenticated", "auth.invalid_token"}
+    assert response.headers["www-authenticate"].startswith('Bearer realm="qingeban"')
