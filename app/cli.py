@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from app.auth import commands as auth_commands
-from app.config import get_settings
+from app.config import Settings, get_settings
 
 OPENAPI_PATH = Path(__file__).resolve().parent.parent / "openapi" / "openapi.json"
 
@@ -35,19 +35,32 @@ def _migrate() -> None:
     asyncio.run(run())
 
 
-def _seed() -> dict[str, object]:
+def _seed(*, demo: bool = False) -> dict[str, object]:
+    """The reference data and, with `demo`, the demo world's accounts (both idempotent)."""
     from app.db import Database
+    from app.demo import seed_demo_world
     from app.seed import seed_reference_data
 
     async def run() -> dict[str, object]:
-        database = Database.from_url(get_settings().database_url)
+        settings = get_settings()
+        database = Database.from_url(settings.database_url)
         try:
-            report = await seed_reference_data(database)
+            report = (await seed_reference_data(database)).as_dict()
+            if demo:
+                report["demo"] = await seed_demo_world(database, settings)
         finally:
             await database.dispose()
-        return report.as_dict()
+        return report
 
     return asyncio.run(run())
+
+
+def _demo_settings(demo: bool) -> Settings:
+    """The settings, with the demo world switched on when asked (production refuses it here)."""
+    if demo:
+        os.environ["QE_DEMO"] = "true"
+    get_settings.cache_clear()
+    return get_settings()
 
 
 def cmd_migrate(_: argparse.Namespace) -> int:
@@ -58,9 +71,10 @@ def cmd_migrate(_: argparse.Namespace) -> int:
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
-    """Seed the reference data (catalog, license types); idempotent."""
+    """Seed the reference data (catalog, license types), and the demo accounts with --demo."""
+    settings = _demo_settings(args.demo)
     _migrate()
-    report = _seed()
+    report = _seed(demo=settings.demo)
     print(json.dumps(report, ensure_ascii=False, default=str))
     return 0
 
@@ -69,13 +83,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Migrate, seed the demo world when asked, and serve the API with an in-process worker."""
     import uvicorn
 
-    if args.demo:
-        os.environ["QE_DEMO"] = "true"
-    get_settings.cache_clear()
-    settings = get_settings()  # fails here, before anything starts, on unsafe production settings
+    # Fails here, before anything starts, on unsafe production settings.
+    settings = _demo_settings(args.demo)
     _migrate()
     if settings.demo:
-        _seed()
+        _seed(demo=True)
     from app.main import create_app
 
     app = create_app(settings)
@@ -150,8 +162,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
     seed = commands.add_parser("seed", help="seed reference data")
-    # The demo world is the reference catalog today; the personas join it with the data exchange.
-    seed.add_argument("--demo", action="store_true", help="seed the demo world")
+    seed.add_argument(
+        "--demo", action="store_true", help="also seed the demo world (persona and staff accounts)"
+    )
     seed.set_defaults(func=cmd_seed)
     commands.add_parser("worker", help="run a job worker").set_defaults(func=cmd_worker)
 

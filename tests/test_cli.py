@@ -58,6 +58,43 @@ def test_migrate_seed_twice_and_verify_the_audit_chain(
     assert json.loads(capsys.readouterr().out)["ok"] is True
 
 
+def test_seed_demo_gives_personas_and_staff_accounts_once(
+    fresh_sqlite: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("QE_DEMO", raising=False)
+    assert main(["seed", "--demo"]) == 0
+    first = json.loads(capsys.readouterr().out)["demo"]
+    assert first == {"person_accounts_created": 13, "staff_created": 4}
+    assert main(["seed", "--demo"]) == 0
+    assert json.loads(capsys.readouterr().out)["demo"] == {
+        "person_accounts_created": 0, "staff_created": 0}  # fmt: skip
+
+    async def renter_logs_in() -> dict[str, object]:
+        from app.main import create_app
+
+        settings = get_settings()
+        database = Database.from_url(fresh_sqlite)
+        app = create_app(settings, database=database)
+        try:
+            async with (
+                app.router.lifespan_context(app),
+                httpx.AsyncClient(
+                    transport=httpx.ASGITransport(app=app), base_url="http://test"
+                ) as http,
+            ):
+                renter = {"method": "password", "login": "19965111634", "password": "Demo@2026"}
+                login = await http.post("/api/v1/auth/login", json=renter)
+                bearer = {"Authorization": f"Bearer {login.json()['access_token']}"}
+                me: dict[str, object] = (await http.get("/api/v1/me", headers=bearer)).json()
+                return me
+        finally:
+            await database.dispose()
+
+    me = asyncio.run(renter_logs_in())
+    assert (me["name"], me["realname_level"]) == ("王晓明", "L2")
+    assert me["realname_source"] == "gaj/identity-verification"
+
+
 def test_openapi_command_writes_the_committed_document(tmp_path: Path) -> None:
     target = tmp_path / "openapi.json"
     assert main(["openapi", "--output", str(target)]) == 0

@@ -196,3 +196,35 @@ async def data_access_log(
     return await access_log.list_for_subject_index(
         session, subject_index=account.id_number_index, cursor=cursor, limit=limit
     )
+
+
+async def seed_demo_person(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    phone: str,
+    password: str,
+    name: str,
+    id_number: str,
+    audit_context: AuditContext,
+) -> bool:
+    """A demo persona's account at L2, verified like a registration; False if it exists.
+
+    The identity check goes to public security (the simulator in the demo world) and lands in
+    the persona's data-access log, as any registration's would.
+    """
+    if await accounts.by_phone(session, settings, phone) is not None:
+        return False
+    verified = await realname.check_identity(
+        session, name=name, id_number=id_number, actor=ExchangeActor("system", "demo-seed")
+    )
+    account = await accounts.create(
+        session, settings, phone=phone, password=password, name=name, id_number=None,
+        audit_context=audit_context, actor=("system", "demo-seed"),
+    )  # fmt: skip
+    await accounts.set_realname_level(
+        session, settings, account.id, RealnameLevel.L2, source=verified.source,
+        verified_at=verified.as_of, name=name, id_number=id_number,
+        audit_context=audit_context, actor=("system", "demo-seed"),
+    )  # fmt: skip
+    return True

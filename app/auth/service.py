@@ -83,6 +83,8 @@ __all__ = [
     "require_scopes",
     "require_staff",
     "rotate_keys",
+    "seed_demo_person",
+    "seed_demo_staff",
     "send_sms_code",
     "set_realname_level",
     "verify_face",
@@ -313,6 +315,35 @@ async def my_data_access_log(
 ) -> Page[DataAccessRead]:
     """Who read the citizen's department data, and why (newest first)."""
     return await people.data_access_log(session, citizen, cursor=cursor, limit=limit)
+
+
+async def seed_demo_person(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    phone: str,
+    password: str,
+    name: str,
+    id_number: str,
+    audit_context: AuditContext,
+) -> bool:
+    """A demo persona's account, verified by public security like a registration (idempotent:
+    False when the phone already has an account)."""
+    return await people.seed_demo_person(
+        session, settings, phone=phone, password=password, name=name, id_number=id_number,
+        audit_context=audit_context,
+    )  # fmt: skip
+
+
+async def seed_demo_staff(
+    session: AsyncSession, settings: Settings, data: StaffCreate, *, audit_context: AuditContext
+) -> bool:
+    """A demo staff member (idempotent: False when the login exists)."""
+    if await repository.staff_by_login(session, data.login) is not None:
+        return False
+    await staff.create(session, settings, data, audit_context=audit_context,
+                       actor=("system", "demo-seed"))  # fmt: skip
+    return True
 
 
 # Administration: clients, staff, keys
