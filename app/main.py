@@ -29,6 +29,7 @@ from app.certificates.endpoints import router as certificates_router
 from app.config import Settings, get_settings
 from app.db import Database
 from app.errors import install_error_handlers
+from app.idempotency.middleware import IdempotencyMiddleware
 from app.jobs.endpoints import router as jobs_router
 from app.jobs.worker import Worker
 from app.ops.endpoints import router as ops_router
@@ -100,6 +101,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     )
     app.state.settings = settings
     install_error_handlers(app)
+    # Inside the request context (request id, crash containment), outside the routes.
+    app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(ops_router)
     app.include_router(oidc_router)

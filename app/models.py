@@ -4,6 +4,7 @@ from app.adapters import models as adapters_models
 from app.audit import models as audit_models
 from app.auth import models as auth_models
 from app.certificates import models as certificates_models
+from app.idempotency import models as idempotency_models
 from app.jobs import models as jobs_models
 from app.services.catalog import models as catalog_models
 
@@ -13,5 +14,6 @@ __all__ = [
     "auth_models",
     "catalog_models",
     "certificates_models",
+    "idempotency_models",
     "jobs_models",
 ]

@@ -172,10 +172,17 @@ def cmd_keys_list(_: argparse.Namespace) -> int:
 
 
 def cmd_identity_purge(_: argparse.Namespace) -> int:
-    """Delete expired identity records (run it hourly, e.g. from cron); prints what went."""
+    """Delete expired identity records and Idempotency-Keys (run it hourly, e.g. from cron);
+    prints what went."""
     from app.auth import service
+    from app.idempotency import service as idempotency
 
-    print(json.dumps(_in_session(service.purge_expired)))
+    async def purge(session: AsyncSession) -> dict[str, int]:
+        counts = await service.purge_expired(session)
+        counts["idempotency_records"] = await idempotency.purge_expired(session)
+        return counts
+
+    print(json.dumps(_in_session(purge)))
     return 0
 
 
@@ -258,7 +265,8 @@ def register(commands: Any, demo_commands: Any) -> None:
     identity = commands.add_parser("identity", help="identity housekeeping")
     identity_commands = identity.add_subparsers(dest="identity_command", required=True)
     identity_commands.add_parser(
-        "purge", help="delete expired codes, tokens, sessions and SMS codes (run hourly)"
+        "purge",
+        help="delete expired codes, tokens, sessions, SMS codes and Idempotency-Keys (hourly)",
     ).set_defaults(func=cmd_identity_purge)
 
     sms_inbox = demo_commands.add_parser("sms", help="texts the demo SMS gateway sent")

@@ -31,6 +31,7 @@ from app.auth.schemas import (
 from app.config import API_V1
 from app.dependencies import PlatformAdminDep, SessionDep, SettingsDep
 from app.errors import InvalidCursor, error_responses
+from app.idempotency.middleware import IDEMPOTENCY_KEY_DOC
 from app.kit.pagination import Page
 from app.services.catalog.errors import UnknownDepartment
 
@@ -45,6 +46,7 @@ ClientId = Annotated[str, Path(max_length=64, examples=["dept-3f9a2c1b7e5d4a60"]
 
 @router.post(
     "/clients",
+    openapi_extra=IDEMPOTENCY_KEY_DOC,
     response_model=ClientCreated,
     status_code=status.HTTP_201_CREATED,
     summary="Register a client",
@@ -122,6 +124,7 @@ async def reset_client_secret(
 
 @router.post(
     "/staff",
+    openapi_extra=IDEMPOTENCY_KEY_DOC,
     response_model=StaffCreated,
     status_code=status.HTTP_201_CREATED,
     summary="Create a staff member",

@@ -49,6 +49,7 @@ from app.auth.schemas import (
 from app.config import API_V1
 from app.dependencies import SessionDep, SettingsDep
 from app.errors import InvalidCursor, error_responses
+from app.idempotency.middleware import IDEMPOTENCY_KEY_DOC
 from app.kit.pagination import Page
 
 router = APIRouter(prefix=API_V1, tags=["identity"])
@@ -99,6 +100,7 @@ async def login(
 
 @router.post(
     "/auth/register",
+    openapi_extra=IDEMPOTENCY_KEY_DOC,
     response_model=PersonAccountRead,
     status_code=status.HTTP_201_CREATED,
     summary="Real-name registration",

@@ -339,3 +339,59 @@ async def test_the_data_access_log_shows_my_reads_and_only_mine(
     theirs = await api.get("/api/v1/me/data-access-log", headers=await _login(api, buyer.login))
     assert [r["dataset"] for r in theirs.json()["items"]] == ["identity-verification"]
     assert (await api.get("/api/v1/me/data-access-log")).status_code == 401
+
+
+async def test_a_registration_retried_with_its_key_runs_again_after_a_503_then_replays(
+    api: httpx.AsyncClient,
+    provider: Provider,
+    personas: dict[str, Persona],
+    departments: httpx.AsyncClient,
+) -> None:
+    renter = personas["renter"]
+    await departments.put(
+        f"{SIMULATOR_BASE_URL}/_admin/faults/gaj", json={"error_rate": 1.0}, headers=SIM_ADMIN
+    )
+    otp = await _code(api, provider, renter.login)
+    body = {"phone": renter.login, "otp": otp, "password": NEW_PASSWORD,
+            "name": renter.name, "id_number": renter.id_number}  # fmt: skip
+    key = {"Idempotency-Key": "register-19965111634-1"}
+    down = await api.post("/api/v1/auth/register", json=body, headers=key)
+    assert down.status_code == 503, "a server-side failure is not kept: the retry runs again"
+    await departments.delete(f"{SIMULATOR_BASE_URL}/_admin/faults", headers=SIM_ADMIN)
+    reset_exchange()
+    created = await api.post("/api/v1/auth/register", json=body, headers=key)
+    assert created.status_code == 201
+    replayed = await api.post("/api/v1/auth/register", json=body, headers=key)
+    assert replayed.headers["idempotent-replayed"] == "true"
+    assert replayed.json()["id"] == created.json()["id"]
+
+
+async def test_a_twin_registration_never_creates_twice(
+    api: httpx.AsyncClient,
+    provider: Provider,
+    personas: dict[str, Persona],
+    departments: httpx.AsyncClient,
+) -> None:
+    buyer = personas["buyer"]
+    await departments.put(
+        f"{SIMULATOR_BASE_URL}/_admin/faults/gaj", json={"latency_ms": 300}, headers=SIM_ADMIN
+    )
+    body = {"phone": buyer.login, "otp": await _code(api, provider, buyer.login),
+            "password": NEW_PASSWORD, "name": buyer.name, "id_number": buyer.id_number}  # fmt: skip
+    key = {"Idempotency-Key": "register-twin"}
+
+    async def late_twin() -> httpx.Response:
+        await asyncio.sleep(0.1)  # the first is waiting for public security by now
+        return await api.post("/api/v1/auth/register", json=body, headers=key)
+
+    first, twin = await asyncio.gather(
+        api.post("/api/v1/auth/register", json=body, headers=key), late_twin()
+    )
+    assert first.status_code == 201
+    # PostgreSQL answers the twin at once: still in flight. SQLite queues the twin's claim
+    # behind the first request's write transaction, so it sees the finished answer instead.
+    if twin.status_code == 409:
+        assert twin.json()["code"] == "idempotency.in_flight"
+    else:
+        assert twin.headers["idempotent-replayed"] == "true"
+        assert twin.json()["id"] == first.json()["id"]

@@ -1,0 +1,167 @@
+"""Idempotency-Key on the creating POSTs, as plain ASGI around the routes (see service.py).
+
+Only the routes in `CREATING_ROUTES` take part: those that create something a retry must not
+create twice. Answers carrying tokens (login, act-as) are deliberately not among them: they are
+not creations, and their tokens must not be stored.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.errors import PROBLEM_JSON, prefers_english, problem_body
+from app.idempotency import service
+from app.idempotency.service import Claimed, Refused, Replay
+
+CREATING_ROUTES = (
+    re.compile(r"^/api/v1/auth/register$"),
+    re.compile(r"^/api/v1/admin/clients$"),
+    re.compile(r"^/api/v1/admin/staff$"),
+)
+
+_REFUSALS = {
+    # code, status, zh title, en title
+    "key_invalid": ("idempotency.key_invalid", 422, "幂等键格式不正确",
+                    "The Idempotency-Key must be 1-255 visible ASCII characters"),
+    "body_differs": ("idempotency.key_reused", 422, "该幂等键已用于内容不同的请求",
+                     "This Idempotency-Key was used with a different request body"),
+    "in_flight": ("idempotency.in_flight", 409, "使用该幂等键的请求仍在处理中",
+                  "A request with this Idempotency-Key is still being processed"),
+}  # fmt: skip
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _replaying(body: bytes) -> Receive:
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
+
+
+async def _send_json(send: Send, status: int, content_type: str, body: bytes, **extra: str) -> None:
+    headers = [(b"content-type", content_type.encode("latin-1")),
+               (b"content-length", str(len(body)).encode())]  # fmt: skip
+    headers += [(name.encode(), value.encode()) for name, value in extra.items()]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+class IdempotencyMiddleware:
+    """Answer a repeated creating POST from its stored answer instead of running it again."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "POST"
+            or not any(route.match(path) for route in CREATING_ROUTES)
+        ):
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        key = headers.get("idempotency-key")
+        if key is None:
+            await self.app(scope, receive, send)
+            return
+        if not service.KEY_PATTERN.match(key):
+            await self._refuse(scope, send, headers, "key_invalid")
+            return
+        body = await _read_body(receive)
+        client = scope.get("client")
+        credential = headers.get("authorization") or f"address:{client[0] if client else ''}"
+        caller = service.caller_of(credential, "POST", path)
+        state = scope["app"].state
+        decision = await service.begin(
+            state.database, state.settings, caller=caller, key=key, body=body
+        )
+        if isinstance(decision, Replay):
+            await _send_json(send, decision.status, decision.content_type, decision.body,
+                             **{"idempotent-replayed": "true"})  # fmt: skip
+            return
+        if isinstance(decision, Refused):
+            await self._refuse(scope, send, headers, decision.reason)
+            return
+        await self._run(scope, send, body, decision, caller=caller, key=key)
+
+    async def _run(
+        self, scope: Scope, send: Send, body: bytes, claimed: Claimed, *, caller: str, key: str
+    ) -> None:
+        state = scope["app"].state
+        status = 500
+        content_type = ""
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            nonlocal status, content_type
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                for name, value in message.get("headers", []):
+                    if name.lower() == b"content-type":
+                        content_type = value.decode("latin-1")
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, _replaying(body), capture)
+        except BaseException:
+            await service.release(state.database, claimed)
+            raise
+        if status >= 500:
+            await service.release(state.database, claimed)
+            return
+        await service.remember(state.database, state.settings, claimed, caller=caller, key=key,
+                               status=status, content_type=content_type,
+                               body=b"".join(chunks))  # fmt: skip
+
+    @staticmethod
+    async def _refuse(scope: Scope, send: Send, headers: dict[str, str], reason: str) -> None:
+        code, status, title_zh, title_en = _REFUSALS[reason]
+        english = prefers_english(headers.get("accept-language"))
+        document: dict[str, Any] = problem_body(
+            None, status=status, code=code, title=title_en if english else title_zh,
+            detail=None, extra={"instance": scope["path"],
+                                "request_id": scope.get("state", {}).get("request_id")},
+        )  # fmt: skip
+        await _send_json(send, status, PROBLEM_JSON, json.dumps(document).encode())
+
+
+# For the creating routes' OpenAPI (`openapi_extra=IDEMPOTENCY_KEY_DOC`): the header is handled
+# here, before the route, so no route declares it as a parameter.
+IDEMPOTENCY_KEY_DOC: dict[str, Any] = {
+    "parameters": [
+        {
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": False,
+            "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+            "description": (
+                "Retry safely: the same key and body within 24 hours give the first answer "
+                "again (header `Idempotent-Replayed: true`); the same key with another body is "
+                "422 `idempotency.key_reused`; while the first is still running, 409 "
+                "`idempotency.in_flight`."
+            ),
+        }
+    ]
+}
