@@ -17,22 +17,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import statistics
 import sys
-import tempfile
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from _support import athrowaway_database as throwaway_database  # noqa: E402
 
 from app import migrate  # noqa: E402
 from app.audit import service  # noqa: E402
@@ -56,36 +54,6 @@ def entry(n: int) -> AuditEntry:
         before={"status": "valid", "holder": "青岛某某印刷有限公司", "version": n},
         after={"status": "suspended", "holder": "青岛某某印刷有限公司", "version": n + 1},
     )
-
-
-async def admin(url: str, statement: str) -> None:
-    """Run one statement on the PostgreSQL maintenance database."""
-    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as connection:
-            await connection.execute(text(statement))
-    finally:
-        await engine.dispose()
-
-
-@contextlib.asynccontextmanager
-async def throwaway_database(url: str | None) -> AsyncIterator[str]:
-    """A fresh database URL; a temp SQLite file unless a PostgreSQL URL is given."""
-    if url is None:
-        with tempfile.TemporaryDirectory(prefix="qe-bench-") as workdir:
-            yield f"sqlite+aiosqlite:///{workdir}/bench.db"
-        return
-    parsed = make_url(url)
-    name = parsed.database
-    if not name or name in {"postgres", "template0", "template1"}:
-        raise SystemExit("give a throwaway database name, e.g. …:5432/qe_bench_audit")
-    maintenance = parsed.set(database="postgres").render_as_string(hide_password=False)
-    await admin(maintenance, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    await admin(maintenance, f'CREATE DATABASE "{name}"')
-    try:
-        yield url
-    finally:
-        await admin(maintenance, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def percentile(values: list[float], p: int) -> float:

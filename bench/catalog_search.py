@@ -15,23 +15,20 @@ import asyncio
 import contextlib
 import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from _support import free_port, running, throwaway_database  # noqa: E402
 
 from app import migrate  # noqa: E402
 from app.db import Database  # noqa: E402
@@ -70,23 +67,6 @@ QUERIES: list[tuple[dict[str, str], bool]] = [
 ]
 
 
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-async def admin(url: str, statement: str) -> None:
-    """Run one statement on the PostgreSQL maintenance database."""
-    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as connection:
-            await connection.execute(text(statement))
-    finally:
-        await engine.dispose()
-
-
 async def prepare(url: str) -> float:
     """Migrate and seed; returns the seconds seeding took."""
     database = Database.from_url(url)
@@ -96,26 +76,6 @@ async def prepare(url: str) -> float:
     finally:
         await database.dispose()
     return report.seconds
-
-
-@contextlib.contextmanager
-def throwaway_database(url: str | None) -> Iterator[str]:
-    """A fresh database URL; a temp SQLite file unless a PostgreSQL URL is given."""
-    if url is None:
-        with tempfile.TemporaryDirectory(prefix="qe-bench-") as workdir:
-            yield f"sqlite+aiosqlite:///{workdir}/bench.db"
-        return
-    parsed = make_url(url)
-    name = parsed.database
-    if not name or name in {"postgres", "template0", "template1"}:
-        raise SystemExit("give a throwaway database name, e.g. …:5432/qe_bench")
-    maintenance = parsed.set(database="postgres").render_as_string(hide_password=False)
-    asyncio.run(admin(maintenance, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    asyncio.run(admin(maintenance, f'CREATE DATABASE "{name}"'))
-    try:
-        yield url
-    finally:
-        asyncio.run(admin(maintenance, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @contextlib.contextmanager
@@ -139,24 +99,8 @@ def server(url: str, port: int) -> Iterator[str]:
         "warning",
         "--no-access-log",
     ]
-    process = subprocess.Popen(command, cwd=ROOT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("the server did not become ready")
-            time.sleep(0.2)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    with running(command, cwd=ROOT, env=env, port=port):
+        yield f"http://127.0.0.1:{port}"
 
 
 def requests(http: httpx.Client, count: int) -> list[dict[str, str]]:

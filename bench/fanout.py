@@ -23,7 +23,6 @@ import asyncio
 import gc
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -34,6 +33,8 @@ import httpx
 import uvloop
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from _support import free_port
 
 from app.adapters.client import DepartmentClient, Fact, Subject
 from app.adapters.registry import DepartmentRegistry
@@ -62,13 +63,6 @@ def _cpu_seconds(pid: int) -> float:
     """User + system CPU seconds of a process so far (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 async def _wait_ready(admin: httpx.AsyncClient, process: subprocess.Popen[bytes]) -> None:
@@ -102,7 +96,7 @@ async def _round(
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     """Start the simulator, run the latency rounds and the hang round; return the figures."""
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     process = subprocess.Popen(  # noqa: ASYNC220 - once, before measuring
         [sys.executable, "-m", "app.cli", "simulator", "--port", str(port)]
