@@ -136,6 +136,17 @@ async def create(
     return account
 
 
+async def ensure_unregistered(
+    session: AsyncSession, settings: Settings, *, phone: str, id_number: str
+) -> None:
+    """PhoneTaken or IdNumberTaken when either already belongs to an account (checked again,
+    under the unique constraints, when the account is written)."""
+    if await repository.account_by_phone_index(session, blind_index(settings, phone)):
+        raise PhoneTaken("该手机号已注册，请直接登录", "this phone number already has an account")
+    if await repository.account_by_id_number_index(session, blind_index(settings, id_number)):
+        raise IdNumberTaken("该身份证号已绑定其他账号", "this ID number belongs to another account")
+
+
 async def by_phone(session: AsyncSession, settings: Settings, phone: str) -> PersonAccount | None:
     """The account of a (normalised) phone number."""
     return await repository.account_by_phone_index(session, blind_index(settings, phone))

@@ -125,7 +125,9 @@ async def register(
 ) -> PersonAccountRead:
     """Create an account at real-name level L2: the phone proven by its SMS code, the name and
     ID number matched by public security (a department read, in the data-access log). A
-    mismatch creates nothing; the department being unavailable is a 503 to retry later."""
+    taken phone or ID number is refused before anything is spent; a mismatch creates nothing;
+    the department being unavailable is a 503 to retry later with a new code (one code buys
+    one identity check)."""
     return await auth.register_person(
         session, settings, data, client_address=address, audit_context=audit_context
     )

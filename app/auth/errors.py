@@ -243,6 +243,8 @@ class RealnameUnavailable(ServiceUnavailable):
     code = "auth.realname_unavailable"
     title_zh = "实名核验服务暂不可用"
     title_en = "Real-name verification is unavailable"
+    # The attempt was a read of the person's data: its data-access log record stays.
+    keeps_changes = True
 
 
 class ActingNotAllowed(Forbidden):

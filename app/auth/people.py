@@ -44,12 +44,16 @@ async def register(
 ) -> PersonAccountRead:
     """A new account at L2: the phone proven by its SMS code, name and ID by public security.
 
-    Order matters: the code is spent first (a wrong one counts towards its attempts), the
-    department is asked before anything is created (a mismatch creates nothing and keeps the
-    code spent), and the account is created and raised to L2 in the same transaction.
+    Order matters. A phone or ID number already taken is refused before anything is spent.
+    Then the code is spent (a wrong one counts towards its attempts), and only then is the
+    department asked, before anything is created. Every answer of the department is a read of
+    the person's data that stays in the data-access log, so a mismatch or an outage keeps the
+    code spent with it (one code, one identity check). The account is created and raised to
+    L2 in the same transaction.
     """
     phone = accounts.phone_number(data.phone)
     id_number = accounts.resident_id(data.id_number)
+    await accounts.ensure_unregistered(session, settings, phone=phone, id_number=id_number)
     if not await logins.check_sms_code(
         session, settings, phone=phone, otp=data.otp, client_address=client_address
     ):

@@ -269,8 +269,9 @@ async def register_person(
 ) -> PersonAccountRead:
     """A new account at L2 (phone by SMS code, name and ID number by public security).
 
-    Raises InvalidOtp, RealnameMismatch (the code stays spent), RealnameUnavailable (503,
-    nothing spent), PhoneTaken, IdNumberTaken, WeakPassword, InvalidPhoneNumber, InvalidIdNumber.
+    Raises PhoneTaken or IdNumberTaken (nothing spent), InvalidOtp, RealnameMismatch and
+    RealnameUnavailable (503; both keep the code spent and the read logged), WeakPassword,
+    InvalidPhoneNumber, InvalidIdNumber.
     """
     return await people.register(
         session, settings, data, client_address=client_address, audit_context=audit_context

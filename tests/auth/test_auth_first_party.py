@@ -200,8 +200,33 @@ async def test_registration_waits_when_public_security_is_down(
     assert down.headers["retry-after"] == "30"
     await departments.delete(f"{SIMULATOR_BASE_URL}/_admin/faults", headers=SIM_ADMIN)
     reset_exchange()
-    recovered = await api.post("/api/v1/auth/register", json=body)
-    assert recovered.status_code == 201, "nothing was spent while the department was down"
+    spent = await api.post("/api/v1/auth/register", json=body)
+    assert spent.json()["code"] == "auth.otp_invalid", "the attempt read gaj: its code is spent"
+    await asyncio.sleep(1.05)  # the wait between two codes to one phone
+    recovered = await api.post(
+        "/api/v1/auth/register", json={**body, "otp": await _code(api, provider, renter.login)}
+    )
+    assert recovered.status_code == 201
+    # The outage was a read attempt of the person's data, and the log keeps it.
+    bearer = await _login(api, renter.login)
+    reads = (await api.get("/api/v1/me/data-access-log", headers=bearer)).json()["items"]
+    assert [r["outcome"] for r in reads] == ["found", "unavailable"]
+
+
+async def test_a_taken_phone_or_id_number_spends_nothing(
+    api: httpx.AsyncClient, provider: Provider, personas: dict[str, Persona]
+) -> None:
+    renter = personas["renter"]
+    await provider.person("13700001111", name=renter.name, id_number=renter.id_number)
+    code = await _code(api, provider, renter.login)
+    body = {"phone": renter.login, "otp": code, "password": NEW_PASSWORD,
+            "name": renter.name, "id_number": renter.id_number}  # fmt: skip
+    taken = await api.post("/api/v1/auth/register", json=body)
+    assert taken.status_code == 409
+    assert taken.json()["code"] == "auth.id_number_taken"
+    other = personas["buyer"]
+    fresh = {**body, "name": other.name, "id_number": other.id_number}
+    assert (await api.post("/api/v1/auth/register", json=fresh)).status_code == 201
 
 
 @pytest.mark.parametrize(
@@ -359,6 +384,11 @@ async def test_a_registration_retried_with_its_key_runs_again_after_a_503_then_r
     assert down.status_code == 503, "a server-side failure is not kept: the retry runs again"
     await departments.delete(f"{SIMULATOR_BASE_URL}/_admin/faults", headers=SIM_ADMIN)
     reset_exchange()
+    rerun = await api.post("/api/v1/auth/register", json=body, headers=key)
+    assert rerun.json()["code"] == "auth.otp_invalid", "run again, not replayed: a 4xx now"
+    await asyncio.sleep(1.05)
+    body["otp"] = await _code(api, provider, renter.login)
+    key = {"Idempotency-Key": "register-19965111634-2"}
     created = await api.post("/api/v1/auth/register", json=body, headers=key)
     assert created.status_code == 201
     replayed = await api.post("/api/v1/auth/register", json=body, headers=key)
