@@ -26,6 +26,7 @@ from app.auth.endpoints_login import router as login_router
 from app.auth.endpoints_logout import router as logout_router
 from app.auth.endpoints_oidc import router as oidc_router
 from app.certificates.endpoints import router as certificates_router
+from app.certificates.endpoints_licenses import router as licenses_router
 from app.config import Settings, get_settings
 from app.db import Database
 from app.errors import install_error_handlers
@@ -111,6 +112,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(first_party_router)
     app.include_router(catalog_router)
     app.include_router(certificates_router)
+    app.include_router(licenses_router)
     app.include_router(jobs_router)
     app.include_router(audit_router)
     app.include_router(exchange_router)

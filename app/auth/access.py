@@ -95,10 +95,13 @@ async def inspect(
         "expires_at": expires_at,
     }
     if grant_id is None:
-        # Client credentials: the client is the subject.
+        # Client credentials: the client is the subject, acting for its department (if any).
         if subject != client_id:
             raise TokenRejected("malformed claims")
-        return Principal(kind="client", id=client_id, **common), claims
+        client = Principal(
+            kind="client", id=client_id, department_code=state.client_department_code, **common
+        )
+        return client, claims
     if (
         state.grant_revoked_at is not None
         or state.grant_expires_at is None

@@ -19,6 +19,7 @@ from app.config import Settings
 from app.errors import InvalidCursor
 from app.kit import pagination
 from app.kit.clock import utcnow
+from app.services.catalog import service as catalog
 
 # The mobile app and mini-program: public, PKCE, present in every database (app/seed.py).
 FIRST_PARTY_APP_ID = "qingeban-app"
@@ -113,6 +114,18 @@ def _checked(settings: Settings, data: ClientCreate) -> tuple[list[str], list[st
                 f"a {kind.value} client cannot hold the scope {name!r}",
                 "scopes",
             )
+    if data.department_code is not None and kind != ClientKind.DEPARTMENT:
+        raise _refuse(
+            "只有部门系统可以登记所属部门",
+            "only department clients belong to a department",
+            "department_code",
+        )
+    if scopes.LICENSES_ISSUE in requested and data.department_code is None:
+        raise _refuse(
+            f"持有 {scopes.LICENSES_ISSUE} 的客户端须登记所属部门",
+            f"a client holding {scopes.LICENSES_ISSUE!r} needs its department_code",
+            "department_code",
+        )
     subject_type = data.subject_type or (
         SubjectType.PAIRWISE if kind == ClientKind.PARTNER else SubjectType.PUBLIC
     )
@@ -130,6 +143,10 @@ async def register(
 ) -> ClientCreated:
     """Register a client; a confidential one gets a secret, returned this once."""
     grants, allowed_scopes, subject_type = _checked(settings, data)
+    if data.department_code is not None:
+        await catalog.require_department(
+            session, data.department_code, param="body.department_code"
+        )
     custom = data.kind == ClientKind.FIRST_PARTY
     redirect_uris = [
         check_uri(settings, uri, field="redirect_uris", custom_scheme=custom)
@@ -163,6 +180,7 @@ async def register(
         backchannel_logout_uri=backchannel,
         grant_types=grants,
         scopes=allowed_scopes,
+        department_code=data.department_code,
         created_at=utcnow(),
     )
     await repository.add(session, client)
@@ -174,7 +192,12 @@ async def register(
             action="auth.client_registered",
             subject_type="oauth_client",
             subject_id=client_id,
-            after={"kind": client.kind, "grant_types": grants, "scopes": allowed_scopes},
+            after={
+                "kind": client.kind,
+                "grant_types": grants,
+                "scopes": allowed_scopes,
+                "department": client.department_code,
+            },
         ),
     )
     return ClientCreated(**read(client).model_dump(), client_secret=secret)
@@ -255,6 +278,7 @@ def read(client: OAuthClient) -> ClientRead:
         backchannel_logout_uri=client.backchannel_logout_uri,
         grant_types=list(client.grant_types),
         scopes=list(client.scopes),
+        department_code=client.department_code,
         created_at=client.created_at,
     )
 

@@ -67,6 +67,7 @@ def cmd_clients_create(args: argparse.Namespace) -> int:
             grant_types=args.grant or None,
             scopes=args.scope or None,
             subject_type=args.subject_type,
+            department_code=args.department,
         )
     except ValidationError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -235,6 +236,9 @@ def register(commands: Any, demo_commands: Any) -> None:
     )
     create.add_argument("--scope", action="extend", nargs="+", metavar="SCOPE")
     create.add_argument("--subject-type", choices=["public", "pairwise"])
+    create.add_argument(
+        "--department", help="department code of a department system (needed for licenses:issue)"
+    )
     create.add_argument("--json", action="store_true", help="print the client as JSON")
     create.set_defaults(func=cmd_clients_create)
 

@@ -138,6 +138,8 @@ class OAuthClient(Base):
     backchannel_logout_uri: Mapped[str | None] = mapped_column(String(2000))
     grant_types: Mapped[list[str]] = mapped_column(JSON)
     scopes: Mapped[list[str]] = mapped_column(JSON)
+    # The department a department system belongs to: what it may issue licenses for.
+    department_code: Mapped[str | None] = mapped_column(ForeignKey("departments.code"), index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 

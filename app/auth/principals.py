@@ -32,6 +32,7 @@ class Principal:
     session_id: str | None = None
     grant_id: uuid.UUID | None = None
     role: StaffRole | None = None
+    # A staff member's department, or the department a client-credentials client belongs to.
     department_code: str | None = None
     # Set when a person acts for an enterprise: its USCC (the token's `sub`, `act` names them).
     enterprise: str | None = None

@@ -335,6 +335,7 @@ class AccessTokenState:
     staff_disabled_at: datetime | None
     role: str | None
     department_code: str | None
+    client_department_code: str | None
 
 
 async def access_token_state(
@@ -356,6 +357,7 @@ async def access_token_state(
             StaffMember.disabled_at.label("staff_disabled_at"),
             StaffMember.role,
             StaffMember.department_code,
+            OAuthClient.department_code.label("client_department_code"),
         )
         .select_from(OAuthClient)
         .outerjoin(Grant, and_(on_grant, Grant.client_id == OAuthClient.client_id))

@@ -30,6 +30,12 @@ class ClientCreate(BaseModel):
     subject_type: SubjectType | None = Field(
         default=None, description="Default: pairwise for partners, public otherwise"
     )
+    department_code: str | None = Field(
+        default=None,
+        max_length=32,
+        description="The department a department system belongs to; required for `licenses:issue`",
+        examples=["scjg"],
+    )
 
 
 class ClientRead(BaseModel):
@@ -47,6 +53,7 @@ class ClientRead(BaseModel):
     backchannel_logout_uri: str | None
     grant_types: list[str]
     scopes: list[str]
+    department_code: str | None
     created_at: datetime
 
 

@@ -13,6 +13,8 @@ from app.auth.models import ClientKind
 
 OPENID = "openid"
 ADMIN = "admin"
+# Issue e-licenses and change their status, for the department the client belongs to.
+LICENSES_ISSUE = "licenses:issue"
 _ALL_KINDS = frozenset(ClientKind)
 _SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")  # RFC 6749 §3.3
 
@@ -56,6 +58,13 @@ SCOPES: dict[str, Scope] = {
             "Verify presented e-licenses (partners and department systems)",
             user_bound=False,
             client_kinds=frozenset({ClientKind.PARTNER, ClientKind.DEPARTMENT}),
+        ),
+        Scope(
+            LICENSES_ISSUE,
+            "Issue e-licenses of the client's own department and suspend, reinstate, revoke,"
+            " cancel or renew them (department systems with a registered department)",
+            user_bound=False,
+            client_kinds=frozenset({ClientKind.DEPARTMENT}),
         ),
         Scope(
             "stats.read",

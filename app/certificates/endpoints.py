@@ -1,4 +1,4 @@
-"""HTTP endpoints of the e-license domain (license types for now)."""
+"""HTTP endpoints of the e-license types (the licenses are in endpoints_licenses.py)."""
 
 from __future__ import annotations
 

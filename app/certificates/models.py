@@ -1,13 +1,27 @@
-"""Electronic-license (电子证照) types; the license records themselves arrive with a later issue."""
+"""Electronic licenses (电子证照): their types, the records, serial counters and status lists."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base
+from app.db import Base, UtcDateTime
+from app.kit.ids import new_id
 
 
 class LicenseType(Base):
@@ -27,3 +41,109 @@ class LicenseType(Base):
     validity_years: Mapped[int | None] = mapped_column(Integer)
     # [{name, label, type}], the fields a license of this type carries
     fields: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+
+
+class LicenseStatus(StrEnum):
+    """The stored status; "expired" is derived from `valid_until` when a license is read."""
+
+    VALID = "valid"
+    SUSPENDED = "suspended"  # 暂扣
+    REVOKED = "revoked"  # 撤销 / 吊销
+    CANCELLED = "cancelled"  # 注销
+    SUPERSEDED = "superseded"  # replaced by a renewal
+
+
+class StatusPurpose(StrEnum):
+    """What a status list's bits mean (W3C Bitstring Status List `statusPurpose`)."""
+
+    REVOCATION = "revocation"
+    SUSPENSION = "suspension"
+
+
+class StatusList(Base):
+    """A bitstring status list; every license holds one slot in a revocation and a suspension list.
+
+    The slots are reserved at issuance, so that the credentials of a later issue can point to
+    them without touching the licenses again.
+    """
+
+    __tablename__ = "status_lists"
+    __table_args__ = (
+        CheckConstraint("purpose IN ('revocation', 'suspension')", name="purpose"),
+        CheckConstraint("allocated <= size", name="allocated"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    purpose: Mapped[str] = mapped_column(String(16), index=True)
+    size: Mapped[int] = mapped_column(Integer)
+    # Slots handed out; the list is full when this reaches `size` and a new list is opened.
+    allocated: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class LicenseSerial(Base):
+    """The last serial number given to a license type (the serial segment of identifiers)."""
+
+    __tablename__ = "license_serials"
+
+    type_code: Mapped[str] = mapped_column(ForeignKey("license_types.code"), primary_key=True)
+    # Serials have ten digits: more than a 32-bit integer holds.
+    last_serial: Mapped[int] = mapped_column(BigInteger)
+
+
+class License(Base):
+    """One version of an e-license held by a person or an enterprise.
+
+    A person holder's ID number is stored encrypted, with the platform's blind index (the same
+    as an account's `id_number_index`, so a citizen's wallet is one indexed look-up) and a
+    masked form for display; an enterprise holder is its USCC, which is public.
+    """
+
+    __tablename__ = "licenses"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('valid', 'suspended', 'revoked', 'cancelled', 'superseded')",
+            name="status",
+        ),
+        CheckConstraint(
+            "(holder_kind = 'person' AND holder_id_index IS NOT NULL AND holder_uscc IS NULL)"
+            " OR (holder_kind = 'enterprise' AND holder_uscc IS NOT NULL"
+            " AND holder_id_index IS NULL)",
+            name="holder",
+        ),
+        CheckConstraint("version >= 1", name="version"),
+        # Bulk import is idempotent on the issuer's own record id.
+        UniqueConstraint("issuer_code", "source_record_id"),
+        UniqueConstraint("revocation_list_id", "revocation_index"),
+        UniqueConstraint("suspension_list_id", "suspension_index"),
+        # "Valid licenses expiring in the next N days", run daily for proactive renewals.
+        Index("ix_licenses_status_valid_until", "status", "valid_until"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    # The GB/T 36904 identifier; every version has its own.
+    license_no: Mapped[str] = mapped_column(String(80), unique=True)
+    type_code: Mapped[str] = mapped_column(ForeignKey("license_types.code"), index=True)
+    issuer_code: Mapped[str] = mapped_column(ForeignKey("departments.code"), index=True)
+    # person | enterprise
+    holder_kind: Mapped[str] = mapped_column(String(16))
+    holder_name: Mapped[str] = mapped_column(String(200))
+    holder_id_cipher: Mapped[str | None] = mapped_column(String(255))
+    holder_id_index: Mapped[str | None] = mapped_column(String(64), index=True)
+    holder_id_masked: Mapped[str | None] = mapped_column(String(32))
+    holder_uscc: Mapped[str | None] = mapped_column(String(18), index=True)
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON)
+    valid_from: Mapped[date] = mapped_column(Date)
+    # None: the license does not expire.
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(Integer)
+    serial: Mapped[int] = mapped_column(BigInteger)
+    supersedes_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("licenses.id"), index=True)
+    source_record_id: Mapped[str | None] = mapped_column(String(128))
+    revocation_list_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("status_lists.id"))
+    revocation_index: Mapped[int] = mapped_column(Integer)
+    suspension_list_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("status_lists.id"))
+    suspension_index: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

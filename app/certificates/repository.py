@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import uuid
+from collections.abc import Collection, Sequence
+from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
-from app.certificates.models import LicenseType
+from app.certificates.authority import ReadScope
+from app.certificates.models import (
+    License,
+    LicenseSerial,
+    LicenseStatus,
+    LicenseType,
+    StatusList,
+)
 
 
 async def list_license_types(
@@ -36,3 +47,179 @@ async def license_type_names(session: AsyncSession) -> Sequence[tuple[str, str, 
 async def count_license_types(session: AsyncSession) -> int:
     """How many license types there are."""
     return int(await session.scalar(select(func.count()).select_from(LicenseType)) or 0)
+
+
+# Serial numbers and status-list slots
+
+
+async def next_serial(session: AsyncSession, type_code: str) -> int:
+    """The next serial number of a license type, in one atomic upsert.
+
+    The upsert locks the counter row until the transaction ends (PostgreSQL), and SQLite
+    serialises writers, so two issuances never get the same serial.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    upsert = (
+        insert(LicenseSerial)
+        .values(type_code=type_code, last_serial=1)
+        .on_conflict_do_update(
+            index_elements=[LicenseSerial.type_code],
+            set_={"last_serial": LicenseSerial.last_serial + 1},
+        )
+        .returning(LicenseSerial.last_serial)
+    )
+    return int((await session.execute(upsert)).scalar_one())
+
+
+async def open_status_list(session: AsyncSession, purpose: str) -> StatusList | None:
+    """The newest status list of `purpose` with free slots, locked until the transaction ends."""
+    query = (
+        select(StatusList)
+        .where(StatusList.purpose == purpose, StatusList.allocated < StatusList.size)
+        .order_by(StatusList.created_at.desc(), StatusList.id.desc())
+        .limit(1)
+        .with_for_update()
+    )
+    return (await session.scalars(query)).first()
+
+
+def _slot_columns(
+    purpose: str,
+) -> tuple[InstrumentedAttribute[uuid.UUID], InstrumentedAttribute[int]]:
+    if purpose == "revocation":
+        return License.revocation_list_id, License.revocation_index
+    return License.suspension_list_id, License.suspension_index
+
+
+async def status_slot_taken(
+    session: AsyncSession, purpose: str, list_id: uuid.UUID, index: int
+) -> bool:
+    """Whether a slot of a status list is held by a license."""
+    list_column, index_column = _slot_columns(purpose)
+    query = select(License.id).where(list_column == list_id, index_column == index).limit(1)
+    return await session.scalar(query) is not None
+
+
+async def status_slots_taken(session: AsyncSession, purpose: str, list_id: uuid.UUID) -> set[int]:
+    """Every held slot of a status list (only when random probing keeps hitting taken ones)."""
+    list_column, index_column = _slot_columns(purpose)
+    return set((await session.scalars(select(index_column).where(list_column == list_id))).all())
+
+
+# Licenses
+
+
+def _visible(scope: ReadScope) -> ColumnElement[bool]:
+    if scope.every_issuer:
+        return License.id.is_not(None)
+    conditions: list[ColumnElement[bool]] = []
+    if scope.holder_id_index is not None:
+        conditions.append(License.holder_id_index == scope.holder_id_index)
+    if scope.holder_uscc is not None:
+        conditions.append(License.holder_uscc == scope.holder_uscc)
+    if scope.issuer_code is not None:
+        conditions.append(License.issuer_code == scope.issuer_code)
+    return or_(*conditions) if conditions else false()
+
+
+async def add(session: AsyncSession, license_: License) -> None:
+    """Stage a new license and flush it."""
+    session.add(license_)
+    await session.flush()
+
+
+async def visible_license(
+    session: AsyncSession, license_no: str, scope: ReadScope
+) -> License | None:
+    """A license by number, if the caller's scope covers it."""
+    query = select(License).where(License.license_no == license_no, _visible(scope))
+    return (await session.scalars(query)).first()
+
+
+async def issuer_license_for_update(
+    session: AsyncSession, license_no: str, issuer_code: str
+) -> License | None:
+    """A license of this issuer by number, locked for a status change."""
+    query = (
+        select(License)
+        .where(License.license_no == license_no, License.issuer_code == issuer_code)
+        .with_for_update()
+    )
+    return (await session.scalars(query)).first()
+
+
+async def source_record_taken(
+    session: AsyncSession, issuer_code: str, source_record_id: str
+) -> bool:
+    """Whether the issuer already issued a license for this record of its own."""
+    query = select(License.id).where(
+        License.issuer_code == issuer_code, License.source_record_id == source_record_id
+    )
+    return await session.scalar(query) is not None
+
+
+async def holder_licenses(
+    session: AsyncSession, scope: ReadScope, *, after: uuid.UUID | None, limit: int
+) -> Sequence[License]:
+    """A holder's licenses, newest first, without the versions a renewal replaced."""
+    query = (
+        select(License)
+        .where(_visible(scope), License.status != LicenseStatus.SUPERSEDED.value)
+        .order_by(License.id.desc())
+        .limit(limit)
+    )
+    if after is not None:
+        query = query.where(License.id < after)
+    return (await session.scalars(query)).all()
+
+
+async def license_numbers(
+    session: AsyncSession, ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    """license_no by id (for the `supersedes` of the licenses shown)."""
+    if not ids:
+        return {}
+    rows = await session.execute(select(License.id, License.license_no).where(License.id.in_(ids)))
+    return {row.id: row.license_no for row in rows}
+
+
+def expiring_query(
+    *, first_day: date, last_day: date, after: tuple[date, str] | None, limit: int
+) -> Select[License]:
+    """Valid licenses whose last day falls within [first_day, last_day], by last day.
+
+    Served by the (status, valid_until) index: an equality and a range on its two columns.
+    """
+    query = (
+        select(License)
+        .where(
+            License.status == LicenseStatus.VALID.value,
+            License.valid_until >= first_day,
+            License.valid_until <= last_day,
+        )
+        .order_by(License.valid_until, License.license_no)
+        .limit(limit)
+    )
+    if after is not None:
+        day, last_no = after
+        query = query.where(
+            or_(
+                License.valid_until > day,
+                and_(License.valid_until == day, License.license_no > last_no),
+            )
+        )
+    return query
+
+
+async def expiring_licenses(
+    session: AsyncSession,
+    *,
+    first_day: date,
+    last_day: date,
+    after: tuple[date, str] | None,
+    limit: int,
+) -> Sequence[License]:
+    """The licenses of `expiring_query`."""
+    query = expiring_query(first_day=first_day, last_day=last_day, after=after, limit=limit)
+    return (await session.scalars(query)).all()

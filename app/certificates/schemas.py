@@ -1,10 +1,11 @@
-"""Request and response shapes of the e-license domain (license types for now)."""
+"""Request and response shapes of the e-license domain."""
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import date, datetime
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 HolderKind = Literal["person", "enterprise"]
 
@@ -33,3 +34,110 @@ class LicenseTypeRead(LicenseTypeRef):
     holder_kind: HolderKind
     validity_years: int | None = Field(description="Years a license is valid; null: no expiry")
     fields: list[LicenseFieldRead]
+
+
+# Licenses
+
+ReadStatus = Literal["valid", "expired", "suspended", "revoked", "cancelled", "superseded"]
+# The audit record keeps the reason as its purpose (255 characters).
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=255)]
+FieldValue = (
+    Annotated[str, StringConstraints(max_length=2000)]
+    | int
+    | Annotated[float, Field(allow_inf_nan=False)]
+)
+_EARLIEST = date(1900, 1, 1)
+_LATEST = date(2199, 12, 31)
+
+
+def _plausible(value: date) -> date:
+    # Far-off dates are typing errors, and a term added to one would overflow the calendar.
+    if not _EARLIEST <= value <= _LATEST:
+        raise ValueError(f"must be between {_EARLIEST} and {_LATEST}")
+    return value
+
+
+LicenseDate = Annotated[date, AfterValidator(_plausible)]
+
+
+class HolderCreate(BaseModel):
+    """Who holds the license: a person (ID number and name) or an enterprise (USCC and name)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: HolderKind
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] = (
+        Field(examples=["青岛海韵印务有限公司"])
+    )
+    id_number: str | None = Field(
+        default=None, max_length=18, description="Resident ID number (persons)"
+    )
+    uscc: str | None = Field(
+        default=None, max_length=18, description="Unified social credit code (enterprises)"
+    )
+
+
+class LicenseCreate(BaseModel):
+    """A license to issue; the validity defaults to the type's validity rule."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: str = Field(max_length=64, description="License type code", examples=["business-license"])
+    holder: HolderCreate
+    fields: dict[str, FieldValue] = Field(
+        description="Values of the type's fields, by name; `holder_name` and `id_number` are"
+        " taken from `holder` and may be left out",
+        max_length=100,
+    )
+    valid_from: LicenseDate | None = Field(
+        default=None, description="Default: today (Asia/Shanghai)"
+    )
+    valid_until: LicenseDate | None = Field(
+        default=None, description="Default: from the type's validity_years; null: no expiry"
+    )
+    source_record_id: str | None = Field(
+        default=None, min_length=1, max_length=128, description="The issuer's own record id"
+    )
+
+
+class HolderRead(BaseModel):
+    """The holder as shown to anyone: a person's ID number is masked."""
+
+    kind: HolderKind
+    name: str
+    id_number_masked: str | None = Field(examples=["370202********1234"])
+    uscc: str | None
+
+
+class LicenseRead(BaseModel):
+    """One version of an e-license; `status` is "expired" once `valid_until` has passed."""
+
+    license_no: str = Field(examples=["1.2.156.3005.2.YYZZ.11370200MB1234567X.00000001.001.7"])
+    type: LicenseTypeRef
+    issuer: str = Field(description="Code of the issuing department", examples=["scjg"])
+    holder: HolderRead
+    fields: dict[str, FieldValue] = Field(
+        description="The type's fields but those repeating the holder (see `holder`)"
+    )
+    valid_from: date
+    valid_until: date | None
+    status: ReadStatus
+    version: int
+    supersedes: str | None = Field(description="license_no of the version this one replaced")
+    issued_at: datetime
+    updated_at: datetime
+
+
+class LicenseTransition(BaseModel):
+    """Why the status changes (kept in the audit record)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Reason = Field(examples=["经营场所与登记不符，依法暂扣"])
+
+
+class LicenseRenewal(LicenseTransition):
+    """A renewal: a new version valid from `valid_from` (default today) for the type's term."""
+
+    valid_from: LicenseDate | None = None
+    valid_until: LicenseDate | None = None

@@ -3,14 +3,36 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Collection
+import uuid
+from collections.abc import Collection, Sequence
+from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.certificates import repository
-from app.certificates.errors import LicenseTypeNotFound
-from app.certificates.models import LicenseType
-from app.certificates.schemas import LicenseFieldRead, LicenseTypeRead, LicenseTypeRef
+from app.audit.schemas import AuditContext
+from app.auth.errors import RoleRequired
+from app.auth.principals import Principal
+from app.certificates import (
+    authority,
+    holders,
+    issuance,
+    lifecycle,
+    presentation,
+    repository,
+    transitions,
+)
+from app.certificates.errors import DuplicateSourceRecord, InvalidLicense, LicenseTypeNotFound
+from app.certificates.lifecycle import Action
+from app.certificates.models import License, LicenseType
+from app.certificates.schemas import (
+    LicenseCreate,
+    LicenseFieldRead,
+    LicenseRead,
+    LicenseRenewal,
+    LicenseTypeRead,
+    LicenseTypeRef,
+)
+from app.config import Settings
 from app.errors import InvalidCursor
 from app.kit import pagination
 from app.kit.pagination import Page
@@ -90,3 +112,164 @@ async def license_type_refs(
 async def count_license_types(session: AsyncSession) -> int:
     """How many license types the registry knows."""
     return await repository.count_license_types(session)
+
+
+# Licenses
+
+
+async def _read_all(session: AsyncSession, licenses: Sequence[License]) -> list[LicenseRead]:
+    refs = await license_type_refs(session, {row.type_code for row in licenses})
+    return await presentation.read_many(session, licenses, refs)
+
+
+async def issue_license(
+    session: AsyncSession,
+    settings: Settings,
+    principal: Principal,
+    data: LicenseCreate,
+    *,
+    audit_context: AuditContext,
+) -> LicenseRead:
+    """Issue a license of the caller's department (the approvals will call this too).
+
+    NotAnIssuer (403) for callers without the authority or of another department; InvalidLicense
+    (422) for an unknown type, a holder of the wrong kind, or fields that do not fit the type.
+    """
+    issuer = authority.issuer_of(principal)
+    license_type = await repository.get_license_type(session, data.type)
+    if license_type is None:
+        raise InvalidLicense(
+            f"证照类型 {data.type} 不存在",
+            f"no license type {data.type!r}",
+            extra={"invalid_params": [{"name": "body.type", "reason": "unknown license type"}]},
+        )
+    issuance.check_authority(issuer, license_type)
+    if data.holder.kind != license_type.holder_kind:
+        raise InvalidLicense(
+            f"{license_type.name}的持证者应为 {license_type.holder_kind}",
+            f"licenses of this type are held by a {license_type.holder_kind}",
+            extra={"invalid_params": [{"name": "body.holder.kind", "reason": "wrong holder kind"}]},
+        )
+    holder = holders.protect(settings, data.holder)
+    fields = issuance.check_fields(license_type, data.fields, data.holder)
+    valid_from, valid_until = issuance.validity(license_type, data.valid_from, data.valid_until)
+    if data.source_record_id is not None and await repository.source_record_taken(
+        session, license_type.issuer_code, data.source_record_id
+    ):
+        raise DuplicateSourceRecord(
+            f"业务记录 {data.source_record_id} 已签发过证照",
+            f"a license was already issued for source record {data.source_record_id!r}",
+        )
+    license_ = await issuance.create(
+        session,
+        license_type,
+        issuer,
+        holder=holder,
+        fields=fields,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        source_record_id=data.source_record_id,
+    )
+    await issuance.record_issued(session, license_, issuer, audit_context)
+    return (await _read_all(session, [license_]))[0]
+
+
+async def get_license(session: AsyncSession, principal: Principal, license_no: str) -> LicenseRead:
+    """A license its holder or issuer asks for; LicenseNotFound (404) for anyone else."""
+    if not transitions.well_formed(license_no):
+        raise transitions.not_found()
+    scope = await authority.read_scope(session, principal)
+    license_ = await repository.visible_license(session, license_no, scope)
+    if license_ is None:
+        raise transitions.not_found()
+    return (await _read_all(session, [license_]))[0]
+
+
+async def wallet(
+    session: AsyncSession, principal: Principal, *, cursor: str | None, limit: int
+) -> Page[LicenseRead]:
+    """The caller's licenses as a holder: a citizen's, or the enterprise's they act for."""
+    if principal.kind != "person":
+        raise RoleRequired(
+            "证照夹须由持证的群众或代表企业的经办人查看",
+            "the wallet is for citizens and people acting for an enterprise",
+        )
+    scope = await authority.read_scope(session, principal)
+    after = _decode_id_cursor(cursor)
+    rows = await repository.holder_licenses(session, scope, after=after, limit=limit + 1)
+    page = list(rows[:limit])
+    next_cursor = pagination.encode_cursor([str(page[-1].id)]) if len(rows) > limit else None
+    return Page[LicenseRead](items=await _read_all(session, page), next_cursor=next_cursor)
+
+
+def _decode_id_cursor(cursor: str | None) -> uuid.UUID | None:
+    if cursor is None:
+        return None
+    try:
+        (value,) = pagination.decode_cursor(cursor, arity=1)
+        return uuid.UUID(str(value))
+    except (pagination.InvalidCursor, ValueError) as exc:
+        raise InvalidCursor("分页游标无效", "the cursor is malformed") from exc
+
+
+async def change_license_status(
+    session: AsyncSession,
+    principal: Principal,
+    license_no: str,
+    action: Action,
+    *,
+    reason: str,
+    audit_context: AuditContext,
+) -> LicenseRead:
+    """Suspend, reinstate, revoke or cancel a license of the caller's department."""
+    issuer = authority.issuer_of(principal)
+    license_ = await transitions.change_status(
+        session, issuer, license_no, action, reason=reason, audit_context=audit_context
+    )
+    return (await _read_all(session, [license_]))[0]
+
+
+async def renew_license(
+    session: AsyncSession,
+    principal: Principal,
+    license_no: str,
+    data: LicenseRenewal,
+    *,
+    audit_context: AuditContext,
+) -> LicenseRead:
+    """Renew a valid or expired license of the caller's department: its next version."""
+    issuer = authority.issuer_of(principal)
+    successor = await transitions.renew(
+        session,
+        issuer,
+        license_no,
+        reason=data.reason,
+        valid_from=data.valid_from,
+        valid_until=data.valid_until,
+        audit_context=audit_context,
+    )
+    return (await _read_all(session, [successor]))[0]
+
+
+async def licenses_expiring(
+    session: AsyncSession,
+    *,
+    within_days: int,
+    on: date | None = None,
+    after: tuple[date, str] | None = None,
+    limit: int = 1000,
+) -> list[LicenseRead]:
+    """Valid licenses whose last day is within the next `within_days` days (today included).
+
+    For the proactive renewals, which will run it daily and page with `after` = the last
+    license's (valid_until, license_no).
+    """
+    first_day = on or lifecycle.today()
+    rows = await repository.expiring_licenses(
+        session,
+        first_day=first_day,
+        last_day=first_day + timedelta(days=within_days),
+        after=after,
+        limit=limit,
+    )
+    return await _read_all(session, rows)

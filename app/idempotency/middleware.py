@@ -21,6 +21,7 @@ CREATING_ROUTES = (
     re.compile(r"^/api/v1/auth/register$"),
     re.compile(r"^/api/v1/admin/clients$"),
     re.compile(r"^/api/v1/admin/staff$"),
+    re.compile(r"^/api/v1/licenses$"),
 )
 
 _REFUSALS = {

@@ -62,6 +62,26 @@ def test_clients_create_prints_the_id_and_the_secret_once(
     assert created["client_secret"]
 
 
+def test_clients_create_registers_an_issuing_department_system(
+    configured: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(
+        capsys,
+        "clients", "create", "--name", "市场监管业务系统", "--grant", "client_credentials",
+        "--scope", "licenses:issue", "--department", "scjg", "--json",
+    )  # fmt: skip
+    assert code == 0
+    created = json.loads(out)
+    assert (created["department_code"], created["scopes"]) == ("scjg", ["licenses:issue"])
+    code, _, err = run(
+        capsys,
+        "clients", "create", "--name", "无部门", "--grant", "client_credentials",
+        "--scope", "licenses:issue",
+    )  # fmt: skip
+    assert code == 2
+    assert "department_code" in err
+
+
 def test_clients_create_refuses_what_the_api_refuses(
     configured: None, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -25,6 +25,9 @@ class Department(Base):
     name_en: Mapped[str] = mapped_column(String(300))
     # municipal | vertical | utility | judicial
     kind: Mapped[str] = mapped_column(String(16))
+    # Unified social credit code: the issuer segment of the licenses it issues (GB/T 36904).
+    # Nullable only so that the column could be added to a filled table; the seeder sets it.
+    uscc: Mapped[str | None] = mapped_column(String(18), unique=True, index=True)
 
 
 class District(Base):

@@ -216,6 +216,11 @@ async def department_exists(session: AsyncSession, code: str) -> bool:
     return await session.scalar(query) is not None
 
 
+async def department_uscc(session: AsyncSession, code: str) -> str | None:
+    """A department's unified social credit code (None: unknown department or no code)."""
+    return await session.scalar(select(Department.uscc).where(Department.code == code))
+
+
 async def district_exists(session: AsyncSession, code: str) -> bool:
     """Whether a district has this code."""
     return await session.scalar(select(District.code).where(District.code == code)) is not None

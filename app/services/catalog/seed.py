@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 from collections.abc import Iterable
 from typing import Any
 
+from app.kit.uscc import ALPHABET, make_uscc
 from app.services.catalog.data.seeds import BundleSeed, DepartmentSeed, DistrictSeed, ServiceSeed
 
 Row = dict[str, Any]
@@ -22,9 +24,26 @@ def _json(value: Any) -> Any:
     return json.loads(json.dumps(value, ensure_ascii=False))
 
 
+# GB 32100: registration authority 1 (机构编制) and entity type 1 (机关) mark a government body;
+# every department of the demo city is registered in Qingdao (GB/T 2260 370200).
+_GOVERNMENT_BODY = ("1", "1")
+_QINGDAO = "370200"
+
+
+def department_uscc(code: str) -> str:
+    """A department's credit code, derived from its code so every seeding gives the same one.
+
+    The real codes are not public data we ship; a stable, valid stand-in is what license
+    identifiers need (their issuer segment must stay the same across re-seeding).
+    """
+    digest = hashlib.sha256(f"department-uscc\x00{code}".encode()).digest()
+    organization = "".join(ALPHABET[byte % len(ALPHABET)] for byte in digest[:9])
+    return make_uscc(*_GOVERNMENT_BODY, _QINGDAO, organization)
+
+
 def department_rows(seeds: Iterable[DepartmentSeed]) -> list[Row]:
-    """Rows of `departments`."""
-    return [dataclasses.asdict(seed) for seed in seeds]
+    """Rows of `departments`, with their credit codes."""
+    return [{**dataclasses.asdict(seed), "uscc": department_uscc(seed.code)} for seed in seeds]
 
 
 def district_rows(seeds: Iterable[DistrictSeed]) -> list[Row]:

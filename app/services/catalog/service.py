@@ -61,6 +61,11 @@ async def require_department(session: AsyncSession, code: str, *, param: str) ->
         )
 
 
+async def department_uscc(session: AsyncSession, code: str) -> str | None:
+    """The unified social credit code of a department (None when it has none)."""
+    return await repository.department_uscc(session, code)
+
+
 async def require_district(session: AsyncSession, code: str, *, param: str) -> None:
     """Raise UnknownDistrict (naming the request parameter) unless the district exists."""
     if not await repository.district_exists(session, code):

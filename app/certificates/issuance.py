@@ -1,0 +1,210 @@
+"""Issuing licenses: validation against the type, the identifier, status-list slots, audit.
+
+Renewal uses the same path: a new version of the same serial with the next version number, so
+a license keeps its identity across renewals while every version has an identifier of its own.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit import service as audit
+from app.audit.schemas import AuditContext
+from app.certificates import lifecycle, repository, status_slots
+from app.certificates.authority import Issuer
+from app.certificates.errors import InvalidLicense, IssuerNotReady, NotAnIssuer
+from app.certificates.holders import Holder
+from app.certificates.models import License, LicenseStatus, LicenseType, StatusPurpose
+from app.certificates.schemas import FieldValue, HolderCreate
+from app.kit.clock import utcnow
+from app.kit.ids import new_id
+from app.kit.license_id import MAX_SERIAL, make_license_id
+from app.services.catalog import service as catalog
+
+
+def _invalid(param: str, zh: str, en: str) -> InvalidLicense:
+    return InvalidLicense(zh, en, extra={"invalid_params": [{"name": param, "reason": en}]})
+
+
+def check_fields(
+    license_type: LicenseType, values: dict[str, FieldValue], holder: HolderCreate
+) -> dict[str, Any]:
+    """The values to store, if they name exactly the type's fields with values of the right kind.
+
+    The fields that repeat the holder (`holder_name`, `id_number`) come from `holder`: they may
+    be left out, must agree with it when given, and are not stored in `fields`, so that an ID
+    number is never kept in clear nor shown unmasked.
+    """
+    declared = {field["name"]: field for field in license_type.fields}
+    unknown = sorted(set(values) - set(declared))
+    if unknown:
+        names = ", ".join(unknown)
+        raise _invalid("body.fields", f"证照类型没有这些字段：{names}", f"unknown fields: {names}")
+    from_holder = {
+        name: value
+        for name, value in (("holder_name", holder.name), ("id_number", holder.id_number))
+        if name in declared and value is not None
+    }
+    missing = sorted(set(declared) - set(values) - set(from_holder))
+    if missing:
+        names = ", ".join(missing)
+        raise _invalid("body.fields", f"缺少字段：{names}", f"missing fields: {names}")
+    for name, value in values.items():
+        if name in from_holder:
+            if str(value).strip().upper() != from_holder[name].strip().upper():
+                raise _invalid(
+                    f"body.fields.{name}",
+                    f"字段 {name} 与持证者不一致",
+                    f"{name} differs from the holder",
+                )
+            continue
+        kind = declared[name]["type"]
+        if not _fits(kind, value):
+            raise _invalid(
+                f"body.fields.{name}", f"字段 {name} 应为 {kind}", f"{name} must be a {kind}"
+            )
+    return {name: value for name, value in values.items() if name not in from_holder}
+
+
+def _fits(kind: str, value: FieldValue) -> bool:
+    if kind == "number":
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if not isinstance(value, str) or not value.strip():
+        return False
+    if kind == "date":
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            return False
+    return True
+
+
+def check_authority(issuer: Issuer, license_type: LicenseType) -> None:
+    """NotAnIssuer (403) unless the caller's department issues this type."""
+    if license_type.issuer_code != issuer.department_code:
+        raise NotAnIssuer(
+            f"{license_type.name}由 {license_type.issuer_code} 签发",
+            f"licenses of type {license_type.code!r} are issued by {license_type.issuer_code!r}",
+        )
+
+
+def validity(
+    license_type: LicenseType, valid_from: date | None, valid_until: date | None
+) -> tuple[date, date | None]:
+    """The validity period: from today by default, for the type's term unless given."""
+    start = valid_from or lifecycle.today()
+    end = (
+        valid_until
+        if valid_until is not None
+        else lifecycle.valid_until_for(start, license_type.validity_years)
+    )
+    if end is not None and end < start:
+        raise _invalid(
+            "body.valid_until", "有效期截止日早于起始日", "valid_until is before valid_from"
+        )
+    return start, end
+
+
+async def issuer_uscc(session: AsyncSession, department_code: str) -> str:
+    """The issuing department's credit code (the identifier's issuer segment)."""
+    uscc = await catalog.department_uscc(session, department_code)
+    if uscc is None:
+        raise IssuerNotReady(
+            f"部门 {department_code} 尚未登记统一社会信用代码",
+            f"department {department_code!r} has no credit code yet",
+        )
+    return uscc
+
+
+async def create(
+    session: AsyncSession,
+    license_type: LicenseType,
+    issuer: Issuer,
+    *,
+    holder: Holder,
+    fields: dict[str, Any],
+    valid_from: date,
+    valid_until: date | None,
+    serial: int | None = None,
+    version: int = 1,
+    supersedes: License | None = None,
+    source_record_id: str | None = None,
+) -> License:
+    """A new license version, with its identifier and status-list slots (flushed)."""
+    uscc = await issuer_uscc(session, license_type.issuer_code)
+    if serial is None:
+        serial = await repository.next_serial(session, license_type.code)
+        if serial > MAX_SERIAL:
+            raise IssuerNotReady("证照流水号已用尽", "the type's serial numbers are used up")
+    revocation_list, revocation_index = await status_slots.reserve(
+        session, StatusPurpose.REVOCATION
+    )
+    suspension_list, suspension_index = await status_slots.reserve(
+        session, StatusPurpose.SUSPENSION
+    )
+    now = utcnow()
+    license_ = License(
+        id=new_id(),
+        license_no=make_license_id(license_type.type_code, uscc, serial, version),
+        type_code=license_type.code,
+        issuer_code=license_type.issuer_code,
+        holder_kind=holder.kind,
+        holder_name=holder.name,
+        holder_id_cipher=holder.id_cipher,
+        holder_id_index=holder.id_index,
+        holder_id_masked=holder.id_masked,
+        holder_uscc=holder.uscc,
+        fields=fields,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        status=LicenseStatus.VALID.value,
+        version=version,
+        serial=serial,
+        supersedes_id=supersedes.id if supersedes is not None else None,
+        source_record_id=source_record_id,
+        revocation_list_id=revocation_list,
+        revocation_index=revocation_index,
+        suspension_list_id=suspension_list,
+        suspension_index=suspension_index,
+        created_at=now,
+        updated_at=now,
+    )
+    await repository.add(session, license_)
+    return license_
+
+
+async def record_issued(
+    session: AsyncSession, license_: License, issuer: Issuer, audit_context: AuditContext
+) -> None:
+    """The audit record of an issuance (no personal data: the number and type identify it)."""
+    await audit.record(
+        session,
+        audit_context.entry(
+            actor_type=issuer.actor_type,
+            actor_id=issuer.actor_id,
+            action="license.issued",
+            subject_type="license",
+            subject_id=str(license_.id),
+            after={
+                "license_no": license_.license_no,
+                "type": license_.type_code,
+                "status": license_.status,
+                "valid_until": license_.valid_until.isoformat() if license_.valid_until else None,
+            },
+        ),
+    )
+
+
+def holder_of(license_: License) -> Holder:
+    """The stored holder of a license (a renewal keeps it as it is)."""
+    return Holder(
+        kind=license_.holder_kind,
+        name=license_.holder_name,
+        id_cipher=license_.holder_id_cipher,
+        id_index=license_.holder_id_index,
+        id_masked=license_.holder_id_masked,
+        uscc=license_.holder_uscc,
+    )
