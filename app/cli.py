@@ -20,6 +20,7 @@ OPENAPI_PATH = Path(__file__).resolve().parent.parent / "openapi" / "openapi.jso
 def _migrate() -> None:
     from app import migrate
     from app.auth import service as auth
+    from app.certificates import service as certificates
     from app.db import Database
 
     async def run() -> None:
@@ -29,6 +30,8 @@ def _migrate() -> None:
             await migrate.upgrade(database.engine)
             # Signing keys and the first-party client, so a worker or CLI finds them too.
             await auth.bootstrap(database, settings)
+            # The certificates domain's credential signing key.
+            await certificates.bootstrap(database, settings)
         finally:
             await database.dispose()
 

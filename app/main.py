@@ -25,7 +25,9 @@ from app.auth.endpoints_app import router as first_party_router
 from app.auth.endpoints_login import router as login_router
 from app.auth.endpoints_logout import router as logout_router
 from app.auth.endpoints_oidc import router as oidc_router
+from app.certificates import service as certificates
 from app.certificates.endpoints import router as certificates_router
+from app.certificates.endpoints_licenses import public_router as credentials_router
 from app.certificates.endpoints_licenses import router as licenses_router
 from app.config import Settings, get_settings
 from app.db import Database
@@ -58,12 +60,14 @@ def _operation_id(route: APIRoute) -> str:
 
 
 async def _bootstrap_identity(database: Database, settings: Settings) -> None:
-    """Create the signing keys and the first-party client on the first start of a migrated
-    database. An unmigrated or unreachable database is left alone: /readyz reports it."""
+    """Create the signing keys (identity's and the credentials') and the first-party client on
+    the first start of a migrated database. An unmigrated or unreachable database is left
+    alone: /readyz reports it."""
     try:
         if await migrate.current_revision(database.engine) != migrate.head_revision():
             return
         await auth.bootstrap(database, settings)
+        await certificates.bootstrap(database, settings)
     except (OSError, SQLAlchemyError):
         logger.warning("identity bootstrap skipped: database unavailable", exc_info=True)
 
@@ -112,6 +116,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(first_party_router)
     app.include_router(catalog_router)
     app.include_router(certificates_router)
+    app.include_router(credentials_router)
     app.include_router(licenses_router)
     app.include_router(jobs_router)
     app.include_router(audit_router)

@@ -31,6 +31,7 @@ from app.auth import passwords
 from app.auth import service as auth
 from app.auth.models import StaffMember, StaffRole
 from app.auth.passwords import hash_password
+from app.certificates import service as certificates
 from app.config import Settings
 from app.db import Database
 from app.kit.clock import utcnow
@@ -88,6 +89,7 @@ async def _build_template(url: str) -> None:
         # Signing keys and the first-party client, made once here rather than by every app.
         settings = Settings(database_url=url, _env_file=None)  # type: ignore[call-arg]
         await auth.bootstrap(database, settings)
+        await certificates.bootstrap(database, settings)
     finally:
         await database.dispose()
 

@@ -1,4 +1,5 @@
-"""HTTP endpoints of e-licenses: issuance, the holder's wallet, reading one, status changes.
+"""HTTP endpoints of e-licenses: issuance, the holder's wallet, reading one, status changes,
+the license as a verifiable credential, and the public JWKS and status lists.
 
 A license that is not the caller's, or a number that is no license, is 404 alike; the number
 is not checked against a pattern first, since a 422 would tell a malformed number from an
@@ -9,21 +10,32 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Path, Query, Response, status
 
 from app.audit.dependencies import AuditContextDep
 from app.auth.dependencies import AUTH_ERRORS, CurrentPrincipal
 from app.certificates import service as certificates
+from app.certificates.credential_keys import JWKS_MAX_AGE_SECONDS
+from app.certificates.credentials import STATUS_LIST_TTL_SECONDS
 from app.certificates.errors import (
     DuplicateSourceRecord,
     InvalidLicense,
     IssuerNotReady,
     LicenseNotFound,
     NotAnIssuer,
+    StatusListNotFound,
     TransitionNotAllowed,
 )
+from app.certificates.jws import MEDIA_TYPE
 from app.certificates.lifecycle import Action
-from app.certificates.schemas import LicenseCreate, LicenseRead, LicenseRenewal, LicenseTransition
+from app.certificates.schemas import (
+    CredentialJwks,
+    LicenseCreate,
+    LicenseCredential,
+    LicenseRead,
+    LicenseRenewal,
+    LicenseTransition,
+)
 from app.config import API_V1
 from app.dependencies import SessionDep, SettingsDep
 from app.errors import InvalidCursor, error_responses
@@ -31,6 +43,9 @@ from app.idempotency.middleware import IDEMPOTENCY_KEY_DOC
 from app.kit.pagination import Page
 
 router = APIRouter(prefix=API_V1, tags=["certificates"], responses=error_responses(*AUTH_ERRORS))
+# Public, no token: what verifiers of credentials fetch. Included before `router`, so that
+# /licenses/jwks is not taken for a license number.
+public_router = APIRouter(prefix=API_V1, tags=["certificates"])
 
 LicenseNo = Annotated[
     str,
@@ -40,6 +55,50 @@ LicenseNo = Annotated[
     ),
 ]
 _TRANSITION_ERRORS = error_responses(NotAnIssuer, LicenseNotFound, TransitionNotAllowed)
+
+
+@public_router.get(
+    "/licenses/jwks",
+    response_model=CredentialJwks,
+    status_code=200,
+    summary="The keys of license credentials",
+    responses=error_responses(),
+)
+async def credential_jwks(
+    response: Response, session: SessionDep, settings: SettingsDep
+) -> CredentialJwks:
+    """The JWK Set (ES256, P-256) that verifies license and status-list credentials; public.
+    Every key stays published, since a credential is verified for as long as it is valid."""
+    response.headers["Cache-Control"] = f"public, max-age={JWKS_MAX_AGE_SECONDS}"
+    return await certificates.credential_jwks(session, settings)
+
+
+@public_router.get(
+    "/licenses/status-lists/{list_id}",
+    status_code=200,
+    summary="A status list credential",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {MEDIA_TYPE: {"schema": {"type": "string"}}},
+            "description": "The BitstringStatusListCredential as a compact JWS",
+        },
+        **error_responses(StatusListNotFound),
+    },
+)
+async def status_list(
+    list_id: Annotated[str, Path(max_length=64)], session: SessionDep, settings: SettingsDep
+) -> Response:
+    """A W3C Bitstring Status List credential (`application/vc+jwt`, ES256, `typ` vc+jwt) as it
+    is now; public, so that a verifier learns nothing about which license it checks. A list of
+    purpose `revocation` has the bits of revoked and cancelled licenses, one of purpose
+    `suspension` those of suspended ones. It is valid, and may be cached, for five minutes."""
+    token = await certificates.status_list_credential(session, settings, list_id)
+    return Response(
+        content=token,
+        media_type=MEDIA_TYPE,
+        headers={"Cache-Control": f"public, max-age={STATUS_LIST_TTL_SECONDS}"},
+    )
 
 
 @router.post(
@@ -96,6 +155,24 @@ async def get_license(
 ) -> LicenseRead:
     """One license, for its holder or its issuer; 404 for everyone else."""
     return await certificates.get_license(session, principal, license_no)
+
+
+@router.get(
+    "/licenses/{license_no}/credential",
+    response_model=LicenseCredential,
+    status_code=200,
+    summary="Get a license as a verifiable credential",
+    responses=error_responses(LicenseNotFound),
+)
+async def get_license_credential(
+    license_no: LicenseNo, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
+) -> LicenseCredential:
+    """The license as a W3C Verifiable Credential 2.0 secured with JOSE: a compact JWS
+    (`alg` ES256, `typ` vc+jwt) whose payload is the credential, with `credentialStatus`
+    entries in the public revocation and suspension status lists; for its holder or its
+    issuer, 404 for everyone else. The holder's ID number appears masked only. Each version
+    of a renewed license has its own credential."""
+    return await certificates.license_credential(session, settings, principal, license_no)
 
 
 async def _transition(

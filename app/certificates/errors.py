@@ -45,3 +45,9 @@ class DuplicateSourceRecord(Conflict):
     code = "licenses.duplicate_source_record"
     title_zh = "该业务记录已签发过证照"
     title_en = "A license was already issued for this source record"
+
+
+class StatusListNotFound(NotFound):
+    code = "licenses.status_list_not_found"
+    title_zh = "状态列表不存在"
+    title_en = "Status list not found"

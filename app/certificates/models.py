@@ -16,6 +16,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -147,3 +148,20 @@ class License(Base):
     suspension_index: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CredentialKey(Base):
+    """A P-256 key that signs license and status-list credentials (ES256).
+
+    The private half is encrypted with a key derived from QE_SECRET_KEY for this purpose only;
+    the public half is published in the licenses' JWKS. The newest key signs; every key stays
+    published so that credentials it signed still verify.
+    """
+
+    __tablename__ = "credential_keys"
+
+    kid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    algorithm: Mapped[str] = mapped_column(String(16))
+    public_jwk: Mapped[dict[str, Any]] = mapped_column(JSON)
+    private_key_cipher: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

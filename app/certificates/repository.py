@@ -6,13 +6,14 @@ import uuid
 from collections.abc import Collection, Sequence
 from datetime import date
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from app.certificates.authority import ReadScope
 from app.certificates.models import (
+    CredentialKey,
     License,
     LicenseSerial,
     LicenseStatus,
@@ -223,3 +224,36 @@ async def expiring_licenses(
     """The licenses of `expiring_query`."""
     query = expiring_query(first_day=first_day, last_day=last_day, after=after, limit=limit)
     return (await session.scalars(query)).all()
+
+
+# Credential keys and status lists
+
+_CREDENTIAL_KEYS_LOCK = 0x51450002  # pg_advisory_xact_lock key of credential key creation
+
+
+async def lock_credential_keys(session: AsyncSession) -> None:
+    """Hold the key lock until the transaction ends (SQLite writers are serial anyway)."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CREDENTIAL_KEYS_LOCK}
+        )
+
+
+async def credential_keys(session: AsyncSession) -> Sequence[CredentialKey]:
+    """Every credential key, newest first (the first one signs)."""
+    query = select(CredentialKey).order_by(CredentialKey.created_at.desc(), CredentialKey.kid)
+    return (await session.scalars(query)).all()
+
+
+async def get_status_list(session: AsyncSession, list_id: uuid.UUID) -> StatusList | None:
+    """A status list by id."""
+    return await session.get(StatusList, list_id)
+
+
+async def status_indexes(
+    session: AsyncSession, purpose: str, list_id: uuid.UUID, statuses: Collection[str]
+) -> list[int]:
+    """The slots of `purpose` in a list held by licenses in one of `statuses`."""
+    list_column, index_column = _slot_columns(purpose)
+    query = select(index_column).where(list_column == list_id, License.status.in_(statuses))
+    return list((await session.scalars(query)).all())

@@ -141,3 +141,21 @@ class LicenseRenewal(LicenseTransition):
 
     valid_from: LicenseDate | None = None
     valid_until: LicenseDate | None = None
+
+
+class LicenseCredential(BaseModel):
+    """A license as a W3C Verifiable Credential 2.0 secured with JOSE (VC-JOSE-COSE)."""
+
+    credential: str = Field(
+        description="The compact JWS (header `alg` ES256, `typ` vc+jwt, `kid`) whose payload is "
+        "the credential; verify it with the keys of /api/v1/licenses/jwks"
+    )
+    kid: str = Field(description="The key that signed it")
+    format: Literal["vc+jwt"] = "vc+jwt"
+    media_type: Literal["application/vc+jwt"] = "application/vc+jwt"
+
+
+class CredentialJwks(BaseModel):
+    """The public keys (JWK Set, RFC 7517) that sign license and status-list credentials."""
+
+    keys: list[dict[str, str]]

@@ -14,18 +14,28 @@ from app.auth.errors import RoleRequired
 from app.auth.principals import Principal
 from app.certificates import (
     authority,
+    credential_keys,
+    credentials,
     holders,
     issuance,
+    jws,
     lifecycle,
     presentation,
     repository,
     transitions,
 )
-from app.certificates.errors import DuplicateSourceRecord, InvalidLicense, LicenseTypeNotFound
+from app.certificates.errors import (
+    DuplicateSourceRecord,
+    InvalidLicense,
+    LicenseTypeNotFound,
+    StatusListNotFound,
+)
 from app.certificates.lifecycle import Action
 from app.certificates.models import License, LicenseType
 from app.certificates.schemas import (
+    CredentialJwks,
     LicenseCreate,
+    LicenseCredential,
     LicenseFieldRead,
     LicenseRead,
     LicenseRenewal,
@@ -33,9 +43,13 @@ from app.certificates.schemas import (
     LicenseTypeRef,
 )
 from app.config import Settings
+from app.db import Database
 from app.errors import InvalidCursor
 from app.kit import pagination
+from app.kit.clock import utcnow
 from app.kit.pagination import Page
+from app.kit.status_list import Purpose
+from app.services.catalog import service as catalog
 
 # License type names change only when the reference data is re-seeded.
 _NAMES_TTL_SECONDS = 300.0
@@ -273,3 +287,79 @@ async def licenses_expiring(
         limit=limit,
     )
     return await _read_all(session, rows)
+
+
+# Credentials (VC 2.0 secured with JOSE) and status lists
+
+
+async def bootstrap(database: Database, settings: Settings) -> None:
+    """Make sure a credential signing key exists (idempotent; `qingeban migrate` and the app's
+    start call it, and signing makes one on first use anyway)."""
+    async with database.session() as session:
+        await credential_keys.ensure_key(session, settings)
+
+
+async def credential_jwks(session: AsyncSession, settings: Settings) -> CredentialJwks:
+    """The public keys of license and status-list credentials."""
+    return CredentialJwks(keys=await credential_keys.published(session, settings))
+
+
+async def license_credential(
+    session: AsyncSession, settings: Settings, principal: Principal, license_no: str
+) -> LicenseCredential:
+    """The signed credential of a license, for its holder or issuer; LicenseNotFound (404) for
+    anyone else. Signed on request (ES256 takes well under a millisecond), so a license
+    imported or changed needs nothing done ahead; the status lives in the status lists."""
+    if not transitions.well_formed(license_no):
+        raise transitions.not_found()
+    scope = await authority.read_scope(session, principal)
+    license_ = await repository.visible_license(session, license_no, scope)
+    if license_ is None:
+        raise transitions.not_found()
+    refs = await license_type_refs(session, {license_.type_code})
+    type_ref = refs.get(license_.type_code)
+    supersedes = (
+        (await repository.license_numbers(session, {license_.supersedes_id})).get(
+            license_.supersedes_id
+        )
+        if license_.supersedes_id is not None
+        else None
+    )
+    issuer_name = await catalog.department_name(session, license_.issuer_code)
+    payload = credentials.license_credential(
+        license_,
+        issuer_url=settings.issuer_url,
+        issuer_name=issuer_name or license_.issuer_code,
+        type_name=type_ref.name if type_ref is not None else license_.type_code,
+        supersedes=supersedes,
+    )
+    signer = await credential_keys.signer(session, settings)
+    return LicenseCredential(
+        credential=jws.sign(payload, signer.key, kid=signer.kid), kid=signer.kid
+    )
+
+
+async def status_list_credential(session: AsyncSession, settings: Settings, list_id: str) -> str:
+    """The signed BitstringStatusListCredential of a list as it is now (a compact JWS);
+    StatusListNotFound (404) for an unknown or malformed id."""
+    try:
+        parsed = uuid.UUID(list_id)
+    except ValueError:
+        parsed = None
+    status_list = await repository.get_status_list(session, parsed) if parsed else None
+    if status_list is None:
+        raise StatusListNotFound(f"状态列表 {list_id} 不存在", f"no status list {list_id!r}")
+    purpose: Purpose = "revocation" if status_list.purpose == "revocation" else "suspension"
+    indexes = await repository.status_indexes(
+        session, purpose, status_list.id, credentials.STATUSES_BY_PURPOSE[purpose]
+    )
+    payload = credentials.status_list_credential(
+        issuer_url=settings.issuer_url,
+        list_id=status_list.id,
+        purpose=purpose,
+        set_indexes=indexes,
+        size=status_list.size,
+        now=utcnow(),
+    )
+    signer = await credential_keys.signer(session, settings)
+    return jws.sign(payload, signer.key, kid=signer.kid)

@@ -221,6 +221,11 @@ async def department_uscc(session: AsyncSession, code: str) -> str | None:
     return await session.scalar(select(Department.uscc).where(Department.code == code))
 
 
+async def department_name(session: AsyncSession, code: str) -> str | None:
+    """A department's name (None: unknown department)."""
+    return await session.scalar(select(Department.name).where(Department.code == code))
+
+
 async def district_exists(session: AsyncSession, code: str) -> bool:
     """Whether a district has this code."""
     return await session.scalar(select(District.code).where(District.code == code)) is not None

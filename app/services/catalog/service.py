@@ -66,6 +66,11 @@ async def department_uscc(session: AsyncSession, code: str) -> str | None:
     return await repository.department_uscc(session, code)
 
 
+async def department_name(session: AsyncSession, code: str) -> str | None:
+    """The name of a department (None when there is no such department)."""
+    return await repository.department_name(session, code)
+
+
 async def require_district(session: AsyncSession, code: str, *, param: str) -> None:
     """Raise UnknownDistrict (naming the request parameter) unless the district exists."""
     if not await repository.district_exists(session, code):
