@@ -17,9 +17,13 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from app.config import get_settings
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
     from sqlalchemy.ext.asyncio import AsyncSession
 
+    from app.auth.schemas import ClientCreated, StaffCreated
+
 T = TypeVar("T")
+Created = TypeVar("Created", bound="BaseModel")
 CLI_ACTOR: tuple[Literal["system"], str] = ("system", "cli")
 
 
@@ -48,6 +52,20 @@ def _fail(error: Exception) -> int:
     raise error
 
 
+def _create(work: Callable[[AsyncSession], Awaitable[Created]], as_json: bool) -> Created | int:
+    """Run a creating service call; the created record (printed as JSON when asked), or the
+    exit code of a refusal (already reported)."""
+    from app.errors import AppError
+
+    try:
+        created = _in_session(work)
+    except AppError as exc:
+        return _fail(exc)
+    if as_json:
+        print(json.dumps(created.model_dump(mode="json"), ensure_ascii=False))
+    return created
+
+
 def cmd_clients_create(args: argparse.Namespace) -> int:
     """Register a client and print its client_id and one-time client_secret."""
     from pydantic import ValidationError
@@ -55,7 +73,6 @@ def cmd_clients_create(args: argparse.Namespace) -> int:
     from app.audit.schemas import AuditContext
     from app.auth import service
     from app.auth.schemas import ClientCreate
-    from app.errors import AppError
 
     try:
         data = ClientCreate(
@@ -74,18 +91,15 @@ def cmd_clients_create(args: argparse.Namespace) -> int:
         return 2
     settings = get_settings()
 
-    async def work(session: AsyncSession) -> Any:
+    async def work(session: AsyncSession) -> ClientCreated:
         return await service.register_client(
             session, settings, data, audit_context=AuditContext(), actor=CLI_ACTOR
         )
 
-    try:
-        created = _in_session(work)
-    except AppError as exc:
-        return _fail(exc)
-    if args.json:
-        print(json.dumps(created.model_dump(mode="json"), ensure_ascii=False))
-    else:
+    created = _create(work, args.json)
+    if isinstance(created, int):
+        return created
+    if not args.json:
         print(f"client_id: {created.client_id}")
         print(f"client_secret: {created.client_secret or '(none: a public client uses PKCE)'}")
         if created.client_secret:
@@ -100,7 +114,6 @@ def cmd_staff_create(args: argparse.Namespace) -> int:
     from app.audit.schemas import AuditContext
     from app.auth import service
     from app.auth.schemas import StaffCreate
-    from app.errors import AppError
 
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
     try:
@@ -116,18 +129,15 @@ def cmd_staff_create(args: argparse.Namespace) -> int:
         return 2
     settings = get_settings()
 
-    async def work(session: AsyncSession) -> Any:
+    async def work(session: AsyncSession) -> StaffCreated:
         return await service.create_staff(
             session, settings, data, audit_context=AuditContext(), actor=CLI_ACTOR
         )
 
-    try:
-        created = _in_session(work)
-    except AppError as exc:
-        return _fail(exc)
-    if args.json:
-        print(json.dumps(created.model_dump(mode="json"), ensure_ascii=False))
-    else:
+    created = _create(work, args.json)
+    if isinstance(created, int):
+        return created
+    if not args.json:
         print(f"id: {created.id}")
         print(f"login: {created.login}")
         if created.initial_password:

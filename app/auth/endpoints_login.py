@@ -22,6 +22,7 @@ from app.auth import (
     sessions,
 )
 from app.auth.authorization import AuthorizeParams, RedirectedError, RequestRefused
+from app.auth.dependencies import client_address
 from app.auth.errors import InvalidPhoneNumber, LoginFailed, SmsUnavailable, TooManyAttempts
 from app.auth.models import AuthorizationRequest, OAuthClient
 from app.config import Settings
@@ -48,8 +49,12 @@ def _csrf_cookie(settings: Settings) -> str:
     return "__Host-qe_csrf" if sessions.secure_cookies(settings) else "qe_csrf"
 
 
-def _client_address(request: Request) -> str:
-    return request.client.host[:64] if request.client is not None else "unknown"
+def _set_cookie(
+    response: Response, settings: Settings, name: str, value: str, *, max_age: int
+) -> None:
+    """Every cookie of the login flow: HttpOnly, SameSite=Lax, Secure when the issuer is https."""
+    response.set_cookie(name, value, max_age=max_age, path="/", httponly=True, samesite="lax",
+                        secure=sessions.secure_cookies(settings))  # fmt: skip
 
 
 def wants_english(request: Request) -> bool:
@@ -103,15 +108,8 @@ def _login_form(
         phone=phone,
     )
     response = _page(body, status=status, redirect_uri=held.redirect_uri, headers=headers)
-    response.set_cookie(
-        _csrf_cookie(settings),
-        csrf,
-        max_age=authorization.LOGIN_REQUEST_SECONDS,
-        path="/",
-        secure=sessions.secure_cookies(settings),
-        httponly=True,
-        samesite="lax",
-    )
+    _set_cookie(response, settings, _csrf_cookie(settings), csrf,
+                max_age=authorization.LOGIN_REQUEST_SECONDS)  # fmt: skip
     return response
 
 
@@ -265,7 +263,7 @@ async def login(
             authorization.locale_of(None, wants_english(request)), "expired", status=400
         )
     held, client = found
-    address = _client_address(request)
+    address = await client_address(request)
     try:
         if login is not None and password is not None:
             verified = await logins.password_login(
@@ -318,15 +316,8 @@ async def login(
     target = authorization.redirect_to(settings, held.redirect_uri, code=code, state=held.state)
     response = RedirectResponse(target, status_code=303, headers={"Cache-Control": "no-store"})
     if cookie is not None:
-        response.set_cookie(
-            sessions.cookie_name(settings),
-            cookie,
-            max_age=settings.sso_session_seconds,
-            path="/",
-            secure=sessions.secure_cookies(settings),
-            httponly=True,
-            samesite="lax",
-        )
+        _set_cookie(response, settings, sessions.cookie_name(settings), cookie,
+                    max_age=settings.sso_session_seconds)  # fmt: skip
     return response
 
 
@@ -357,7 +348,7 @@ async def login_otp(
     typed = (phone or "")[:20]
     try:
         await logins.send_sms_code(
-            session, settings, phone=typed, client_address=_client_address(request)
+            session, settings, phone=typed, client_address=await client_address(request)
         )
     except (InvalidPhoneNumber, TooManyAttempts, SmsUnavailable) as failure:
         status = {InvalidPhoneNumber: 400, TooManyAttempts: 429}.get(type(failure), 503)
