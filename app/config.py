@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     sms_codes_per_phone_per_day: int = Field(default=10, ge=1)
     sms_codes_per_address_per_hour: int = Field(default=30, ge=1)
     sms_resend_seconds: int = Field(default=60, ge=1, le=3600)
+    # E-licenses: public verifications per client address per minute (they are guesses at a
+    # license number and its holder's name when abused), and how long a share may last.
+    license_verify_rate_limit: int = Field(default=60, ge=1)
+    license_share_max_days: int = Field(default=90, ge=1, le=3650)
 
     @model_validator(mode="after")
     def _refuse_demo_secrets_in_production(self) -> Settings:

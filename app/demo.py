@@ -18,6 +18,7 @@ from app.auth.models import StaffRole
 from app.auth.schemas import StaffCreate
 from app.config import Settings
 from app.db import Database
+from app.demo_licenses import seed_demo_licenses
 
 logger = logging.getLogger(__name__)
 
@@ -49,5 +50,12 @@ async def seed_demo_world(database: Database, settings: Settings) -> dict[str, i
             )  # fmt: skip
         for member in DEMO_STAFF:
             staff += await auth.seed_demo_staff(session, settings, member, audit_context=context)
-    logger.info("demo world seeded", extra={"accounts": people, "staff": staff})
-    return {"person_accounts_created": people, "staff_created": staff}
+    licenses = await seed_demo_licenses(database, settings)
+    logger.info(
+        "demo world seeded", extra={"accounts": people, "staff": staff, "licenses": licenses}
+    )
+    return {
+        "person_accounts_created": people,
+        "staff_created": staff,
+        "licenses_issued": licenses,
+    }

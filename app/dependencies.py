@@ -85,6 +85,20 @@ async def get_principal(request: Request, session: SessionDep, settings: Setting
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
+async def get_optional_principal(
+    request: Request, session: SessionDep, settings: SettingsDep
+) -> Principal | None:
+    """The caller on a public route: None without an Authorization header, else as above (a
+    header with a bad token is still 401, never silently anonymous)."""
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    return await guards.authenticate_bearer(session, settings, header)
+
+
+OptionalPrincipalDep = Annotated[Principal | None, Depends(get_optional_principal)]
+
+
 async def require_platform_admin(principal: PrincipalDep) -> Staff:
     """Guard of every /admin route: a platform admin's token carrying the `admin` scope.
 

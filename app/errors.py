@@ -87,10 +87,25 @@ class InvalidCursor(InvalidInput):
 
 
 class RateLimited(AppError):
+    """Too many requests; says when to try again (Retry-After) and nothing else.
+
+    The hit that exceeded the limit still counts (`keeps_changes`), so that retrying at once
+    never resets the window.
+    """
+
     status = 429
     code = "request.rate_limited"
     title_zh = "请求过于频繁"
     title_en = "Too many requests"
+    keeps_changes = True
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            f"请 {retry_after} 秒后再试",
+            f"try again in {retry_after} s",
+            extra={"retry_after": retry_after},
+            headers={"Retry-After": str(retry_after)},
+        )
 
 
 class ServiceUnavailable(AppError):

@@ -29,6 +29,8 @@ from app.certificates import service as certificates
 from app.certificates.endpoints import router as certificates_router
 from app.certificates.endpoints_licenses import public_router as credentials_router
 from app.certificates.endpoints_licenses import router as licenses_router
+from app.certificates.endpoints_sharing import public_router as verification_router
+from app.certificates.endpoints_sharing import router as shares_router
 from app.config import Settings, get_settings
 from app.db import Database
 from app.errors import install_error_handlers
@@ -117,7 +119,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(catalog_router)
     app.include_router(certificates_router)
     app.include_router(credentials_router)
+    app.include_router(verification_router)
     app.include_router(licenses_router)
+    app.include_router(shares_router)
     app.include_router(jobs_router)
     app.include_router(audit_router)
     app.include_router(exchange_router)

@@ -10,7 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.kit.clock import utcnow
 
-ActorType = Literal["person", "staff", "client", "system"]
+# "anonymous": a public verifier of a license share, who need not sign in.
+ActorType = Literal["person", "staff", "client", "system", "anonymous"]
 SubjectKind = Literal["person", "enterprise", "address"]
 AccessOutcome = Literal["found", "not_found", "unavailable", "refused"]
 

@@ -103,15 +103,6 @@ class TooManyAttempts(RateLimited):
     code = "auth.rate_limited"
     title_zh = "操作过于频繁，请稍后再试"
     title_en = "Too many attempts; try again later"
-    keeps_changes = True
-
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(
-            f"请 {retry_after} 秒后再试",
-            f"try again in {retry_after} s",
-            extra={"retry_after": retry_after},
-            headers={"Retry-After": str(retry_after)},
-        )
 
 
 class InvalidPhoneNumber(InvalidInput):

@@ -30,8 +30,10 @@ _CIPHER_KEY_ID = "k1"
 _PURPOSE = "certificates.credential-keys.k1"
 _KID_BYTES = 9
 
-# Decrypted signing keys by kid (kids are random, so one never names two keys).
+# Decrypted signing keys and public verification keys by kid (kids are random, so one never
+# names two keys, and a key never changes once made).
 _private: dict[str, Key] = {}
+_public: dict[str, Key] = {}
 
 
 @dataclass(frozen=True)
@@ -96,3 +98,13 @@ async def published(session: AsyncSession, settings: Settings) -> list[dict[str,
     """The JWKS keys, newest first (a key is made first if there is none)."""
     await ensure_key(session, settings)
     return [dict(row.public_jwk) for row in await repository.credential_keys(session)]
+
+
+async def verification_key(session: AsyncSession, settings: Settings, kid: str) -> Key | None:
+    """The public key published under `kid`, or None when no key has that id."""
+    key = _public.get(kid)
+    if key is None:
+        for jwk_ in await published(session, settings):
+            _public.setdefault(jwk_["kid"], jws.public_key(jwk_))
+        key = _public.get(kid)
+    return key

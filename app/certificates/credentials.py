@@ -79,7 +79,8 @@ def _start_of(day: date) -> str:
     return _rfc3339(datetime.combine(day, time(), tzinfo=_SHANGHAI))
 
 
-def _masked_fields(fields: dict[str, Any]) -> dict[str, Any]:
+def masked_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """The fields with every ID number masked (a credential or a share is shown to others)."""
     return {
         name: mask_id_number(value)
         if _ID_NUMBER_FIELD.search(name) and isinstance(value, str)
@@ -121,7 +122,7 @@ def license_credential(
         "type": license_.type_code,
         "typeName": type_name,
         "version": license_.version,
-        "fields": _masked_fields(dict(license_.fields)),
+        "fields": masked_fields(dict(license_.fields)),
     }
     if supersedes is not None:
         license_data["supersedes"] = supersedes

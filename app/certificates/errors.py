@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.errors import Conflict, Forbidden, InvalidInput, NotFound
+from app.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
 
 
 class LicenseTypeNotFound(NotFound):
@@ -51,3 +51,27 @@ class StatusListNotFound(NotFound):
     code = "licenses.status_list_not_found"
     title_zh = "状态列表不存在"
     title_en = "Status list not found"
+
+
+class ShareNotAllowed(Conflict):
+    code = "licenses.share_not_allowed"
+    title_zh = "该证照当前不能授权他人查看"
+    title_en = "This license cannot be shared now"
+
+
+class InvalidShare(InvalidInput):
+    code = "licenses.invalid_share"
+    title_zh = "用证授权信息不符合要求"
+    title_en = "The share is invalid"
+
+
+class ShareNotFound(NotFound):
+    code = "licenses.share_not_found"
+    title_zh = "用证授权不存在"
+    title_en = "Share not found"
+
+
+class TooManyVerifications(RateLimited):
+    code = "licenses.rate_limited"
+    title_zh = "核验过于频繁，请稍后再试"
+    title_en = "Too many verifications; try again later"

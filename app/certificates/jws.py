@@ -76,6 +76,15 @@ def sign(payload: dict[str, Any], key: Key, *, kid: str, typ: str = CREDENTIAL_T
     return token
 
 
+def unverified_kid(token: str) -> str | None:
+    """The `kid` a compact JWS claims, to choose the key that verifies it (None: unreadable)."""
+    try:
+        kid = jws.get_unverified_header(token).get("kid")
+    except (JOSEError, ValueError, TypeError, AttributeError):
+        return None
+    return kid if isinstance(kid, str) and 0 < len(kid) <= 64 else None
+
+
 def verify(token: str, key: Key, *, typ: str = CREDENTIAL_TYP) -> dict[str, Any]:
     """The payload of a compact JWS whose header and ES256 signature are valid."""
     try:

@@ -165,3 +165,26 @@ class CredentialKey(Base):
     public_jwk: Mapped[dict[str, Any]] = mapped_column(JSON)
     private_key_cipher: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class LicenseShare(Base):
+    """A holder's consent to show a license (用证授权): to whom-ever scans it, for a stated
+    purpose (用证事由), which fields, and until when.
+
+    The QR code carries a short signed token naming the share's id (see sharing.py), not the
+    license: a verifier learns only what the holder chose, and a revoked or expired share
+    shows nothing. Every verification of a share goes to the holder's data-access log.
+    """
+
+    __tablename__ = "license_shares"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    license_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("licenses.id"), index=True)
+    # The account that made it (a citizen, or a person acting for the holding enterprise).
+    created_by: Mapped[str] = mapped_column(String(64))
+    purpose: Mapped[str] = mapped_column(String(200))
+    # Names of the license's fields the holder agreed to show.
+    fields: Mapped[list[str]] = mapped_column(JSON)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

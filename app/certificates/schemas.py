@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 HolderKind = Literal["person", "enterprise"]
 
@@ -159,3 +166,139 @@ class CredentialJwks(BaseModel):
     """The public keys (JWK Set, RFC 7517) that sign license and status-list credentials."""
 
     keys: list[dict[str, str]]
+
+
+# Shares (用证授权) and verification
+
+Purpose = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
+
+
+class ShareCreate(BaseModel):
+    """A holder's consent to show a license: why, which fields, until when."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    purpose: Purpose = Field(description="用证事由: what the license is shown for",
+                             examples=["向房东出示营业执照以签订商铺租赁合同"])  # fmt: skip
+    fields: list[Annotated[str, StringConstraints(max_length=64)]] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Names of the license type's fields to show (may be empty: the verifier "
+        "then learns only that the license is valid, its type, issuer and holder's name); an ID "
+        "number is always shown masked",
+        examples=[["name", "legal_representative", "business_scope"]],
+    )
+    expires_at: datetime = Field(
+        description="When the share stops working (at most QE_LICENSE_SHARE_MAX_DAYS ahead)"
+    )
+
+
+class ShareRead(BaseModel):
+    """A share, with the token and QR payload a verifier scans."""
+
+    id: str
+    license_no: str
+    purpose: str
+    fields: list[str]
+    expires_at: datetime
+    revoked_at: datetime | None
+    created_at: datetime
+    active: bool = Field(description="Neither revoked nor expired")
+    token: str = Field(description="The short signed share token")
+    qr_payload: str = Field(
+        description="What the QR code encodes: the verification URL with the token; a scanner "
+        "opens it (GET) or posts the token to /api/v1/licenses/verify"
+    )
+
+
+MAX_CREDENTIAL_CHARS = 20_000
+
+
+class VerificationRequest(BaseModel):
+    """What a verifier presents: a credential, a share token, or a number with the holder's
+    name (exactly one of the three)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    credential: str | None = Field(
+        default=None, max_length=MAX_CREDENTIAL_CHARS, description="A license credential (vc+jwt)"
+    )
+    share_token: str | None = Field(default=None, max_length=200)
+    license_no: str | None = Field(default=None, max_length=80)
+    holder_name: str | None = Field(default=None, max_length=200)
+
+    @model_validator(mode="after")
+    def _one_way(self) -> VerificationRequest:
+        ways = [
+            self.credential is not None,
+            self.share_token is not None,
+            self.license_no is not None or self.holder_name is not None,
+        ]
+        if sum(ways) != 1 or (ways[2] and (self.license_no is None or self.holder_name is None)):
+            raise ValueError(
+                "give exactly one of: credential; share_token; license_no with holder_name"
+            )
+        return self
+
+
+VerificationReasonCode = Literal[
+    "unknown",
+    "not_yet_valid",
+    "expired",
+    "suspended",
+    "revoked",
+    "cancelled",
+    "superseded",
+    "share_expired",
+    "share_revoked",
+]
+
+
+class VerificationReason(BaseModel):
+    """Why a license did not verify as valid."""
+
+    code: VerificationReasonCode
+    message_zh: str
+    message_en: str
+
+
+class DepartmentRef(BaseModel):
+    """A department, named."""
+
+    code: str
+    name: str
+
+
+class VerifiedLicense(BaseModel):
+    """What a verifier is shown of a license: never more than the holder agreed to."""
+
+    license_no: str
+    type: LicenseTypeRef
+    issuer: DepartmentRef
+    holder: HolderRead
+    valid_from: date
+    valid_until: date | None
+    status: ReadStatus
+    version: int
+    fields: dict[str, FieldValue] = Field(
+        description="Only the fields the holder chose to show (none for a number look-up)"
+    )
+
+
+class VerifiedShare(BaseModel):
+    """The share a verification went through."""
+
+    purpose: str
+    expires_at: datetime
+
+
+class LicenseVerification(BaseModel):
+    """The answer to a verification. Unknown, malformed, forged or mismatched input all read
+    `invalid` with the one reason `unknown`, and show no license."""
+
+    result: Literal["valid", "invalid"]
+    reasons: list[VerificationReason]
+    method: Literal["credential", "share", "number"]
+    license: VerifiedLicense | None
+    share: VerifiedShare | None = None
+    checked_at: datetime

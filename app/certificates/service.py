@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Collection, Sequence
 from datetime import date, timedelta
@@ -20,14 +19,19 @@ from app.certificates import (
     issuance,
     jws,
     lifecycle,
+    names,
     presentation,
     repository,
+    share_repository,
+    sharing,
     transitions,
+    verification,
 )
 from app.certificates.errors import (
     DuplicateSourceRecord,
     InvalidLicense,
     LicenseTypeNotFound,
+    ShareNotFound,
     StatusListNotFound,
 )
 from app.certificates.lifecycle import Action
@@ -41,6 +45,10 @@ from app.certificates.schemas import (
     LicenseRenewal,
     LicenseTypeRead,
     LicenseTypeRef,
+    LicenseVerification,
+    ShareCreate,
+    ShareRead,
+    VerificationRequest,
 )
 from app.config import Settings
 from app.db import Database
@@ -49,11 +57,6 @@ from app.kit import pagination
 from app.kit.clock import utcnow
 from app.kit.pagination import Page
 from app.kit.status_list import Purpose
-from app.services.catalog import service as catalog
-
-# License type names change only when the reference data is re-seeded.
-_NAMES_TTL_SECONDS = 300.0
-_names_cache: dict[str, tuple[float, dict[str, LicenseTypeRef]]] = {}
 
 
 def _read(license_type: LicenseType) -> LicenseTypeRead:
@@ -103,24 +106,8 @@ async def get_license_type(session: AsyncSession, code: str) -> LicenseTypeRead:
 async def license_type_refs(
     session: AsyncSession, codes: Collection[str]
 ) -> dict[str, LicenseTypeRef]:
-    """Names of the given license types, by code (unknown codes are left out).
-
-    Search results name the license each service produces, so the few hundred names are kept
-    in-process per database and re-read after `_NAMES_TTL_SECONDS` or when a code is missing.
-    """
-    if not codes:
-        return {}
-    key = session.get_bind().engine.url.render_as_string(hide_password=True)
-    now = time.monotonic()
-    cached = _names_cache.get(key)
-    if cached is None or cached[0] < now or not all(code in cached[1] for code in codes):
-        rows = await repository.license_type_names(session)
-        names = {
-            code: LicenseTypeRef(code=code, name=name, name_en=name_en)
-            for code, name, name_en in rows
-        }
-        cached = _names_cache[key] = (now + _NAMES_TTL_SECONDS, names)
-    return {code: cached[1][code] for code in codes if code in cached[1]}
+    """Names of the given license types, by code (unknown codes are left out; cached)."""
+    return await names.license_type_refs(session, codes)
 
 
 async def count_license_types(session: AsyncSession) -> int:
@@ -144,12 +131,35 @@ async def issue_license(
     *,
     audit_context: AuditContext,
 ) -> LicenseRead:
-    """Issue a license of the caller's department (the approvals will call this too).
+    """Issue a license of the caller's department.
 
     NotAnIssuer (403) for callers without the authority or of another department; InvalidLicense
-    (422) for an unknown type, a holder of the wrong kind, or fields that do not fit the type.
+    (422) for an unknown type, a holder of the wrong kind, or fields that do not fit the type;
+    DuplicateSourceRecord (409) when the issuer's record already has a license.
     """
     issuer = authority.issuer_of(principal)
+    license_type = await _type_to_issue(session, data)
+    issuance.check_authority(issuer, license_type)
+    return await _issue(session, settings, issuer, license_type, data, audit_context)
+
+
+async def issue_as_system(
+    session: AsyncSession,
+    settings: Settings,
+    data: LicenseCreate,
+    *,
+    actor_id: str,
+    audit_context: AuditContext,
+) -> LicenseRead:
+    """Issue a license on behalf of the type's issuing department, as a platform process (an
+    approval's outcome, the demo world) named `actor_id` in the audit trail; the same checks
+    and errors as `issue_license`, but the authority is the caller's to establish."""
+    license_type = await _type_to_issue(session, data)
+    issuer = authority.Issuer(license_type.issuer_code, "system", actor_id)
+    return await _issue(session, settings, issuer, license_type, data, audit_context)
+
+
+async def _type_to_issue(session: AsyncSession, data: LicenseCreate) -> LicenseType:
     license_type = await repository.get_license_type(session, data.type)
     if license_type is None:
         raise InvalidLicense(
@@ -157,7 +167,17 @@ async def issue_license(
             f"no license type {data.type!r}",
             extra={"invalid_params": [{"name": "body.type", "reason": "unknown license type"}]},
         )
-    issuance.check_authority(issuer, license_type)
+    return license_type
+
+
+async def _issue(
+    session: AsyncSession,
+    settings: Settings,
+    issuer: authority.Issuer,
+    license_type: LicenseType,
+    data: LicenseCreate,
+    audit_context: AuditContext,
+) -> LicenseRead:
     if data.holder.kind != license_type.holder_kind:
         raise InvalidLicense(
             f"{license_type.name}的持证者应为 {license_type.holder_kind}",
@@ -316,8 +336,7 @@ async def license_credential(
     license_ = await repository.visible_license(session, license_no, scope)
     if license_ is None:
         raise transitions.not_found()
-    refs = await license_type_refs(session, {license_.type_code})
-    type_ref = refs.get(license_.type_code)
+    type_ref = await names.type_ref(session, license_.type_code)
     supersedes = (
         (await repository.license_numbers(session, {license_.supersedes_id})).get(
             license_.supersedes_id
@@ -325,12 +344,12 @@ async def license_credential(
         if license_.supersedes_id is not None
         else None
     )
-    issuer_name = await catalog.department_name(session, license_.issuer_code)
+    issuer = await names.department(session, license_.issuer_code)
     payload = credentials.license_credential(
         license_,
         issuer_url=settings.issuer_url,
-        issuer_name=issuer_name or license_.issuer_code,
-        type_name=type_ref.name if type_ref is not None else license_.type_code,
+        issuer_name=issuer.name,
+        type_name=type_ref.name,
         supersedes=supersedes,
     )
     signer = await credential_keys.signer(session, settings)
@@ -363,3 +382,105 @@ async def status_list_credential(session: AsyncSession, settings: Settings, list
     )
     signer = await credential_keys.signer(session, settings)
     return jws.sign(payload, signer.key, kid=signer.kid)
+
+
+# Shares (用证授权) and public verification
+
+
+async def _holders_license(session: AsyncSession, principal: Principal, license_no: str) -> License:
+    """A license the caller holds (as a citizen, or acting for the enterprise); 404 otherwise,
+    its issuer included: sharing is the holder's consent alone."""
+    if principal.kind != "person":
+        raise RoleRequired(
+            "用证授权须由持证的群众或代表企业的经办人办理",
+            "shares are made by citizens and people acting for an enterprise",
+        )
+    if not transitions.well_formed(license_no):
+        raise transitions.not_found()
+    license_ = await repository.visible_license(
+        session, license_no, await authority.read_scope(session, principal)
+    )
+    if license_ is None:
+        raise transitions.not_found()
+    return license_
+
+
+async def share_license(
+    session: AsyncSession,
+    settings: Settings,
+    principal: Principal,
+    license_no: str,
+    data: ShareCreate,
+    *,
+    audit_context: AuditContext,
+) -> ShareRead:
+    """Share a valid license the caller holds: for a purpose, chosen fields, until a time."""
+    license_ = await _holders_license(session, principal, license_no)
+    license_type = await repository.get_license_type(session, license_.type_code)
+    if license_type is None:  # a type is never removed while licenses of it exist
+        raise transitions.not_found()
+    share = await sharing.create(
+        session, settings, license_, license_type, data, created_by=principal.id
+    )
+    await sharing.record(session, share, principal, "license.shared", audit_context)
+    return sharing.read(settings, share, license_.license_no)
+
+
+async def license_shares(
+    session: AsyncSession,
+    settings: Settings,
+    principal: Principal,
+    license_no: str,
+    *,
+    cursor: str | None,
+    limit: int,
+) -> Page[ShareRead]:
+    """The shares of a license the caller holds, newest first."""
+    license_ = await _holders_license(session, principal, license_no)
+    before = _decode_id_cursor(cursor)
+    rows = await share_repository.license_shares(
+        session, license_.id, before=before, limit=limit + 1
+    )
+    items = [sharing.read(settings, share, license_.license_no) for share in rows[:limit]]
+    next_cursor = pagination.encode_cursor([items[-1].id]) if len(rows) > limit else None
+    return Page[ShareRead](items=items, next_cursor=next_cursor)
+
+
+async def revoke_share(
+    session: AsyncSession,
+    principal: Principal,
+    license_no: str,
+    share_id: str,
+    *,
+    audit_context: AuditContext,
+) -> None:
+    """Stop a share from working at once (revoking it again changes nothing)."""
+    license_ = await _holders_license(session, principal, license_no)
+    parsed = sharing.parse_id(share_id)
+    share = await share_repository.license_share(session, license_.id, parsed) if parsed else None
+    if share is None:
+        raise ShareNotFound("未找到该用证授权", "no such share")
+    if sharing.revoke(share):
+        await session.flush()
+        await sharing.record(session, share, principal, "license.share_revoked", audit_context)
+
+
+async def verify_license(
+    session: AsyncSession,
+    settings: Settings,
+    data: VerificationRequest,
+    *,
+    verifier: Principal | None,
+    audit_context: AuditContext,
+) -> LicenseVerification:
+    """Public verification: TooManyVerifications (429) past the per-address limit, else the
+    answer (see verification.py); never an error for what was presented."""
+    await verification.within_rate_limit(session, settings, audit_context.client_address)
+    if data.credential is not None:
+        return await verification.by_credential(session, settings, data.credential)
+    if data.share_token is not None:
+        who = verification.verifier_of(verifier, audit_context.request_id)
+        return await verification.by_share(session, settings, data.share_token, who)
+    assert data.license_no is not None
+    assert data.holder_name is not None
+    return await verification.by_number(session, data.license_no, data.holder_name)

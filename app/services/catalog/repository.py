@@ -226,6 +226,12 @@ async def department_name(session: AsyncSession, code: str) -> str | None:
     return await session.scalar(select(Department.name).where(Department.code == code))
 
 
+async def department_names(session: AsyncSession) -> dict[str, str]:
+    """Every department's name, by code."""
+    rows = await session.execute(select(Department.code, Department.name))
+    return {row.code: row.name for row in rows}
+
+
 async def district_exists(session: AsyncSession, code: str) -> bool:
     """Whether a district has this code."""
     return await session.scalar(select(District.code).where(District.code == code)) is not None

@@ -71,6 +71,11 @@ async def department_name(session: AsyncSession, code: str) -> str | None:
     return await repository.department_name(session, code)
 
 
+async def department_names(session: AsyncSession) -> dict[str, str]:
+    """Every department's name, by code."""
+    return await repository.department_names(session)
+
+
 async def require_district(session: AsyncSession, code: str, *, param: str) -> None:
     """Raise UnknownDistrict (naming the request parameter) unless the district exists."""
     if not await repository.district_exists(session, code):
