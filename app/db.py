@@ -100,7 +100,7 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         _prepare_sqlite(engine)
         return engine
     return create_async_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_recycle=1800
+        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False, pool_recycle=1800
     )
 
 
@@ -113,6 +113,9 @@ class Database:
         self._readers = async_sessionmaker(engine, expire_on_commit=False)
         self._writers = async_sessionmaker(
             engine.execution_options(qe_write=True), expire_on_commit=False
+        )
+        self._autocommit = async_sessionmaker(
+            engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
         )
 
     @classmethod
@@ -136,6 +139,16 @@ class Database:
             except BaseException:
                 await session.rollback()
                 raise
+
+    @asynccontextmanager
+    async def autocommit_session(self) -> AsyncIterator[AsyncSession]:
+        """A PostgreSQL session in which every statement is its own transaction: no BEGIN and
+        COMMIT round trips, for requests that read, and append rows none of which must land
+        together with another. (SQLite's writers need BEGIN IMMEDIATE: use `session` there.)"""
+        if not self.is_postgresql:
+            raise RuntimeError("autocommit sessions are for PostgreSQL; use session() on SQLite")
+        async with self._autocommit() as session:
+            yield session
 
     async def dispose(self) -> None:
         """Close every pooled connection."""

@@ -70,11 +70,24 @@ async def get_write_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+async def get_autocommit_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """On PostgreSQL a session whose statements commit one by one (see
+    Database.autocommit_session); on SQLite the request's unit of work, as `get_session`."""
+    database = _database(request)
+    if not database.is_postgresql:
+        async with _unit_of_work(database, write=True) as session:
+            yield session
+        return
+    async with database.autocommit_session() as session:
+        yield session
+
+
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 # scope="function": commit before the response is sent, so a 2xx means the change is durable.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 WriteSessionDep = Annotated[AsyncSession, Depends(get_write_session, scope="function")]
+AutocommitSessionDep = Annotated[AsyncSession, Depends(get_autocommit_session, scope="function")]
 
 
 async def get_principal(request: Request, session: SessionDep, settings: SettingsDep) -> Principal:
@@ -85,15 +98,15 @@ async def get_principal(request: Request, session: SessionDep, settings: Setting
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-async def get_optional_principal(
-    request: Request, session: SessionDep, settings: SettingsDep
-) -> Principal | None:
+async def get_optional_principal(request: Request, settings: SettingsDep) -> Principal | None:
     """The caller on a public route: None without an Authorization header, else as above (a
-    header with a bad token is still 401, never silently anonymous)."""
+    header with a bad token is still 401, never silently anonymous). Public routes are the
+    busiest, so the token's session is opened only when there is a token."""
     header = request.headers.get("authorization")
     if header is None:
         return None
-    return await guards.authenticate_bearer(session, settings, header)
+    async with _unit_of_work(_database(request), write=False) as session:
+        return await guards.authenticate_bearer(session, settings, header)
 
 
 OptionalPrincipalDep = Annotated[Principal | None, Depends(get_optional_principal)]

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -223,6 +224,23 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
     return problem_response(request, InvalidInput, extra={"invalid_params": _invalid_params(exc)})
 
 
+class DatabaseUnavailable(ServiceUnavailable):
+    code = "service.database_unavailable"
+    title_zh = "数据库连接中断，请稍后重试"
+    title_en = "The database connection was lost; try again"
+
+
+async def _on_database_error(request: Request, exc: Exception) -> JSONResponse:
+    # Pooled connections are not pinged before use (a round trip on every request): after a
+    # database restart each stale connection fails once. SQLAlchemy then drops the pool's
+    # connections, and the caller is told to retry rather than shown a 500.
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        error = DatabaseUnavailable("数据库连接已重建，请重试", "reconnected; retry the request")
+        error.headers["Retry-After"] = "1"
+        return problem_response(request, error)
+    raise exc
+
+
 async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     headers = dict(exc.headers or {})
@@ -246,6 +264,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _on_app_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)
+    app.add_exception_handler(DBAPIError, _on_database_error)
 
 
 def error_responses(*errors: type[AppError]) -> dict[int | str, dict[str, Any]]:

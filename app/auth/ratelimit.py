@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from redis.asyncio import Redis
+from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -68,6 +69,15 @@ class DatabaseBackend:
         return count
 
 
+# INCR, and give a new counter its expiry, in one round trip and atomically (a counter left
+# without an expiry by a process dying in between would never go away).
+_INCREMENT = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return count
+"""
+
+
 class RedisBackend:
     """Counters in Redis (INCR with an expiry), falling back to the database when unreachable."""
 
@@ -77,10 +87,10 @@ class RedisBackend:
 
     async def increment(self, key: str, expires_at: datetime, ttl_seconds: int) -> int:
         try:
-            async with self.client.pipeline(transaction=True) as pipe:
-                pipe.set(_KEY_PREFIX + key, 0, ex=ttl_seconds, nx=True)
-                pipe.incr(_KEY_PREFIX + key)
-                _, count = await pipe.execute()
+            # EVALSHA, loading the script first where the server does not know it yet.
+            count = await _increment_script(self.client)(
+                keys=[_KEY_PREFIX + key], args=[ttl_seconds]
+            )
             return int(count)
         except (RedisError, OSError):
             logger.warning("redis unreachable; rate limits fall back to the database")
@@ -110,6 +120,16 @@ class RateLimiter:
 _redis: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, Redis]] = (
     weakref.WeakKeyDictionary()
 )
+
+
+_scripts: weakref.WeakKeyDictionary[Redis, AsyncScript] = weakref.WeakKeyDictionary()
+
+
+def _increment_script(client: Redis) -> AsyncScript:
+    script = _scripts.get(client)
+    if script is None:
+        script = _scripts[client] = client.register_script(_INCREMENT)
+    return script
 
 
 def _redis_client(url: str) -> Redis:

@@ -24,7 +24,12 @@ from app.certificates.schemas import (
     VerificationRequest,
 )
 from app.config import API_V1
-from app.dependencies import OptionalPrincipalDep, SessionDep, SettingsDep
+from app.dependencies import (
+    AutocommitSessionDep,
+    OptionalPrincipalDep,
+    SessionDep,
+    SettingsDep,
+)
 from app.errors import InvalidCursor, error_responses
 from app.kit.pagination import Page
 
@@ -57,7 +62,7 @@ caller (a partner with a bearer token) is named in the holder's log; others are 
 async def verify_license(
     data: VerificationRequest,
     verifier: OptionalPrincipalDep,
-    session: SessionDep,
+    session: AutocommitSessionDep,
     settings: SettingsDep,
     audit: AuditContextDep,
 ) -> LicenseVerification:
@@ -76,7 +81,7 @@ async def verify_license(
 async def verify_share(
     share_token: Annotated[str, Query(max_length=200, description="The token in the QR code")],
     verifier: OptionalPrincipalDep,
-    session: SessionDep,
+    session: AutocommitSessionDep,
     settings: SettingsDep,
     audit: AuditContextDep,
 ) -> LicenseVerification:

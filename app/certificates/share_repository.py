@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.certificates.models import License, LicenseShare
@@ -58,3 +59,27 @@ async def share_with_license(
 async def license_by_number(session: AsyncSession, license_no: str) -> License | None:
     """Any license by number (verification decides what the verifier may see)."""
     return (await session.scalars(select(License).where(License.license_no == license_no))).first()
+
+
+# What a verification by number shows: no fields, no encrypted columns. Read as plain columns,
+# not an entity, and built once with a bound parameter, since this is the registry's busiest
+# query.
+_SUMMARY = select(
+    License.license_no,
+    License.type_code,
+    License.issuer_code,
+    License.holder_kind,
+    License.holder_name,
+    License.holder_id_masked,
+    License.holder_uscc,
+    License.valid_from,
+    License.valid_until,
+    License.status,
+    License.version,
+).where(License.license_no == bindparam("license_no"))
+
+
+async def license_summary(session: AsyncSession, license_no: str) -> Row[Any] | None:
+    """The columns of `_SUMMARY` of a license by number."""
+    result = await session.execute(_SUMMARY, {"license_no": license_no})
+    return cast("Row[Any] | None", result.first())

@@ -144,3 +144,48 @@ async def test_admin_api_needs_a_platform_admin_token_in_production(database: Da
             assert response.json()["code"] == "auth.unauthenticated"
         # Public catalog routes stay open.
         assert (await http.get("/api/v1/districts")).status_code == 200
+
+
+async def test_a_lost_database_connection_is_a_503_to_retry(
+    settings: Settings, database: Database
+) -> None:
+    """Pooled connections are not pinged before use: after a database restart, a stale one
+    fails once, and the caller is told to retry (503 with Retry-After), not shown a 500.
+
+    On PostgreSQL the server really drops the pooled connection; the embedded SQLite file has
+    no server to restart, so there a route raises what SQLAlchemy raises in that case.
+    """
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    app = create_app(settings, database=database)
+    probe = APIRouter()
+
+    @probe.get("/probe")
+    async def use_the_database() -> dict[str, int]:
+        async with database.session(write=False) as session:
+            if not database.is_postgresql:
+                raise DBAPIError(
+                    "SELECT 1", {}, ConnectionError("gone"), connection_invalidated=True
+                )
+            return {"one": int(await session.scalar(text("SELECT 1")) or 0)}
+
+    app.include_router(probe)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+        if database.is_postgresql:
+            async with database.engine.connect() as other:  # held, so /probe pools another
+                assert (await http.get("/probe")).status_code == 200
+                await other.execute(text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                ))  # fmt: skip
+                lost = await http.get("/probe")  # on the pooled connection the server dropped
+        else:
+            lost = await http.get("/probe")
+        assert lost.status_code == 503, lost.text
+        assert lost.headers["content-type"] == PROBLEM
+        assert lost.headers["retry-after"] == "1"
+        assert lost.json()["code"] == "service.database_unavailable"
+        if database.is_postgresql:
+            assert (await http.get("/probe")).status_code == 200, "the pool reconnected"
