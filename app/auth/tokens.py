@@ -1,4 +1,4 @@
-"""JSON Web Tokens: the one module that uses python-jose, so that it can be swapped.
+"""JSON Web Tokens of identity (RS256), on the JOSE primitives of app/kit/jose.py.
 
 Every verification names its algorithms explicitly (RS256 only): a token whose header says
 `none`, or `HS256` in the hope that the public key is used as an HMAC secret, is refused before
@@ -11,11 +11,9 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from jose import jwk, jwt
-from jose.backends.base import Key
-from jose.exceptions import ExpiredSignatureError, JOSEError
-
+from app.kit import jose
 from app.kit.encoding import b64url_encode
+from app.kit.jose import Key
 
 ALGORITHM = "RS256"
 ALLOWED_ALGORITHMS = (ALGORITHM,)
@@ -36,25 +34,24 @@ class TokenExpired(TokenError):
 
 def private_key(pem: str) -> Key:
     """A signing key from its PEM encoding."""
-    return jwk.construct(pem, ALGORITHM)
+    return jose.construct_key(pem, ALGORITHM)
 
 
 def public_key(public_jwk: dict[str, Any]) -> Key:
     """A verification key from its JWK."""
-    return jwk.construct(public_jwk, ALGORITHM)
+    return jose.construct_key(public_jwk, ALGORITHM)
 
 
 def sign(claims: dict[str, Any], key: Key, *, kid: str, typ: str) -> str:
     """A compact JWS of `claims`, signed with RS256 under `kid`."""
-    token: str = jwt.encode(claims, key, algorithm=ALGORITHM, headers={"kid": kid, "typ": typ})
-    return token
+    return jose.encode_jwt(claims, key, algorithm=ALGORITHM, headers={"kid": kid, "typ": typ})
 
 
 def header(token: str) -> dict[str, Any]:
     """The header of a token, unverified, after the checks that need no key."""
     try:
-        values: dict[str, Any] = jwt.get_unverified_header(token)
-    except JOSEError as exc:
+        values = jose.unverified_header(token)
+    except jose.JoseFailure as exc:
         raise TokenError("malformed token") from exc
     if values.get("alg") not in ALLOWED_ALGORITHMS:
         raise TokenError("algorithm not allowed")
@@ -68,10 +65,9 @@ def header(token: str) -> dict[str, Any]:
 def unverified_claims(token: str) -> dict[str, Any]:
     """The claims of a token without checking anything: only to find out which key to use."""
     try:
-        claims: dict[str, Any] = jwt.get_unverified_claims(token)
-    except JOSEError as exc:
+        return jose.unverified_claims(token)
+    except jose.JoseFailure as exc:
         raise TokenError("malformed token") from exc
-    return claims
 
 
 def verify(
@@ -100,17 +96,17 @@ def verify(
         "verify_at_hash": False,
     }
     try:
-        claims: dict[str, Any] = jwt.decode(
+        claims = jose.decode_jwt(
             token,
             key,
-            algorithms=list(ALLOWED_ALGORITHMS),
+            algorithms=ALLOWED_ALGORITHMS,
             audience=audience,
             issuer=issuer,
             options=options,
         )
-    except ExpiredSignatureError as exc:
+    except jose.SignatureExpired as exc:
         raise TokenExpired("token expired") from exc
-    except JOSEError as exc:
+    except jose.JoseFailure as exc:
         raise TokenError("invalid token") from exc
     if not isinstance(claims.get("exp"), int):
         raise TokenError("no expiry")

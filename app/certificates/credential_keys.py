@@ -14,7 +14,6 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from jose.backends.base import Key
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.certificates import jws, repository
@@ -23,6 +22,7 @@ from app.config import Settings
 from app.kit.clock import utcnow
 from app.kit.crypto import FieldCipher, derive_key
 from app.kit.encoding import b64url_encode
+from app.kit.jose import Key
 
 # How long verifiers may cache the JWKS (its Cache-Control).
 JWKS_MAX_AGE_SECONDS = 300

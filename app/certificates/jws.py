@@ -1,4 +1,4 @@
-"""ES256 compact JWS for credentials: the one certificates module that uses python-jose.
+"""ES256 compact JWS for credentials, on the JOSE primitives of app/kit/jose.py.
 
 Credentials are secured as in W3C VC-JOSE-COSE: the JWS payload is the credential itself (no
 JWT claims around it) and the header names `alg` ES256, `typ` `vc+jwt` and the `kid` of a key
@@ -13,11 +13,10 @@ from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from jose import jwk, jws
-from jose.backends.base import Key
-from jose.exceptions import JOSEError
 
+from app.kit import jose
 from app.kit.encoding import b64url_encode
+from app.kit.jose import Key
 
 ALGORITHM = "ES256"
 ALLOWED_ALGORITHMS = (ALGORITHM,)
@@ -61,26 +60,25 @@ def public_jwk(private_pem: str, kid: str) -> dict[str, str]:
 
 def private_key(pem: str) -> Key:
     """A signing key from its PEM encoding."""
-    return jwk.construct(pem, ALGORITHM)
+    return jose.construct_key(pem, ALGORITHM)
 
 
 def public_key(jwk_: dict[str, Any]) -> Key:
     """A verification key from its JWK."""
-    return jwk.construct(jwk_, ALGORITHM)
+    return jose.construct_key(jwk_, ALGORITHM)
 
 
 def sign(payload: dict[str, Any], key: Key, *, kid: str, typ: str = CREDENTIAL_TYP) -> str:
     """A compact JWS of the JSON `payload`, signed with ES256 under `kid`."""
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    token: str = jws.sign(body, key, headers={"kid": kid, "typ": typ}, algorithm=ALGORITHM)
-    return token
+    return jose.sign_bytes(body, key, algorithm=ALGORITHM, headers={"kid": kid, "typ": typ})
 
 
 def unverified_kid(token: str) -> str | None:
     """The `kid` a compact JWS claims, to choose the key that verifies it (None: unreadable)."""
     try:
-        kid = jws.get_unverified_header(token).get("kid")
-    except (JOSEError, ValueError, TypeError, AttributeError):
+        kid = jose.unverified_header(token).get("kid")
+    except jose.JoseFailure:
         return None
     return kid if isinstance(kid, str) and 0 < len(kid) <= 64 else None
 
@@ -88,8 +86,8 @@ def unverified_kid(token: str) -> str | None:
 def verify(token: str, key: Key, *, typ: str = CREDENTIAL_TYP) -> dict[str, Any]:
     """The payload of a compact JWS whose header and ES256 signature are valid."""
     try:
-        header: dict[str, Any] = jws.get_unverified_header(token)
-    except JOSEError as exc:
+        header = jose.unverified_header(token)
+    except jose.JoseFailure as exc:
         raise CredentialSignatureError("malformed credential") from exc
     if header.get("alg") not in ALLOWED_ALGORITHMS:
         raise CredentialSignatureError("algorithm not allowed")
@@ -98,9 +96,8 @@ def verify(token: str, key: Key, *, typ: str = CREDENTIAL_TYP) -> dict[str, Any]
     if str(header.get("typ", "")).lower() != typ:
         raise CredentialSignatureError("wrong type")
     try:
-        body = jws.verify(token, key, algorithms=list(ALLOWED_ALGORITHMS))
-        payload = json.loads(body)
-    except (JOSEError, ValueError) as exc:
+        payload = json.loads(jose.verify_bytes(token, key, algorithms=ALLOWED_ALGORITHMS))
+    except (jose.JoseFailure, ValueError) as exc:
         raise CredentialSignatureError("invalid credential") from exc
     if not isinstance(payload, dict):
         raise CredentialSignatureError("the payload is not a JSON object")
