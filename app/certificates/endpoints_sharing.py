@@ -38,6 +38,12 @@ router = APIRouter(prefix=API_V1, tags=["certificates"], responses=error_respons
 # license number.
 public_router = APIRouter(prefix=API_V1, tags=["certificates"])
 
+
+def _json(answer: LicenseVerification) -> Response:
+    # The answer is built as the response model already; FastAPI would validate it once more.
+    return Response(answer.model_dump_json(), media_type="application/json")
+
+
 _VERIFY_DOC = """Verify a license (证照核验): public, no sign-in needed, rate-limited per client
 address (QE_LICENSE_VERIFY_RATE_LIMIT a minute; 429 with Retry-After beyond it).
 
@@ -65,10 +71,11 @@ async def verify_license(
     session: AutocommitSessionDep,
     settings: SettingsDep,
     audit: AuditContextDep,
-) -> LicenseVerification:
-    return await certificates.verify_license(
+) -> Response:
+    answer = await certificates.verify_license(
         session, settings, data, verifier=verifier, audit_context=audit
     )
+    return _json(answer)
 
 
 @public_router.get(
