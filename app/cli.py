@@ -1,10 +1,10 @@
-"""The `qingeban` command: serve, migrate, seed, worker, openapi, audit, identity, demo."""
+"""The `qingeban` command: serve, migrate, seed, worker, openapi, audit, identity, licenses,
+demo."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import json
 import os
 import sys
@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from app.auth import commands as auth_commands
+from app.certificates import commands as certificate_commands
 from app.config import Settings, get_settings
 
 OPENAPI_PATH = Path(__file__).resolve().parent.parent / "openapi" / "openapi.json"
@@ -88,16 +89,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     # Fails here, before anything starts, on unsafe production settings.
     settings = _demo_settings(args.demo)
+    if args.workers > 1 and settings.is_sqlite:
+        print("--workers needs PostgreSQL: the embedded SQLite file is served by one process")
+        return 2
     _migrate()
     if settings.demo:
         _seed(demo=True)
-    from app.main import create_app
+    if args.workers > 1:
+        # Each worker process builds its own app (and freezes it) from the environment.
+        uvicorn.run(
+            "app.main:app_from_environment", factory=True, workers=args.workers,
+            host=args.host, port=args.port, log_config=None, proxy_headers=True,
+        )  # fmt: skip
+        return 0
+    from app.main import app_from_environment
 
-    app = create_app(settings)
-    # Everything imported and built so far lives as long as the process: keep it out of the
-    # garbage collector's full passes, which otherwise pause every request in flight for tens
-    # of milliseconds (bench/fanout.py's p99).
-    gc.freeze()
+    app = app_from_environment()
     uvicorn.run(app, host=args.host, port=args.port, log_config=None, proxy_headers=True)
     return 0
 
@@ -161,6 +168,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--demo", action="store_true", help="seed and serve the demo world")
+    serve.add_argument(
+        "--workers", type=int, default=1,
+        help="API processes sharing the port (PostgreSQL; SQLite serves from one)",
+    )  # fmt: skip
     serve.set_defaults(func=cmd_serve)
 
     commands.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
@@ -192,6 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
         func=cmd_demo_personas
     )
     auth_commands.register(commands, demo_commands)
+    certificate_commands.register(commands)
     return parser
 
 

@@ -14,7 +14,7 @@ from app.adapters.access_log import blind_index_from_settings
 from app.certificates.errors import InvalidLicense
 from app.certificates.schemas import HolderCreate
 from app.config import Settings
-from app.kit.crypto import FieldCipher, derive_key
+from app.kit.crypto import BlindIndex, FieldCipher, derive_key
 from app.kit.masking import mask_id_number
 from app.kit.resident_id import InvalidResidentId, parse_resident_id
 from app.kit.uscc import InvalidUscc, parse_uscc
@@ -47,9 +47,21 @@ def _cipher(secret: str) -> FieldCipher:
     return FieldCipher({_CIPHER_KEY_ID: derive_key(secret, _CIPHER_PURPOSE)}, _CIPHER_KEY_ID)
 
 
+# Deriving the key costs more than the HMAC itself: a bulk import computes millions of them.
+_blind_indexes: dict[str, BlindIndex] = {}
+
+
+def _blind_index(settings: Settings) -> BlindIndex:
+    secret = settings.secret_key.get_secret_value()
+    found = _blind_indexes.get(secret)
+    if found is None:
+        found = _blind_indexes[secret] = blind_index_from_settings(settings)
+    return found
+
+
 def id_number_index(settings: Settings, id_number: str) -> str:
     """The platform's blind index of an ID number, as accounts and the access log compute it."""
-    return blind_index_from_settings(settings).compute(id_number.strip().upper())
+    return _blind_index(settings).compute(id_number.strip().upper())
 
 
 def protect(settings: Settings, data: HolderCreate) -> Holder:

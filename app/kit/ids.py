@@ -24,21 +24,21 @@ def _fresh_counter() -> int:
     return int.from_bytes(os.urandom(6)) & (_COUNTER_MAX >> 1)
 
 
-def new_id() -> uuid.UUID:
-    """Return a new UUIDv7, monotonic within this process."""
+def _advance(now_ms: int) -> tuple[int, int]:
+    """The next (timestamp, counter); the caller holds `_lock`."""
     global _last_ms, _counter
-    with _lock:
-        now_ms = time.time_ns() // 1_000_000
-        if now_ms > _last_ms:
-            _last_ms, _counter = now_ms, _fresh_counter()
-        else:
-            # Same millisecond or the wall clock stepped back: keep counting on the last
-            # timestamp rather than emit an id that sorts before its predecessor.
-            _counter += 1
-            if _counter > _COUNTER_MAX:
-                _last_ms, _counter = _last_ms + 1, _fresh_counter()
-        ms, counter = _last_ms & _TIMESTAMP_MAX, _counter
-    tail = int.from_bytes(os.urandom(4))
+    if now_ms > _last_ms:
+        _last_ms, _counter = now_ms, _fresh_counter()
+    else:
+        # Same millisecond or the wall clock stepped back: keep counting on the last
+        # timestamp rather than emit an id that sorts before its predecessor.
+        _counter += 1
+        if _counter > _COUNTER_MAX:
+            _last_ms, _counter = _last_ms + 1, _fresh_counter()
+    return _last_ms & _TIMESTAMP_MAX, _counter
+
+
+def _uuid7(ms: int, counter: int, tail: int) -> uuid.UUID:
     value = (
         (ms << 80)
         | (0x7 << 76)
@@ -48,6 +48,31 @@ def new_id() -> uuid.UUID:
         | tail
     )
     return uuid.UUID(int=value)
+
+
+def new_id() -> uuid.UUID:
+    """Return a new UUIDv7, monotonic within this process."""
+    with _lock:
+        ms, counter = _advance(time.time_ns() // 1_000_000)
+    return _uuid7(ms, counter, int.from_bytes(os.urandom(4)))
+
+
+def new_ids(count: int) -> list[uuid.UUID]:
+    """Return `count` new UUIDv7s, as many calls of `new_id` would (for bulk inserts: one
+    clock reading and one call for the random bits of all of them)."""
+    global _counter
+    random_bits = os.urandom(4 * count)
+    with _lock:
+        ms, first = _advance(time.time_ns() // 1_000_000)
+        if first + count - 1 <= _COUNTER_MAX:
+            _counter = first + count - 1
+            stamps = [(ms, counter) for counter in range(first, first + count)]
+        else:  # the counter runs over within this burst: step as new_id would
+            stamps = [(ms, first)] + [_advance(ms) for _ in range(count - 1)]
+    return [
+        _uuid7(ms, counter, int.from_bytes(random_bits[4 * i : 4 * i + 4]))
+        for i, (ms, counter) in enumerate(stamps)
+    ]
 
 
 def timestamp_of(value: uuid.UUID) -> datetime:

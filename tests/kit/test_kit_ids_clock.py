@@ -7,7 +7,7 @@ import pytest
 
 from app.kit import ids
 from app.kit.clock import SHANGHAI, to_shanghai, utcnow
-from app.kit.ids import new_id, timestamp_of
+from app.kit.ids import new_id, new_ids, timestamp_of
 
 
 def test_new_id_is_uuid7() -> None:
@@ -73,3 +73,19 @@ def test_to_shanghai() -> None:
 def test_to_shanghai_rejects_naive() -> None:
     with pytest.raises(ValueError, match="naive"):
         to_shanghai(datetime(2024, 1, 1))
+
+
+def test_new_ids_continue_the_sequence_of_new_id() -> None:
+    before = new_id()
+    batch = new_ids(1000)
+    after = new_id()
+    assert [before, *batch, after] == sorted({before, *batch, after})
+    assert all(value.version == 7 and value.variant == uuid.RFC_4122 for value in batch)
+
+
+def test_new_ids_step_over_a_full_counter(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ids, "_last_ms", time.time_ns() // 1_000_000 + 60_000)
+    monkeypatch.setattr(ids, "_counter", ids._COUNTER_MAX - 2)
+    batch = new_ids(5)
+    assert batch == sorted(set(batch))
+    assert len({value.int >> 80 for value in batch}) == 2, "the timestamp moves on by one"

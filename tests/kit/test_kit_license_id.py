@@ -10,6 +10,7 @@ from app.kit.license_id import (
     ROOT,
     InvalidLicenseId,
     LicenseId,
+    LicenseIdSeries,
     check_character,
     is_valid_license_id,
     make_license_id,
@@ -335,3 +336,25 @@ def test_inserting_or_deleting_outside_the_type_code_is_detected(
     inserted = number[:position] + data.draw(st.sampled_from(ALPHABET + ".")) + number[position:]
     assert not is_valid_license_id(deleted)
     assert not is_valid_license_id(inserted)
+
+
+@quick
+@given(type_code=type_code_st, issuer=uscc_st, serial=serial_st, version=version_st)
+def test_a_series_makes_the_same_identifiers_as_make_license_id(
+    type_code: str, issuer: str, serial: int, version: int
+) -> None:
+    series = LicenseIdSeries(type_code, issuer)
+    assert series.make(serial, version) == make_license_id(type_code, issuer, serial, version)
+
+
+def test_a_series_refuses_what_make_license_id_refuses() -> None:
+    assert LicenseIdSeries("370200ZZ0001", ISSUER).make(1) == EXAMPLE
+    with pytest.raises(ValueError, match="issuer"):
+        LicenseIdSeries("370200ZZ0001", ISSUER[:-1] + "0")
+    with pytest.raises(ValueError, match="type code"):
+        LicenseIdSeries("370200zz0001", ISSUER)
+    series = LicenseIdSeries("370200ZZ0001", ISSUER)
+    with pytest.raises(ValueError, match="serial"):
+        series.make(MAX_SERIAL + 1)
+    with pytest.raises(ValueError, match="version"):
+        series.make(1, 0)

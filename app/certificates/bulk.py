@@ -1,0 +1,204 @@
+"""Every query of the bulk import: set-at-a-time versions of what issuance does row by row.
+
+The import works on one connection and one transaction per batch, so these take the
+`AsyncConnection` rather than a session. On PostgreSQL the licenses travel by COPY into a
+temporary staging table and on with one INSERT … SELECT; SQLite gets an executemany.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+from sqlalchemy import String, any_, bindparam, insert, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from app.certificates.models import License, LicenseSerial, LicenseType, StatusList
+from app.kit.clock import utcnow
+from app.kit.ids import new_id
+
+# The columns of a license record, in the order the importer builds them (a test checks that
+# they are exactly the table's).
+COLUMNS: tuple[str, ...] = (
+    "id",
+    "license_no",
+    "type_code",
+    "issuer_code",
+    "holder_kind",
+    "holder_name",
+    "holder_id_cipher",
+    "holder_id_index",
+    "holder_id_masked",
+    "holder_uscc",
+    "fields",
+    "valid_from",
+    "valid_until",
+    "status",
+    "version",
+    "serial",
+    "supersedes_id",
+    "source_record_id",
+    "revocation_list_id",
+    "revocation_index",
+    "suspension_list_id",
+    "suspension_index",
+    "created_at",
+    "updated_at",
+)
+# Where the importer finds and fills in a record's values.
+ID = COLUMNS.index("id")
+LICENSE_NO = COLUMNS.index("license_no")
+TYPE_CODE = COLUMNS.index("type_code")
+ISSUER_CODE = COLUMNS.index("issuer_code")
+HOLDER_ID_MASKED = COLUMNS.index("holder_id_masked")
+HOLDER_USCC = COLUMNS.index("holder_uscc")
+SERIAL = COLUMNS.index("serial")
+SOURCE_RECORD_ID = COLUMNS.index("source_record_id")
+REVOCATION_LIST_ID = COLUMNS.index("revocation_list_id")
+REVOCATION_INDEX = COLUMNS.index("revocation_index")
+SUSPENSION_LIST_ID = COLUMNS.index("suspension_list_id")
+SUSPENSION_INDEX = COLUMNS.index("suspension_index")
+CREATED_AT = COLUMNS.index("created_at")
+UPDATED_AT = COLUMNS.index("updated_at")
+# A license as a list of values in COLUMNS order: checked in a worker process, numbered and
+# given its slots here. Lists, not objects, because millions of them cross between processes.
+Record = list[Any]
+_STAGING = "license_import"
+# SQLite caps the bound parameters of one statement well above this.
+_IN_CHUNK = 5000
+
+
+class OpenList(NamedTuple):
+    """A status list with free slots, as locked for the batch."""
+
+    id: uuid.UUID
+    size: int
+    allocated: int
+
+
+async def license_types(session: AsyncSession) -> Sequence[LicenseType]:
+    """Every license type (the importer checks rows against all of them)."""
+    return (await session.scalars(select(LicenseType).order_by(LicenseType.code))).all()
+
+
+async def present_source_records(
+    connection: AsyncConnection, issuer_code: str, source_record_ids: Sequence[str]
+) -> set[str]:
+    """Which of these record ids the issuer already has a license for."""
+    found: set[str] = set()
+    if connection.dialect.name == "postgresql":
+        # One array parameter: no statement with thousands of placeholders to compile.
+        ids = bindparam("ids", list(source_record_ids), type_=postgresql.ARRAY(String))
+        query = select(License.source_record_id).where(
+            License.issuer_code == issuer_code, License.source_record_id == any_(ids)
+        )
+        found.update(value for value in (await connection.scalars(query)) if value is not None)
+        return found
+    for start in range(0, len(source_record_ids), _IN_CHUNK):
+        query = select(License.source_record_id).where(
+            License.issuer_code == issuer_code,
+            License.source_record_id.in_(source_record_ids[start : start + _IN_CHUNK]),
+        )
+        found.update(value for value in (await connection.scalars(query)) if value is not None)
+    return found
+
+
+async def reserve_serials(connection: AsyncConnection, counts: dict[str, int]) -> dict[str, int]:
+    """The first of `counts[type]` consecutive serials reserved per type, in one upsert.
+
+    Like `repository.next_serial`, the upsert locks the counters until the transaction ends.
+    """
+    if not counts:
+        return {}
+    dialect = connection.dialect.name
+    statement = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    rows = [{"type_code": code, "last_serial": count} for code, count in sorted(counts.items())]
+    values = statement(LicenseSerial).values(rows)
+    upsert = values.on_conflict_do_update(
+        index_elements=[LicenseSerial.type_code],
+        set_={"last_serial": LicenseSerial.last_serial + values.excluded.last_serial},
+    ).returning(LicenseSerial.type_code, LicenseSerial.last_serial)
+    result = await connection.execute(upsert)
+    return {row.type_code: row.last_serial - counts[row.type_code] + 1 for row in result}
+
+
+async def open_status_list(connection: AsyncConnection, purpose: str) -> OpenList | None:
+    """The newest list of `purpose` with free slots, locked until the transaction ends."""
+    query = (
+        select(StatusList.id, StatusList.size, StatusList.allocated)
+        .where(StatusList.purpose == purpose, StatusList.allocated < StatusList.size)
+        .order_by(StatusList.created_at.desc(), StatusList.id.desc())
+        .limit(1)
+        .with_for_update()
+    )
+    row = (await connection.execute(query)).first()
+    return None if row is None else OpenList(row.id, row.size, row.allocated)
+
+
+async def open_new_status_list(connection: AsyncConnection, purpose: str, size: int) -> OpenList:
+    """A new, empty status list of `purpose`."""
+    list_id = new_id()
+    await connection.execute(
+        insert(StatusList).values(
+            id=list_id, purpose=purpose, size=size, allocated=0, created_at=utcnow()
+        )
+    )
+    return OpenList(list_id, size, 0)
+
+
+async def status_slots_taken(
+    connection: AsyncConnection, purpose: str, list_id: uuid.UUID
+) -> set[int]:
+    """Every held slot of a status list."""
+    if purpose == "revocation":
+        list_column, index_column = License.revocation_list_id, License.revocation_index
+    else:
+        list_column, index_column = License.suspension_list_id, License.suspension_index
+    query = select(index_column).where(list_column == list_id)
+    return set((await connection.scalars(query)).all())
+
+
+async def set_allocated(connection: AsyncConnection, list_id: uuid.UUID, allocated: int) -> None:
+    """Record how many slots of a list are held."""
+    await connection.execute(
+        update(StatusList).where(StatusList.id == list_id).values(allocated=allocated)
+    )
+
+
+async def insert_licenses(connection: AsyncConnection, records: Sequence[Record]) -> int:
+    """Insert license records; how many were new.
+
+    A record clashing with a license already there (the same source record, number or slot,
+    from an import running alongside) is left out; the caller compares the count.
+    """
+    if not records:
+        return 0
+    if connection.dialect.name != "postgresql":
+        rows = [_sqlite_row(record) for record in records]
+        statement = sqlite.insert(License).on_conflict_do_nothing()
+        result = await connection.execute(statement, rows)
+        return int(result.rowcount)
+    # ON COMMIT DELETE ROWS: each batch's transaction finds the staging table empty.
+    await connection.execute(
+        text(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGING} (LIKE licenses) ON COMMIT DELETE ROWS"
+        )
+    )
+    raw = await connection.get_raw_connection()
+    driver = raw.driver_connection
+    assert driver is not None  # an open connection of the pool
+    await driver.copy_records_to_table(_STAGING, records=records, columns=COLUMNS)
+    columns = ", ".join(COLUMNS)
+    # Only this module's constant names go into the statement; the rows travelled by COPY.
+    move = f"INSERT INTO licenses ({columns}) SELECT {columns} FROM {_STAGING}"  # noqa: S608
+    result = await connection.execute(text(f"{move} ON CONFLICT DO NOTHING"))
+    return int(result.rowcount)
+
+
+def _sqlite_row(record: Record) -> dict[str, Any]:
+    row = dict(zip(COLUMNS, record, strict=True))
+    row["fields"] = json.loads(row["fields"])
+    return row

@@ -1,0 +1,232 @@
+"""Checking import rows exactly as issuance checks a request, and protecting their holders.
+
+A row becomes the `LicenseCreate` a department system would post and goes through the same
+checks (`holders.protect`, `issuance.check_fields`, `issuance.validity`), so an imported
+license is one the API could have issued. Pure and picklable: the importer runs it in worker
+processes, since encrypting each ID number and computing its blind index is the bulk of an
+import's CPU time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from app.certificates import holders, issuance
+from app.certificates.bulk import Record
+from app.certificates.errors import InvalidLicense
+from app.certificates.import_rows import (
+    Block,
+    Chunk,
+    Payload,
+    Rejection,
+    record_of,
+    rejection,
+)
+from app.certificates.models import LicenseStatus, LicenseType
+from app.certificates.schemas import LicenseCreate
+from app.config import Settings
+
+# A migrating registry brings its revoked and cancelled licenses too; "superseded" is only
+# ever set by a renewal here.
+IMPORT_STATUSES = tuple(
+    status.value for status in LicenseStatus if status is not LicenseStatus.SUPERSEDED
+)
+_HOLDER_COLUMNS = {"name": "holder_name", "id_number": "holder_id_number", "uscc": "holder_uscc"}
+
+
+@dataclass(frozen=True, slots=True)
+class TypeInfo:
+    """What checking and numbering need of a license type (picklable, unlike the ORM row)."""
+
+    code: str
+    type_code: str
+    issuer_code: str
+    issuer_uscc: str | None  # None: the department cannot issue until it has a credit code
+    holder_kind: str
+    validity_years: int | None
+    fields: list[dict[str, Any]]
+
+    def as_license_type(self) -> LicenseType:
+        """A detached LicenseType carrying the rules `issuance` reads."""
+        return LicenseType(
+            code=self.code,
+            type_code=self.type_code,
+            issuer_code=self.issuer_code,
+            holder_kind=self.holder_kind,
+            validity_years=self.validity_years,
+            fields=self.fields,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """A chunk checked: its good rows as license records (still without identifier, serial
+    and slots) with their lines, and its rejections."""
+
+    lines: list[int]
+    records: list[Record]
+    rejected: list[Rejection]
+
+
+def _column(location: Sequence[str | int]) -> str:
+    head = str(location[0]) if location else "row"
+    if head == "holder" and len(location) > 1:
+        return _HOLDER_COLUMNS.get(str(location[1]), "holder")
+    if head == "fields" and len(location) > 1:
+        return f"fields.{location[1]}"
+    return head
+
+
+def _pydantic_reason(exc: ValidationError) -> str:
+    # The messages name the rule, never the value, so no personal data reaches the report.
+    error = exc.errors(include_url=False, include_input=False)[0]
+    return f"{_column(error['loc'])}: {error['msg']}"
+
+
+def _issuance_reason(exc: InvalidLicense) -> str:
+    params = exc.extra.get("invalid_params") or [{"name": "row", "reason": exc.detail_en}]
+    name = str(params[0]["name"]).removeprefix("body.")
+    return f"{_column(name.split('.'))}: {params[0]['reason']}"
+
+
+def _numbers(license_type: TypeInfo, values: dict[str, Any]) -> dict[str, Any]:
+    # CSV cells are text: a number field's cell is read as the number it spells.
+    for field in license_type.fields:
+        value = values.get(field["name"])
+        if field["type"] == "number" and isinstance(value, str):
+            try:
+                values[field["name"]] = int(value)
+            except ValueError:
+                # Text that is no number stays text, refused later as "must be a number".
+                with contextlib.suppress(ValueError):
+                    values[field["name"]] = float(value)
+    return values
+
+
+class Checker:
+    """Turns a file's rows into license records or Rejections."""
+
+    def __init__(self, types: Sequence[TypeInfo], settings: Settings) -> None:
+        self._types = {info.code: info for info in types}
+        self._rules = {info.code: info.as_license_type() for info in types}
+        self._settings = settings
+
+    def check_chunk(self, chunk: Chunk) -> Checked:
+        """Every row of a chunk, checked."""
+        checked = Checked([], [], [])
+        for line, payload in chunk.lines() if isinstance(chunk, Block) else chunk:
+            found = self.check(line, payload)
+            if isinstance(found, Rejection):
+                checked.rejected.append(found)
+            else:
+                checked.lines.append(line)
+                checked.records.append(found)
+        return checked
+
+    def check(self, line: int, payload: Payload) -> Record | Rejection:
+        """One row, checked as `POST /api/v1/licenses` checks a request."""
+        parsed = record_of(payload)
+        if isinstance(parsed, str):
+            return rejection(line, parsed)
+        record, text_cells = parsed
+        type_code = record.get("type")
+        info = self._types.get(type_code) if isinstance(type_code, str) else None
+        if info is None:
+            return rejection(line, "type: unknown license type", record)
+        if info.issuer_uscc is None:
+            return rejection(line, f"type: {info.issuer_code} has no credit code yet", record)
+        status = record.get("status", LicenseStatus.VALID.value)
+        if not isinstance(status, str) or status not in IMPORT_STATUSES:
+            return rejection(line, f"status: must be one of {', '.join(IMPORT_STATUSES)}", record)
+        values = record["fields"]
+        if text_cells and isinstance(values, dict):
+            values = _numbers(info, values)
+        try:
+            data = LicenseCreate.model_validate(
+                {
+                    "type": info.code,
+                    "holder": {
+                        "kind": info.holder_kind,
+                        "name": record.get("holder_name"),
+                        "id_number": record.get("holder_id_number"),
+                        "uscc": record.get("holder_uscc"),
+                    },
+                    "fields": values,
+                    "valid_from": record.get("valid_from"),
+                    "valid_until": record.get("valid_until"),
+                    "source_record_id": record.get("source_record_id"),
+                }
+            )
+        except ValidationError as exc:
+            return rejection(line, _pydantic_reason(exc), record)
+        if data.source_record_id is None:
+            return rejection(line, "source_record_id: required", record)
+        if data.valid_from is None:
+            return rejection(line, "valid_from: required", record)
+        license_type = self._rules[info.code]
+        try:
+            holder = holders.protect(self._settings, data.holder)
+            fields = issuance.check_fields(license_type, data.fields, data.holder)
+            valid_from, valid_until = issuance.validity(
+                license_type, data.valid_from, data.valid_until
+            )
+        except InvalidLicense as exc:
+            return rejection(line, _issuance_reason(exc), record)
+        # In bulk.COLUMNS order; the importer fills in the Nones.
+        return [
+            None,  # id
+            None,  # license_no
+            info.code,
+            info.issuer_code,
+            holder.kind,
+            holder.name,
+            holder.id_cipher,
+            holder.id_index,
+            holder.id_masked,
+            holder.uscc,
+            json.dumps(fields, ensure_ascii=False, separators=(",", ":")),
+            valid_from,
+            valid_until,
+            status,
+            1,  # version
+            None,  # serial
+            None,  # supersedes_id
+            data.source_record_id,
+            None,  # revocation_list_id
+            None,  # revocation_index
+            None,  # suspension_list_id
+            None,  # suspension_index
+            None,  # created_at
+            None,  # updated_at
+        ]
+
+
+_WORKER_NICENESS = 10
+# The checker of a worker process, made once by `start_worker` (the pool's initializer).
+_worker_checker: Checker | None = None
+
+
+def start_worker(types: Sequence[TypeInfo], settings: Settings) -> None:
+    """Pool initializer: build this process's checker, at a lower priority.
+
+    The batches are written one after the other, by the parent and PostgreSQL in turn: that is
+    the import's critical path, so when the CPUs are all busy the checking should yield to it
+    (the workers run ahead of the writer anyway).
+    """
+    global _worker_checker
+    os.nice(_WORKER_NICENESS)
+    _worker_checker = Checker(types, settings)
+
+
+def check_in_worker(chunk: Chunk) -> Checked:
+    """Check a chunk in a worker process started with `start_worker`."""
+    if _worker_checker is None:
+        raise RuntimeError("start_worker did not run in this process")
+    return _worker_checker.check_chunk(chunk)

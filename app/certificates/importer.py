@@ -1,0 +1,391 @@
+"""Bulk import of licenses from an issuing system's registry (`qingeban licenses import`).
+
+The file is read in chunks that worker processes check (`import_checks`: the checks of
+`POST /api/v1/licenses`, then the ID number encrypted and indexed); the checked rows are
+written in batches, one transaction each: the rows whose (issuer, source record) is already
+there are counted and left out, a block of serials is reserved per type, status-list slots are
+taken in bulk (`import_slots`), and the licenses go in by COPY (PostgreSQL) or executemany
+(SQLite). A batch lands whole or not at all, so a re-run after a failure imports exactly what
+is missing. One audit record per run says what happened, without personal data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import time
+from collections import Counter, defaultdict, deque
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any, TextIO
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.audit import service as audit
+from app.audit.schemas import ActorType, AuditContext
+from app.certificates import bulk, import_rows, issuance
+from app.certificates.bulk import Record
+from app.certificates.errors import IssuerNotReady
+from app.certificates.import_checks import (
+    Checked,
+    Checker,
+    TypeInfo,
+    check_in_worker,
+    start_worker,
+)
+from app.certificates.import_rows import Chunk, Rejection, UnusableFile
+from app.certificates.import_slots import Slot, SlotPool
+from app.config import Settings
+from app.db import Database
+from app.kit.clock import utcnow
+from app.kit.ids import new_id, new_ids
+from app.kit.license_id import MAX_SERIAL, LicenseIdSeries
+
+__all__ = ["ImportFailed", "ImportReport", "UnusableFile", "import_licenses"]
+
+SHOWN_REJECTIONS = 20
+CHUNK_ROWS = 2000
+BATCH_ROWS = 20_000
+# Below this size worker processes cost more to start than they save.
+_POOL_MIN_BYTES = 4 * 1024 * 1024
+
+Progress = Callable[["ImportReport"], None]
+
+
+class ImportFailed(Exception):
+    """The import stopped: the batches written so far stay, the current one was rolled back."""
+
+
+class _Clash(Exception):
+    """A batch met licenses written alongside it (another import): it is rolled back and
+    tried again."""
+
+
+@dataclass
+class ImportReport:
+    """What an import run did."""
+
+    file: str
+    format: str
+    read: int = 0
+    imported: int = 0
+    already_present: int = 0
+    rejected: int = 0
+    rejections: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        """The summary the command prints (the first rejections only)."""
+        return {
+            "file": self.file,
+            "format": self.format,
+            "read": self.read,
+            "imported": self.imported,
+            "already_present": self.already_present,
+            "rejected": self.rejected,
+            "seconds": round(self.seconds, 2),
+            "rows_per_s": round(self.imported / self.seconds) if self.seconds else 0,
+            "rejections": self.rejections,
+        }
+
+
+async def import_licenses(
+    database: Database,
+    settings: Settings,
+    path: Path,
+    *,
+    file_format: str | None = None,
+    rejects: TextIO | None = None,
+    workers: int | None = None,
+    batch_rows: int = BATCH_ROWS,
+    progress: Progress | None = None,
+    actor: tuple[ActorType, str] = ("system", "cli"),
+) -> ImportReport:
+    """Import a file of licenses; UnusableFile when it cannot be read at all.
+
+    `workers`: processes checking rows (None: one per CPU for files of a few MB and more, none
+    for smaller ones). `rejects`: where every rejected row is written as a JSON line.
+    """
+    started = time.perf_counter()
+    found_format = import_rows.file_format(path, file_format)
+    source = import_rows.open_source(path, found_format)
+    report = ImportReport(file=path.name, format=found_format)
+    completed = False
+    try:
+        types = await _type_infos(database)
+        chunks = import_rows.chunks(source, found_format, CHUNK_ROWS)
+        if workers is None:
+            workers = _default_workers(path)
+        # Enough chunks in the workers' hands that they keep checking while a batch is written.
+        in_flight = batch_rows // CHUNK_ROWS + 2 * workers
+        writer = _Writer({info.code: info for info in types}, report, rejects)
+        checked = _checked(chunks, types, settings, workers, in_flight)
+        # aclosing: a failure stops the worker processes now, not when garbage is collected.
+        async with database.engine.connect() as connection, contextlib.aclosing(checked):
+            try:
+                async for chunk in checked:
+                    repeats = await writer.add(connection, chunk, batch_rows)
+                    rejected = sorted(chunk.rejected + repeats, key=lambda found: found.line)
+                    writer.reject(rejected)
+                    if progress is not None:
+                        report.seconds = time.perf_counter() - started
+                        progress(report)
+                await writer.finish(connection)
+            finally:
+                await writer.abandon()
+        completed = True
+    finally:
+        source.close()
+        report.seconds = time.perf_counter() - started
+        if completed or report.imported:
+            await _record(database, report, completed, actor)
+    return report
+
+
+def _default_workers(path: Path) -> int:
+    return (os.cpu_count() or 1) if path.stat().st_size >= _POOL_MIN_BYTES else 0
+
+
+async def _type_infos(database: Database) -> list[TypeInfo]:
+    async with database.session(write=False) as session:
+        usccs: dict[str, str | None] = {}
+        infos = []
+        for license_type in await bulk.license_types(session):
+            issuer = license_type.issuer_code
+            if issuer not in usccs:
+                try:
+                    usccs[issuer] = await issuance.issuer_uscc(session, issuer)
+                except IssuerNotReady:
+                    usccs[issuer] = None
+            infos.append(
+                TypeInfo(
+                    code=license_type.code,
+                    type_code=license_type.type_code,
+                    issuer_code=issuer,
+                    issuer_uscc=usccs[issuer],
+                    holder_kind=license_type.holder_kind,
+                    validity_years=license_type.validity_years,
+                    fields=list(license_type.fields),
+                )
+            )
+    return infos
+
+
+async def _checked(
+    chunks: Iterator[Chunk],
+    types: list[TypeInfo],
+    settings: Settings,
+    workers: int,
+    in_flight: int,
+) -> AsyncGenerator[Checked, None]:
+    """Each chunk checked, in file order; by `workers` processes while batches are written."""
+    if workers <= 0:
+        checker = Checker(types, settings)
+        for chunk in chunks:
+            yield checker.check_chunk(chunk)
+        return
+    loop = asyncio.get_running_loop()
+    # spawn, not fork: the parent holds an event loop and database connections.
+    pool: Executor = ProcessPoolExecutor(
+        workers,
+        mp_context=get_context("spawn"),
+        initializer=start_worker,
+        initargs=(types, settings),
+    )
+    pending: deque[Awaitable[Checked]] = deque()
+    try:
+        for chunk in chunks:
+            pending.append(loop.run_in_executor(pool, check_in_worker, chunk))
+            if len(pending) >= in_flight:
+                yield await pending.popleft()
+        while pending:
+            yield await pending.popleft()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _Writer:
+    """Collects checked rows into batches and writes each in one transaction.
+
+    A batch is written by a task of its own, so that the next one is collected meanwhile; one
+    batch at a time, since they share the connection.
+    """
+
+    def __init__(
+        self, types: dict[str, TypeInfo], report: ImportReport, rejects: TextIO | None
+    ) -> None:
+        self._types = types
+        self._numbers = {
+            info.code: LicenseIdSeries(info.type_code, info.issuer_uscc)
+            for info in types.values()
+            if info.issuer_uscc is not None
+        }
+        self._writing: asyncio.Task[None] | None = None
+        self._report = report
+        self._rejects = rejects
+        self._pending: list[Record] = []
+        # (issuer, source record) → the line that brought it: the first one wins.
+        self._seen: dict[tuple[str, str], int] = {}
+        self._slots = {purpose: SlotPool(purpose) for purpose in ("revocation", "suspension")}
+
+    def reject(self, rejected: list[Rejection]) -> None:
+        """Count and report rejected rows."""
+        report = self._report
+        report.read += len(rejected)
+        report.rejected += len(rejected)
+        for rejection in rejected:
+            found = rejection.as_dict()
+            if len(report.rejections) < SHOWN_REJECTIONS:
+                report.rejections.append(found)
+            if self._rejects is not None:
+                self._rejects.write(json.dumps(found, ensure_ascii=False) + "\n")
+
+    async def add(
+        self, connection: AsyncConnection, checked: Checked, batch_rows: int
+    ) -> list[Rejection]:
+        """Queue a chunk's records and write a batch when enough are queued; the rows that
+        repeat an earlier row's source record, to be rejected."""
+        repeats = []
+        for line, record in zip(checked.lines, checked.records, strict=True):
+            key = (record[bulk.ISSUER_CODE], record[bulk.SOURCE_RECORD_ID])
+            first = self._seen.setdefault(key, line)
+            if first != line:
+                reason = f"source_record_id: repeats line {first}"
+                holder = record[bulk.HOLDER_ID_MASKED] or record[bulk.HOLDER_USCC]
+                repeats.append(Rejection(line, reason, key[1], holder))
+            else:
+                self._pending.append(record)
+        self._report.read += len(checked.records) - len(repeats)
+        while len(self._pending) >= batch_rows:
+            await self._written()
+            batch, self._pending = self._pending[:batch_rows], self._pending[batch_rows:]
+            self._writing = asyncio.create_task(self._flush(connection, batch))
+        return repeats
+
+    async def finish(self, connection: AsyncConnection) -> None:
+        """Write what is still queued and wait for it."""
+        await self._written()
+        rows, self._pending = self._pending, []
+        await self._flush(connection, rows)
+
+    async def abandon(self) -> None:
+        """Stop a batch still being written (the import failed elsewhere): it rolls back."""
+        if self._writing is not None:
+            task, self._writing = self._writing, None
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    async def _written(self) -> None:
+        if self._writing is not None:
+            task, self._writing = self._writing, None
+            await task
+
+    async def _flush(self, connection: AsyncConnection, rows: list[Record]) -> None:
+        """Write rows as one batch, trying once more if another import clashed."""
+        if not rows:
+            return
+        for attempt in (1, 2):
+            try:
+                async with connection.begin():
+                    imported, present = await self._write(connection, rows)
+            except (_Clash, IntegrityError) as exc:
+                for pool in self._slots.values():
+                    pool.forget()
+                if attempt == 2:
+                    raise ImportFailed(
+                        "a batch kept clashing with licenses written alongside"
+                    ) from exc
+                continue
+            except BaseException:
+                for pool in self._slots.values():
+                    pool.forget()
+                raise
+            self._report.imported += imported
+            self._report.already_present += present
+            return
+
+    async def _write(self, connection: AsyncConnection, rows: list[Record]) -> tuple[int, int]:
+        by_issuer: defaultdict[str, list[str]] = defaultdict(list)
+        for record in rows:
+            by_issuer[record[bulk.ISSUER_CODE]].append(record[bulk.SOURCE_RECORD_ID])
+        present: set[tuple[str, str]] = set()
+        for issuer, source_ids in by_issuer.items():
+            found = await bulk.present_source_records(connection, issuer, source_ids)
+            present.update((issuer, source_id) for source_id in found)
+        new = [
+            record
+            for record in rows
+            if (record[bulk.ISSUER_CODE], record[bulk.SOURCE_RECORD_ID]) not in present
+        ]
+        if not new:
+            return 0, len(rows)
+        counts = Counter(record[bulk.TYPE_CODE] for record in new)
+        serials = await bulk.reserve_serials(connection, dict(counts))
+        for code, first in serials.items():
+            if first + counts[code] - 1 > MAX_SERIAL:
+                raise ImportFailed(f"the serial numbers of {code} are used up")
+        revocation = await self._slots["revocation"].take(connection, len(new))
+        suspension = await self._slots["suspension"].take(connection, len(new))
+        self._complete(new, serials, revocation, suspension)
+        if await bulk.insert_licenses(connection, new) != len(new):
+            raise _Clash
+        return len(new), len(rows) - len(new)
+
+    def _complete(
+        self,
+        records: list[Record],
+        serials: dict[str, int],
+        revocation: list[Slot],
+        suspension: list[Slot],
+    ) -> None:
+        """Fill in each record's id, identifier, serial and slots: version 1 of a new serial."""
+        now = utcnow()
+        serials = dict(serials)
+        for record, license_id, (revocation_list, revocation_index), (
+            suspension_list,
+            suspension_index,
+        ) in zip(records, new_ids(len(records)), revocation, suspension, strict=True):
+            code = record[bulk.TYPE_CODE]
+            serial = serials[code]
+            serials[code] = serial + 1
+            record[bulk.ID] = license_id
+            record[bulk.LICENSE_NO] = self._numbers[code].make(serial)
+            record[bulk.SERIAL] = serial
+            record[bulk.REVOCATION_LIST_ID] = revocation_list
+            record[bulk.REVOCATION_INDEX] = revocation_index
+            record[bulk.SUSPENSION_LIST_ID] = suspension_list
+            record[bulk.SUSPENSION_INDEX] = suspension_index
+            record[bulk.CREATED_AT] = record[bulk.UPDATED_AT] = now
+
+
+async def _record(
+    database: Database, report: ImportReport, completed: bool, actor: tuple[ActorType, str]
+) -> None:
+    """The run's audit record: the file's name and the counts, no personal data."""
+    async with database.session() as session:
+        await audit.record(
+            session,
+            AuditContext().entry(
+                actor_type=actor[0],
+                actor_id=actor[1],
+                action="license.imported",
+                subject_type="license_import",
+                subject_id=str(new_id()),
+                after={
+                    "file": report.file,
+                    "format": report.format,
+                    "read": report.read,
+                    "imported": report.imported,
+                    "already_present": report.already_present,
+                    "rejected": report.rejected,
+                    "completed": completed,
+                },
+            ),
+        )

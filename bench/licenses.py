@@ -1,0 +1,269 @@
+"""Benchmark: the e-license registry at scale (issue 5): bulk import, the expiry query, verify.
+
+A throwaway PostgreSQL database by default (created first, dropped at the end). `qingeban seed`
+migrates and seeds it; `--rows` synthetic registry rows (every seeded license type, persons
+with valid resident ID numbers and enterprises with valid credit codes, validity spread so that
+some expire within 30 days, a few revoked, suspended or cancelled; bench/_license_rows.py) are
+written to a temporary NDJSON file (timed on its own) and imported with `qingeban licenses
+import` as an operator would run it; rows/s is imported rows over the command's wall time,
+start-up included.
+
+Then the daily expiry query of the proactive renewals: the count of valid licenses ending in
+the next 30 days and the first page of `service.licenses_expiring`, each the median of a few
+runs, with their EXPLAIN ANALYZE plans (after an ANALYZE, as autovacuum would do after a bulk
+load). The table's size and row count. Last, unless `--skip-verify`, `qingeban serve` is
+started (its verify rate limit lifted) and `--concurrency` keep-alive clients post
+`{license_no, holder_name}` pairs drawn at random from the imported licenses to
+`POST /api/v1/licenses/verify` for `--seconds` after `--warmup`; requests/s, p50/p99/max and
+errors by status as in bench/tokens.py. Prints one JSON object:
+
+    .venv/bin/python bench/licenses.py [--database-url URL] [--rows 1000000 | --full]
+                                       [--seconds 10] [--warmup 2] [--concurrency 50]
+                                       [--skip-verify] [--workers N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvloop
+from sqlalchemy import Executable, func, select, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from _license_rows import write_ndjson  # noqa: E402
+from _support import free_port, running, throwaway_database  # noqa: E402
+from tokens import busy_cpu_seconds, cli, environment, phase  # noqa: E402
+
+from app.certificates import lifecycle, repository  # noqa: E402
+from app.certificates import service as certificates  # noqa: E402
+from app.certificates.models import License, LicenseStatus  # noqa: E402
+from app.db import Database  # noqa: E402
+
+DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/qe_bench_licenses"
+DEFAULT_ROWS = 1_000_000
+FULL_ROWS = 23_000_000  # the registry of the source material
+WINDOW_DAYS = 30
+QUERY_RUNS = 5
+VERIFY_SAMPLE = 20_000
+
+
+def import_file(url: str, path: Path, workers: int | None) -> dict[str, Any]:
+    """`qingeban licenses import` as a subprocess; its summary and wall time."""
+    extra = ["--workers", str(workers)] if workers is not None else []
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "app.cli", "licenses", "import", str(path), *extra],
+        cwd=ROOT,
+        env=environment(url),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"qingeban licenses import failed: {done.stderr.strip()[-2000:]}")
+    summary: dict[str, Any] = json.loads(done.stdout)
+    return {"summary": summary, "wall_seconds": seconds}
+
+
+async def _median_ms(database: Database, run: Any) -> tuple[float, Any]:
+    timings, result = [], None
+    for _ in range(QUERY_RUNS):
+        async with database.session(write=False) as session:
+            started = time.perf_counter()
+            result = await run(session)
+            timings.append((time.perf_counter() - started) * 1000)
+    return round(statistics.median(timings), 2), result
+
+
+async def expiring(url: str) -> dict[str, Any]:
+    """The expiry query's figures and plans, the table's size and rows, a verify sample."""
+    database = Database.from_url(url, pool_size=2)
+    postgres = database.is_postgresql
+    first_day = lifecycle.today()
+    last_day = first_day + timedelta(days=WINDOW_DAYS)
+    count_query = (
+        select(func.count())
+        .select_from(License)
+        .where(
+            License.status == LicenseStatus.VALID.value,
+            License.valid_until >= first_day,
+            License.valid_until <= last_day,
+        )
+    )
+    page_query = repository.expiring_query(
+        first_day=first_day, last_day=last_day, after=None, limit=1000
+    )
+    try:
+        if postgres:
+            async with database.engine.connect() as connection:
+                await connection.execute(text("ANALYZE licenses"))
+                await connection.commit()
+        count_ms, count = await _median_ms(database, lambda s: s.scalar(count_query))
+        page_ms, page = await _median_ms(
+            database, lambda s: certificates.licenses_expiring(s, within_days=WINDOW_DAYS)
+        )
+        figures: dict[str, Any] = {
+            "window_days": WINDOW_DAYS,
+            "expiring_count": count,
+            "count_ms_median": count_ms,
+            "first_page_rows": len(page),
+            "first_page_ms_median": page_ms,
+        }
+        async with database.session(write=False) as session:
+            explain = "EXPLAIN (ANALYZE, BUFFERS) " if postgres else "EXPLAIN QUERY PLAN "
+            for name, query in (("count_plan", count_query), ("first_page_plan", page_query)):
+                compiled = query.compile(
+                    dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}
+                )
+                rows = await session.execute(text(explain + str(compiled)))
+                figures[name] = [" ".join(str(cell) for cell in row) for row in rows]
+            figures["rows_in_licenses"] = await session.scalar(
+                select(func.count()).select_from(License)
+            )
+            if postgres:
+                sizes = await session.execute(
+                    text(
+                        "SELECT pg_total_relation_size('licenses'), pg_relation_size('licenses'),"
+                        " pg_indexes_size('licenses')"
+                    )
+                )
+                total, heap, indexes = (int(value) for value in sizes.one())
+                figures["licenses_total_bytes"] = total
+                figures["licenses_total_mb"] = round(total / 2**20, 1)
+                figures["licenses_heap_mb"] = round(heap / 2**20, 1)
+                figures["licenses_indexes_mb"] = round(indexes / 2**20, 1)
+            figures["_sample"] = await _sample(session, figures["rows_in_licenses"], postgres)
+    finally:
+        await database.dispose()
+    return figures
+
+
+async def _sample(session: Any, rows: int, postgres: bool) -> list[tuple[str, str]]:
+    """About VERIFY_SAMPLE random (license_no, holder_name) pairs; TABLESAMPLE on PostgreSQL,
+    where sorting tens of millions of rows by random() would take longer than the benchmark."""
+    query: Executable = (
+        select(License.license_no, License.holder_name).order_by(func.random()).limit(VERIFY_SAMPLE)
+    )
+    if postgres:
+        percent = min(100.0, 100.0 * 2 * VERIFY_SAMPLE / max(rows, 1))
+        query = text(
+            "SELECT license_no, holder_name FROM licenses TABLESAMPLE SYSTEM (:percent) LIMIT :n"
+        ).bindparams(percent=percent, n=VERIFY_SAMPLE)
+    return [(row.license_no, row.holder_name) for row in await session.execute(query)]
+
+
+async def verify(
+    base: str, pid: int, sample: list[tuple[str, str]], args: argparse.Namespace
+) -> dict[str, Any]:
+    """`POST /api/v1/licenses/verify` with random (number, holder name) pairs."""
+    limits = httpx.Limits(
+        max_connections=args.concurrency, max_keepalive_connections=args.concurrency
+    )
+    results: dict[str, int] = {}
+
+    def send(http: httpx.AsyncClient) -> Any:
+        license_no, holder_name = random.choice(sample)
+        body = {"license_no": license_no, "holder_name": holder_name}
+        return http.post("/api/v1/licenses/verify", json=body)
+
+    def check(response: httpx.Response) -> bool:
+        result = str(response.json().get("result"))
+        results[result] = results.get(result, 0) + 1
+        return result in ("valid", "invalid")
+
+    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as http:
+        figures = await phase(
+            http, send, check, concurrency=args.concurrency, seconds=args.seconds,
+            warmup=args.warmup, pid=pid, profile=None, name="verify",
+        )  # fmt: skip
+    figures["results"] = results  # warm-up included: the valid/invalid mix of the sample
+    return figures
+
+
+def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
+    """Seed, generate, import, query, serve and verify; the figures as a dict."""
+    busy = busy_cpu_seconds()
+    time.sleep(1)
+    background = busy_cpu_seconds() - busy
+    cli(url, "seed")
+    figures: dict[str, Any] = {
+        "benchmark": "licenses",
+        "database": make_url(url).get_backend_name(),
+        "cpus": os.cpu_count(),
+        "background_busy_cpus": round(background, 2),
+        "rows": args.rows,
+    }
+    with tempfile.TemporaryDirectory(prefix="qe-bench-licenses-") as workdir:
+        path = Path(workdir) / "registry.ndjson"
+        started = time.perf_counter()
+        write_ndjson(path, args.rows, lifecycle.today())
+        figures["generate"] = {
+            "seconds": round(time.perf_counter() - started, 2),
+            "file_mb": round(path.stat().st_size / 2**20, 1),
+        }
+        done = import_file(url, path, args.workers)
+    summary, wall = done["summary"], done["wall_seconds"]
+    figures["import"] = {
+        "read": summary["read"],
+        "imported": summary["imported"],
+        "already_present": summary["already_present"],
+        "rejected": summary["rejected"],
+        "wall_seconds": round(wall, 2),
+        "rows_per_s": round(summary["imported"] / wall),
+        "rows_per_s_in_process": summary["rows_per_s"],
+    }
+    query = asyncio.run(expiring(url))
+    sample = query.pop("_sample")
+    figures["expiring"] = query
+    if args.skip_verify:
+        figures["verify"] = None
+        return figures
+    port = free_port()
+    command = [sys.executable, "-m", "app.cli", "serve", "--port", str(port)]
+    env = environment(url, QE_LICENSE_VERIFY_RATE_LIMIT="100000000")
+    with running(command, cwd=ROOT, env=env, port=port) as pid:
+        figures["verify"] = {
+            "concurrency": args.concurrency,
+            "seconds": args.seconds,
+            "warmup_seconds": args.warmup,
+            **uvloop.run(verify(f"http://127.0.0.1:{port}", pid, sample, args)),
+        }
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default=DEFAULT_URL, help="a throwaway database")
+    parser.add_argument("--rows", type=int, default=DEFAULT_ROWS)
+    parser.add_argument("--full", action="store_true", help=f"{FULL_ROWS:,} rows")
+    parser.add_argument("--workers", type=int, help="the import's checking processes")
+    parser.add_argument("--seconds", type=float, default=10.0, help="measured verify time")
+    parser.add_argument("--warmup", type=float, default=2.0)
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--skip-verify", action="store_true")
+    args = parser.parse_args()
+    if args.full:
+        args.rows = FULL_ROWS
+    with throwaway_database(args.database_url) as url:
+        print(json.dumps(run(url, args), ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
