@@ -12,13 +12,17 @@ Then the daily expiry query of the proactive renewals: the count of valid licens
 the next 30 days and the first page of `service.licenses_expiring`, each the median of a few
 runs, with their EXPLAIN ANALYZE plans (after an ANALYZE, as autovacuum would do after a bulk
 load). The table's size and row count. Last, unless `--skip-verify`, `qingeban serve` is
-started (its verify rate limit lifted) and `--concurrency` keep-alive clients post
-`{license_no, holder_name}` pairs drawn at random from the imported licenses to
-`POST /api/v1/licenses/verify` for `--seconds` after `--warmup`; requests/s, p50/p99/max and
-errors by status as in bench/tokens.py. Prints one JSON object:
+started with `--server-workers` processes (2, one per core; its verify rate limit lifted but
+still counted, in Redis at `--redis-url` as in production, or with `--redis-url ''` in the
+database) and `--concurrency` keep-alive clients (bench/_load.py: raw sockets, ~0.05 ms of CPU a
+request, so the server sets the pace) post `{license_no, holder_name}` pairs drawn at random
+from the imported licenses to `POST /api/v1/licenses/verify` for `--seconds` after `--warmup`;
+requests/s, p50/p99/max, errors by kind, and the CPU per request of the server (all its
+processes) and of the load generator. Prints one JSON object:
 
     .venv/bin/python bench/licenses.py [--database-url URL] [--rows 1000000 | --full]
                                        [--seconds 10] [--warmup 2] [--concurrency 50]
+                                       [--server-workers 2] [--redis-url URL]
                                        [--skip-verify] [--workers N]
 """
 
@@ -38,7 +42,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import uvloop
 from sqlalchemy import Executable, func, select, text
 from sqlalchemy.engine import make_url
@@ -47,8 +50,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from _license_rows import write_ndjson  # noqa: E402
+from _load import latency_figures, run_phase, tree_cpu_seconds  # noqa: E402
 from _support import free_port, running, throwaway_database  # noqa: E402
-from tokens import busy_cpu_seconds, cli, environment, phase  # noqa: E402
+from tokens import busy_cpu_seconds, cli, environment  # noqa: E402
 
 from app.certificates import lifecycle, repository  # noqa: E402
 from app.certificates import service as certificates  # noqa: E402
@@ -170,31 +174,50 @@ async def _sample(session: Any, rows: int, postgres: bool) -> list[tuple[str, st
 
 
 async def verify(
-    base: str, pid: int, sample: list[tuple[str, str]], args: argparse.Namespace
+    port: int, pid: int, sample: list[tuple[str, str]], args: argparse.Namespace
 ) -> dict[str, Any]:
-    """`POST /api/v1/licenses/verify` with random (number, holder name) pairs."""
-    limits = httpx.Limits(
-        max_connections=args.concurrency, max_keepalive_connections=args.concurrency
-    )
-    results: dict[str, int] = {}
+    """`POST /api/v1/licenses/verify` with random (number, holder name) pairs from
+    `args.concurrency` keep-alive connections (the lean generator of bench/_load.py)."""
+    bodies = [
+        json.dumps({"license_no": number, "holder_name": name}, ensure_ascii=False).encode()
+        for number, name in sample
+    ]
 
-    def send(http: httpx.AsyncClient) -> Any:
-        license_no, holder_name = random.choice(sample)
-        body = {"license_no": license_no, "holder_name": holder_name}
-        return http.post("/api/v1/licenses/verify", json=body)
+    def body() -> bytes:
+        return random.choice(bodies)
 
-    def check(response: httpx.Response) -> bool:
-        result = str(response.json().get("result"))
-        results[result] = results.get(result, 0) + 1
-        return result in ("valid", "invalid")
+    def check(status: int, answer: bytes) -> str:
+        if status != 200:
+            return f"status:{status}"
+        result = json.loads(answer).get("result")
+        return str(result) if result in ("valid", "invalid") else "unexpected_body"
 
-    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as http:
-        figures = await phase(
-            http, send, check, concurrency=args.concurrency, seconds=args.seconds,
-            warmup=args.warmup, pid=pid, profile=None, name="verify",
-        )  # fmt: skip
-    figures["results"] = results  # warm-up included: the valid/invalid mix of the sample
-    return figures
+    path = "/api/v1/licenses/verify"
+    await run_phase("127.0.0.1", port, path, body, check, clients=args.concurrency,
+                    seconds=args.warmup)  # fmt: skip
+    server_cpu, client_cpu, busy = tree_cpu_seconds(pid), time.process_time(), busy_cpu_seconds()
+    started = time.perf_counter()
+    tally = await run_phase("127.0.0.1", port, path, body, check, clients=args.concurrency,
+                            seconds=args.seconds)  # fmt: skip
+    elapsed = time.perf_counter() - started
+    server_cpu = tree_cpu_seconds(pid) - server_cpu
+    client_cpu = time.process_time() - client_cpu
+    busy = busy_cpu_seconds() - busy
+    count = max(len(tally.timings), 1)
+    errors = {k: v for k, v in tally.outcomes.items() if k not in ("valid", "invalid")}
+    return {
+        **latency_figures(tally, elapsed),
+        "errors": sum(errors.values()),
+        "errors_by_kind": errors,
+        "results": {k: tally.outcomes[k] for k in ("valid", "invalid")},
+        "server_cpu_ms_per_request": round(server_cpu * 1000 / count, 3),
+        "client_cpu_ms_per_request": round(client_cpu * 1000 / count, 3),
+        "busy_cpus": {
+            "server": round(server_cpu / elapsed, 2),
+            "load_generator": round(client_cpu / elapsed, 2),
+            "rest": round((busy - server_cpu - client_cpu) / elapsed, 2),
+        },
+    }
 
 
 def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -236,14 +259,20 @@ def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
         figures["verify"] = None
         return figures
     port = free_port()
-    command = [sys.executable, "-m", "app.cli", "serve", "--port", str(port)]
-    env = environment(url, QE_LICENSE_VERIFY_RATE_LIMIT="100000000")
+    command = [sys.executable, "-m", "app.cli", "serve", "--port", str(port),
+               "--workers", str(args.server_workers)]  # fmt: skip
+    # The limit is counted (in Redis where given, as production would, else in the database)
+    # but set too high to refuse anything.
+    counters = {"QE_REDIS_URL": args.redis_url} if args.redis_url else {}
+    env = environment(url, QE_LICENSE_VERIFY_RATE_LIMIT="100000000", **counters)
     with running(command, cwd=ROOT, env=env, port=port) as pid:
         figures["verify"] = {
             "concurrency": args.concurrency,
             "seconds": args.seconds,
             "warmup_seconds": args.warmup,
-            **uvloop.run(verify(f"http://127.0.0.1:{port}", pid, sample, args)),
+            "server_workers": args.server_workers,
+            "rate_limit_counters": "redis" if args.redis_url else "database",
+            **uvloop.run(verify(port, pid, sample, args)),
         }
     return figures
 
@@ -258,6 +287,11 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--skip-verify", action="store_true")
+    parser.add_argument("--server-workers", type=int, default=2, help="`serve --workers`")
+    parser.add_argument(
+        "--redis-url", default="redis://127.0.0.1:6379/0",
+        help="where the server counts rate limits ('' for the database)",
+    )  # fmt: skip
     args = parser.parse_args()
     if args.full:
         args.rows = FULL_ROWS

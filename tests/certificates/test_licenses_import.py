@@ -187,6 +187,34 @@ async def test_a_rerun_imports_nothing_new(tmp_path: Path, database: Database) -
     assert len(await imported_licenses(database)) == 7
 
 
+async def test_a_record_written_alongside_fails_the_batch_which_is_tried_again(
+    tmp_path: Path, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between the look for present records and the insert, another writer can add one of
+    them: the insert fails as a whole, the batch is rolled back and tried again."""
+    first = write_ndjson(tmp_path / "a.ndjson", [person_row("REC-0", id_number())])
+    assert (await run_cli(str(first)))[1]["imported"] == 1
+    looks = 0
+    real = bulk.present_source_records
+
+    async def blind_first_time(*args: Any) -> set[str]:
+        nonlocal looks
+        looks += 1
+        return set() if looks == 1 else await real(*args)
+
+    monkeypatch.setattr(bulk, "present_source_records", blind_first_time)
+    again = write_ndjson(
+        tmp_path / "b.ndjson",
+        [person_row("REC-0", id_number()), *(person_row(f"REC-{n}", id_number()) for n in (1, 2))],
+    )
+    code, summary, _ = await run_cli(str(again))
+    assert code == 0
+    assert (summary["imported"], summary["already_present"], looks) == (2, 1, 2)
+    assert sorted(row.source_record_id or "" for row in await imported_licenses(database)) == [
+        "REC-0", "REC-1", "REC-2"
+    ]  # fmt: skip
+
+
 async def test_bad_rows_are_reported_by_line_and_not_written(
     tmp_path: Path, database: Database
 ) -> None:
