@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from typing import Literal
 
@@ -55,6 +56,10 @@ class Settings(BaseSettings):
     # license number and its holder's name when abused), and how long a share may last.
     license_verify_rate_limit: int = Field(default=60, ge=1)
     license_share_max_days: int = Field(default=90, ge=1, le=3650)
+    # Applications: public holidays and make-up working days (调休) beyond the built-in 2026
+    # calendar (app/kit/workdays.py), e.g. QE_HOLIDAYS='["2027-01-01"]'.
+    holidays: list[date] = Field(default_factory=list)
+    makeup_workdays: list[date] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _refuse_demo_secrets_in_production(self) -> Settings:

@@ -42,6 +42,7 @@ from app.ops.endpoints import router as ops_router
 from app.ops.logging import configure_logging
 from app.ops.middleware import RequestContextMiddleware
 from app.schemas import Problem
+from app.services.applications.endpoints import router as applications_router
 from app.services.catalog.endpoints import router as catalog_router
 
 logger = logging.getLogger("qingeban")
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(logout_router)
     app.include_router(first_party_router)
     app.include_router(catalog_router)
+    app.include_router(applications_router)
     app.include_router(certificates_router)
     app.include_router(credentials_router)
     app.include_router(verification_router)

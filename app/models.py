@@ -6,10 +6,12 @@ from app.auth import models as auth_models
 from app.certificates import models as certificates_models
 from app.idempotency import models as idempotency_models
 from app.jobs import models as jobs_models
+from app.services.applications import models as applications_models
 from app.services.catalog import models as catalog_models
 
 __all__ = [
     "adapters_models",
+    "applications_models",
     "audit_models",
     "auth_models",
     "catalog_models",

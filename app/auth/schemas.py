@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -295,3 +296,15 @@ class MeRead(BaseModel):
     realname_source: str
     realname_verified_at: datetime
     attributes: list[VerifiedAttribute]
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedPerson:
+    """A real-name verified account's owner, for the platform's use on their behalf only."""
+
+    account_id: uuid.UUID
+    name: str
+    id_number: str = field(repr=False)
+    id_number_index: str
+    realname_level: int
+    verified_at: datetime

@@ -36,11 +36,12 @@ from app.auth.accounts import Actor
 from app.auth.errors import (
     ClientNotAllowed,
     KeyRotationTooSoon,
+    RealnameLevelRequired,
 )
 from app.auth.guards import authenticate_bearer, require_citizen, require_scopes, require_staff
 from app.auth.logins import VerifiedLogin
 from app.auth.models import ClientKind, RealnameLevel
-from app.auth.personal_data import reveal_phone
+from app.auth.personal_data import reveal_id_number, reveal_phone
 from app.auth.principals import Citizen
 from app.auth.schemas import (
     ActingTokenResponse,
@@ -53,6 +54,7 @@ from app.auth.schemas import (
     StaffCreate,
     StaffCreated,
     TokenResponse,
+    VerifiedPerson,
 )
 from app.config import Settings
 from app.db import Database
@@ -143,6 +145,30 @@ async def id_number_index(session: AsyncSession, account_id: uuid.UUID) -> str |
     """The blind index of the account's ID number (None before one is recorded): the same
     index the data-access log keeps, for `list_for_subject_index`."""
     return (await accounts.get(session, account_id)).id_number_index
+
+
+async def verified_person(
+    session: AsyncSession, settings: Settings, account_id: uuid.UUID
+) -> VerifiedPerson:
+    """Who the account's owner is, for the platform's own use on their behalf (an application
+    asks the departments about its applicant): name and full ID number, never to be shown to
+    anyone else; RealnameLevelRequired below L2."""
+    account = await accounts.get(session, account_id)
+    if (
+        account.realname_level < RealnameLevel.L2
+        or account.id_number_cipher is None
+        or account.id_number_index is None
+        or account.name is None
+    ):
+        raise RealnameLevelRequired("请先完成实名认证（L2）", "real-name level L2 is needed first")
+    return VerifiedPerson(
+        account_id=account.id,
+        name=account.name,
+        id_number=reveal_id_number(settings, account.id_number_cipher),
+        id_number_index=account.id_number_index,
+        realname_level=account.realname_level,
+        verified_at=account.realname_verified_at,
+    )
 
 
 async def set_realname_level(

@@ -18,6 +18,7 @@ from app.idempotency import service
 from app.idempotency.service import Claimed, Refused, Replay
 
 CREATING_ROUTES = (
+    re.compile(r"^/api/v1/applications$"),
     re.compile(r"^/api/v1/auth/register$"),
     re.compile(r"^/api/v1/admin/clients$"),
     re.compile(r"^/api/v1/admin/staff$"),

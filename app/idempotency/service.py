@@ -102,7 +102,10 @@ async def begin(
             await repository.claim(session, fresh)
             await session.commit()
         except IntegrityError:
-            return Refused("in_flight")  # a twin request claimed it a moment ago
+            # A twin request claimed it a moment ago. The failed flush leaves the session
+            # needing a rollback before the unit of work can end.
+            await session.rollback()
+            return Refused("in_flight")
         return Claimed(fresh.id)
 
 

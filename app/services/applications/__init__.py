@@ -1,0 +1,1 @@
+"""Applications (办件): submission, the status machine, decisions, the timeline."""

@@ -1,0 +1,93 @@
+"""Applications (办件): the case, its timeline, and the daily counter of readable numbers."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, UtcDateTime
+from app.kit.ids import new_id
+
+STATUSES = (
+    "submitted",
+    "approved",
+    "pending_review",
+    "in_review",
+    "rejected",
+    "supplement_requested",
+    "resubmitted",
+    "withdrawn",
+)
+
+
+class Application(Base):
+    """One application for a service by a person, or by a person acting for an enterprise.
+
+    The applicant is the account that submitted it; `applicant_uscc` is set when they acted for
+    an enterprise, which then owns the case with them. `decision` keeps the explanation of the
+    automatic evaluation (ruleset version, every criterion with value, requirement and source)
+    and, once a clerk decides, that decision too.
+    """
+
+    __tablename__ = "applications"
+    __table_args__ = (
+        CheckConstraint(f"status IN {STATUSES!r}", name="status"),
+        # The clerks' queue: a department's open cases by deadline.
+        Index(
+            "ix_applications_department_status_deadline", "department_code", "status", "deadline"
+        ),
+        # "My applications", newest first.
+        Index("ix_applications_applicant_id", "applicant_account_id", "id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    # Read out over the phone: the day and a daily sequence, e.g. 20261124000042.
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    service_code: Mapped[str] = mapped_column(ForeignKey("services.code"))
+    department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"))
+    mode: Mapped[str] = mapped_column(String(16))
+    applicant_account_id: Mapped[uuid.UUID] = mapped_column()
+    applicant_uscc: Mapped[str | None] = mapped_column(String(18), index=True)
+    form: Mapped[dict[str, Any]] = mapped_column(JSON)
+    materials: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(24))
+    # The statutory deadline, in working days from submission (Asia/Shanghai).
+    deadline: Mapped[date] = mapped_column(Date)
+    decision: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The license an approval issued (its GB/T 36904 number), if the service produces one.
+    license_no: Mapped[str | None] = mapped_column(String(80))
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claim_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ApplicationEvent(Base):
+    """One step of a case's timeline: a status change, who made it, and why."""
+
+    __tablename__ = "application_events"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    application_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("applications.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    status_from: Mapped[str | None] = mapped_column(String(24))
+    status_to: Mapped[str] = mapped_column(String(24))
+    # citizen | clerk | system
+    actor_type: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[str] = mapped_column(String(64))
+    # Shown to the applicant: the reason of a rejection, the items a supplement needs, …
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class ApplicationCounter(Base):
+    """The last sequence number given out on a day (Asia/Shanghai)."""
+
+    __tablename__ = "application_counters"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,89 @@
+"""Every query of the applications domain."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.services.applications.models import Application, ApplicationCounter, ApplicationEvent
+
+
+async def next_sequence(session: AsyncSession, day: date) -> int:
+    """The next number of the day, in one atomic upsert (the row stays locked until commit on
+    PostgreSQL; SQLite serialises writers)."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    upsert = (
+        insert(ApplicationCounter)
+        .values(day=day, last=1)
+        .on_conflict_do_update(
+            index_elements=[ApplicationCounter.day], set_={"last": ApplicationCounter.last + 1}
+        )
+        .returning(ApplicationCounter.last)
+    )
+    return int((await session.execute(upsert)).scalar_one())
+
+
+async def add(session: AsyncSession, *rows: Application | ApplicationEvent) -> None:
+    """Stage rows and flush them."""
+    session.add_all(rows)
+    await session.flush()
+
+
+def _owned(account_id: uuid.UUID, uscc: str | None) -> ColumnElement[bool]:
+    # Acting for an enterprise, a person sees the enterprise's cases; otherwise their own
+    # personal cases only (not those they made for an enterprise).
+    if uscc is not None:
+        return Application.applicant_uscc == uscc
+    return and_(
+        Application.applicant_account_id == account_id, Application.applicant_uscc.is_(None)
+    )
+
+
+async def applicants_application(
+    session: AsyncSession,
+    application_id: uuid.UUID,
+    account_id: uuid.UUID,
+    uscc: str | None,
+    *,
+    for_update: bool = False,
+) -> Application | None:
+    """One application of this applicant (None for anyone else's)."""
+    query = select(Application).where(Application.id == application_id, _owned(account_id, uscc))
+    if for_update:
+        query = query.with_for_update()
+    return (await session.scalars(query)).first()
+
+
+async def applicants_applications(
+    session: AsyncSession,
+    account_id: uuid.UUID,
+    uscc: str | None,
+    *,
+    before: uuid.UUID | None,
+    limit: int,
+) -> Sequence[Application]:
+    """The applicant's applications, newest first (ids are time-ordered)."""
+    query = (
+        select(Application)
+        .where(_owned(account_id, uscc))
+        .order_by(Application.id.desc())
+        .limit(limit)
+    )
+    if before is not None:
+        query = query.where(Application.id < before)
+    return (await session.scalars(query)).all()
+
+
+async def events(session: AsyncSession, application_id: uuid.UUID) -> Sequence[ApplicationEvent]:
+    """A case's timeline, oldest first."""
+    query = (
+        select(ApplicationEvent)
+        .where(ApplicationEvent.application_id == application_id)
+        .order_by(ApplicationEvent.at, ApplicationEvent.id)
+    )
+    return (await session.scalars(query)).all()

@@ -1,0 +1,119 @@
+"""Request and response shapes of applications (DESIGN §5: `{service_code, form, materials}`
+in, `{id, number, status, decision, timeline, deadline}` out)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ApplicationStatus = Literal[
+    "submitted",
+    "approved",
+    "pending_review",
+    "in_review",
+    "rejected",
+    "supplement_requested",
+    "resubmitted",
+    "withdrawn",
+]
+
+
+class MaterialGiven(BaseModel):
+    """A required material: a license from the applicant's wallet by number (else the
+    registry is searched for one of the material's type)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(max_length=64, examples=["lease-filing"])
+    license_no: str | None = Field(default=None, max_length=80)
+
+
+class ApplicationCreate(BaseModel):
+    """An application: the service, the form as the applicant confirmed it, the materials."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    service_code: str = Field(max_length=100, examples=["gjj.withdraw.rent"])
+    form: dict[str, Any] = Field(description="Values of the service's form (its JSON Schema)")
+    materials: list[MaterialGiven] = Field(default_factory=list, max_length=50)
+
+
+class CriterionRead(BaseModel):
+    """One criterion of a decision: what was required, what was found, and where from."""
+
+    id: str
+    title: str
+    title_en: str
+    result: Literal["passed", "failed", "unknown"]
+    found: Any = None
+    required: str
+    source: str | None = None
+    as_of: datetime | None = None
+    reason: str | None = Field(default=None, description="Why a value is unknown")
+
+
+class DecisionRead(BaseModel):
+    """How the case was decided: by the rules (`outcome` approve or refer) and, after review,
+    by a clerk (`outcome` approved or rejected, with `reason`)."""
+
+    outcome: Literal["approve", "refer", "approved", "rejected"]
+    ruleset_version: int | None = None
+    decided_at: datetime
+    decided_by: Literal["rules", "clerk"]
+    criteria: list[CriterionRead] = Field(default_factory=list)
+    reason: str | None = None
+
+
+class TimelineEntry(BaseModel):
+    """One step of the case."""
+
+    at: datetime
+    status: ApplicationStatus
+    actor: Literal["applicant", "clerk", "system"]
+    note: str | None = None
+
+
+class ServiceRef(BaseModel):
+    code: str
+    name: str
+    department: str
+
+
+class ApplicationRead(BaseModel):
+    """An application as its applicant (or the deciding department) sees it."""
+
+    id: uuid.UUID
+    number: str = Field(
+        description="The number to quote, e.g. on the phone", examples=["20261124000042"]
+    )
+    service: ServiceRef
+    status: ApplicationStatus
+    applicant_uscc: str | None = Field(description="Set when made for an enterprise")
+    form: dict[str, Any]
+    materials: list[dict[str, Any]]
+    decision: DecisionRead | None
+    license_no: str | None = Field(description="The license the approval issued, if any")
+    timeline: list[TimelineEntry]
+    deadline: date = Field(description="Statutory deadline (working days, Asia/Shanghai)")
+    submitted_at: datetime
+    decided_at: datetime | None
+
+
+class ApplicationSummary(BaseModel):
+    """A line of the applicant's list."""
+
+    id: uuid.UUID
+    number: str
+    service: ServiceRef
+    status: ApplicationStatus
+    deadline: date
+    submitted_at: datetime
+
+
+class WithdrawRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str | None = Field(default=None, max_length=255)

@@ -1,0 +1,273 @@
+"""The applications domain's logic; other domains call only this module.
+
+Submission checks who applies (a real-name verified person, for themselves or for the
+enterprise they act for), the form against the service's schema and the real-name level the
+service asks for, numbers the case, sets its statutory deadline, and hands it on: to the rules
+for a 秒批 (`auto`) service (decisions.py), to the clerks otherwise.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit import service as audit
+from app.audit.schemas import AuditContext
+from app.auth import service as auth
+from app.auth.errors import RealnameLevelRequired
+from app.auth.principals import Principal
+from app.config import Settings
+from app.errors import InvalidCursor
+from app.kit import pagination
+from app.kit.clock import SHANGHAI, utcnow
+from app.kit.ids import new_id
+from app.kit.pagination import Page
+from app.kit.workdays import Calendar
+from app.services.applications import decisions, forms, repository, transitions
+from app.services.applications.errors import (
+    ApplicationNotFound,
+    InvalidApplication,
+    NotAnApplicant,
+)
+from app.services.applications.models import Application, ApplicationEvent
+from app.services.applications.schemas import (
+    ApplicationCreate,
+    ApplicationRead,
+    ApplicationSummary,
+    DecisionRead,
+    ServiceRef,
+    TimelineEntry,
+)
+from app.services.applications.status import Status
+from app.services.catalog import service as catalog
+from app.services.catalog.errors import ServiceNotFound
+from app.services.catalog.schemas import ServiceDetail
+
+_ACTORS = {"citizen": "applicant", "clerk": "clerk", "system": "system"}
+
+
+def _applicant(principal: Principal) -> tuple[uuid.UUID, str | None]:
+    if principal.kind != "person":
+        raise NotAnApplicant("办件须由群众本人或代表企业的经办人提交", "only people apply")
+    return uuid.UUID(principal.id), principal.enterprise
+
+
+async def _service(session: AsyncSession, code: str) -> ServiceDetail:
+    try:
+        return await catalog.get_service(session, code)
+    except ServiceNotFound as exc:
+        raise InvalidApplication(
+            f"服务事项 {code} 不存在",
+            f"there is no service {code!r}",
+            extra={"invalid_params": [{"name": "body.service_code", "reason": "unknown"}]},
+        ) from exc
+
+
+def _check_audience(service: ServiceDetail, uscc: str | None) -> None:
+    if service.audience == "enterprise" and uscc is None:
+        raise InvalidApplication(
+            "该事项须以企业身份申请，请先代表企业登录",
+            "this service is for enterprises: act for the enterprise first",
+        )
+    if service.audience == "person" and uscc is not None:
+        raise InvalidApplication(
+            "该事项须以个人身份申请", "this service is for persons, not for an enterprise"
+        )
+
+
+def today() -> date:
+    """Today in Asia/Shanghai, where deadlines are counted."""
+    return utcnow().astimezone(SHANGHAI).date()
+
+
+def calendar(settings: Settings) -> Calendar:
+    """The working-day calendar, with the operator's additions."""
+    return Calendar.of(settings.holidays, settings.makeup_workdays)
+
+
+async def submit(
+    session: AsyncSession,
+    settings: Settings,
+    principal: Principal,
+    data: ApplicationCreate,
+    *,
+    audit_context: AuditContext,
+) -> ApplicationRead:
+    """Submit an application; for a 秒批 service the decision is in the answer."""
+    account_id, uscc = _applicant(principal)
+    service = await _service(session, data.service_code)
+    _check_audience(service, uscc)
+    person = await auth.verified_person(session, settings, account_id)
+    if person.realname_level < service.realname_level:
+        raise RealnameLevelRequired(
+            f"该事项须达到实名等级 L{service.realname_level}",
+            f"this service needs real-name level L{service.realname_level}",
+        )
+    forms.check_form(service.form_schema, data.form)
+    day, now = today(), utcnow()
+    sequence = await repository.next_sequence(session, day)
+    application = Application(
+        id=new_id(),
+        number=f"{day:%Y%m%d}{sequence:06d}",
+        service_code=service.code,
+        department_code=service.department.code,
+        mode=service.mode,
+        applicant_account_id=account_id,
+        applicant_uscc=uscc,
+        form=data.form,
+        materials=[material.model_dump() for material in data.materials],
+        status=Status.SUBMITTED,
+        deadline=calendar(settings).add_workdays(day, service.time_limit_days),
+        decision=None,
+        license_no=None,
+        claimed_by=None,
+        claim_expires_at=None,
+        submitted_at=now,
+        decided_at=None,
+        updated_at=now,
+    )
+    await repository.add(
+        session, application, transitions.event(application, None, "citizen", str(account_id))
+    )
+    await audit.record(
+        session,
+        audit_context.entry(
+            actor_type="person", actor_id=str(account_id), action="application.submitted",
+            subject_type="application", subject_id=str(application.id),
+            after={"service": service.code, "number": application.number},
+        ),
+    )  # fmt: skip
+    await decisions.first_decision(
+        session, settings, application, service, person, audit_context=audit_context
+    )
+    return await _read(session, application, service)
+
+
+async def get(session: AsyncSession, principal: Principal, application_id: str) -> ApplicationRead:
+    """One of the caller's applications; ApplicationNotFound (404) for anyone else's."""
+    account_id, uscc = _applicant(principal)
+    application = await _owned(session, application_id, account_id, uscc)
+    return await _read(
+        session, application, await catalog.get_service(session, application.service_code)
+    )
+
+
+async def _owned(
+    session: AsyncSession,
+    application_id: str,
+    account_id: uuid.UUID,
+    uscc: str | None,
+    *,
+    for_update: bool = False,
+) -> Application:
+    try:
+        parsed = uuid.UUID(application_id)
+    except ValueError:
+        parsed = None
+    application = (
+        await repository.applicants_application(
+            session, parsed, account_id, uscc, for_update=for_update
+        )
+        if parsed is not None
+        else None
+    )
+    if application is None:
+        raise ApplicationNotFound("未找到该办件", "no such application")
+    return application
+
+
+async def list_mine(
+    session: AsyncSession, principal: Principal, *, cursor: str | None, limit: int
+) -> Page[ApplicationSummary]:
+    """The caller's applications (or the enterprise's, acting for it), newest first."""
+    account_id, uscc = _applicant(principal)
+    before = _decode(cursor)
+    rows = await repository.applicants_applications(
+        session, account_id, uscc, before=before, limit=limit + 1
+    )
+    page = rows[:limit]
+    services: dict[str, ServiceDetail] = {}
+    items = []
+    for row in page:
+        if row.service_code not in services:
+            services[row.service_code] = await catalog.get_service(session, row.service_code)
+        items.append(
+            ApplicationSummary(
+                id=row.id,
+                number=row.number,
+                service=_service_ref(services[row.service_code]),
+                status=row.status,
+                deadline=row.deadline,
+                submitted_at=row.submitted_at,
+            )
+        )
+    next_cursor = pagination.encode_cursor([str(page[-1].id)]) if len(rows) > limit else None
+    return Page[ApplicationSummary](items=items, next_cursor=next_cursor)
+
+
+def _decode(cursor: str | None) -> uuid.UUID | None:
+    if cursor is None:
+        return None
+    try:
+        (value,) = pagination.decode_cursor(cursor, arity=1)
+        return uuid.UUID(str(value))
+    except (pagination.InvalidCursor, ValueError) as exc:
+        raise InvalidCursor("分页游标无效", "the cursor is malformed") from exc
+
+
+async def withdraw(
+    session: AsyncSession,
+    principal: Principal,
+    application_id: str,
+    reason: str | None,
+    *,
+    audit_context: AuditContext,
+) -> ApplicationRead:
+    """The applicant withdraws a case still waiting (for a clerk, or for their supplement)."""
+    account_id, uscc = _applicant(principal)
+    application = await _owned(session, application_id, account_id, uscc, for_update=True)
+    await transitions.move(session, application, Status.WITHDRAWN, actor_type="citizen",
+               actor_id=str(account_id), note=reason)  # fmt: skip
+    await audit.record(
+        session,
+        audit_context.entry(
+            actor_type="person", actor_id=str(account_id), action="application.withdrawn",
+            subject_type="application", subject_id=str(application.id),
+        ),
+    )  # fmt: skip
+    return await _read(
+        session, application, await catalog.get_service(session, application.service_code)
+    )
+
+
+def _service_ref(service: ServiceDetail) -> ServiceRef:
+    return ServiceRef(code=service.code, name=service.name, department=service.department.code)
+
+
+async def _read(
+    session: AsyncSession, application: Application, service: ServiceDetail
+) -> ApplicationRead:
+    events: Sequence[ApplicationEvent] = await repository.events(session, application.id)
+    return ApplicationRead(
+        id=application.id,
+        number=application.number,
+        service=_service_ref(service),
+        status=application.status,
+        applicant_uscc=application.applicant_uscc,
+        form=application.form,
+        materials=application.materials,
+        decision=DecisionRead.model_validate(application.decision)
+        if application.decision
+        else None,
+        license_no=application.license_no,
+        timeline=[
+            TimelineEntry(at=e.at, status=e.status_to, actor=_ACTORS[e.actor_type], note=e.note)
+            for e in events
+        ],
+        deadline=application.deadline,
+        submitted_at=application.submitted_at,
+        decided_at=application.decided_at,
+    )

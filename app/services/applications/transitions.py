@@ -1,0 +1,55 @@
+"""Moving a case through the status machine, with its timeline."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.kit.clock import utcnow
+from app.kit.ids import new_id
+from app.services.applications import repository
+from app.services.applications.errors import StatusConflict
+from app.services.applications.models import Application, ApplicationEvent
+from app.services.applications.status import Status, allows
+
+
+def event(
+    application: Application,
+    status_from: str | None,
+    actor_type: str,
+    actor_id: str,
+    note: str | None = None,
+) -> ApplicationEvent:
+    """A timeline step: the case as it is now, and the status it came from."""
+    return ApplicationEvent(
+        id=new_id(),
+        application_id=application.id,
+        at=utcnow(),
+        status_from=status_from,
+        status_to=application.status,
+        actor_type=actor_type,
+        actor_id=actor_id,
+        note=note,
+    )
+
+
+async def move(
+    session: AsyncSession,
+    application: Application,
+    target: Status,
+    *,
+    actor_type: str,
+    actor_id: str,
+    note: str | None = None,
+) -> None:
+    """Move a case to `target` and add the step to its timeline; StatusConflict (409) when
+    its status does not allow it."""
+    if not allows(application.status, target):
+        raise StatusConflict(
+            f"办件当前状态为 {application.status}，不能变为 {target.value}",
+            f"an application that is {application.status} cannot become {target.value}",
+            extra={"status": application.status},
+        )
+    previous = application.status
+    application.status = target
+    application.updated_at = utcnow()
+    await repository.add(session, event(application, previous, actor_type, actor_id, note))

@@ -1,0 +1,39 @@
+"""Valid forms of the services the tests apply for, from the personas' own data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.adapters.simulator.personas import Persona
+
+
+def kindergarten_continuation(persona: Persona) -> dict[str, Any]:
+    """民办幼儿园办学许可证延续 (manual, jyj, 20 working days)."""
+    return {
+        "unit_name": "青岛市小太阳幼儿园",
+        "uscc": persona.enterprise_uscc,
+        "contact_name": persona.name,
+        "phone": persona.login,
+        "kindergarten_name": "青岛市小太阳幼儿园",
+        "licence_number": "教民137020000001868号",
+        "school_address": "山东省青岛市莱西市石岛路223号",
+        "classes": 6,
+        "capacity": 180,
+        "expires_on": "2027-01-08",
+    }
+
+
+def rent_withdrawal(persona: Persona) -> dict[str, Any]:
+    """住房公积金提取（租赁住房） (auto, gjj, L3)."""
+    return {
+        "applicant_name": persona.name,
+        "id_number": persona.id_number,
+        "phone": persona.login,
+        "hpf_account": "370200001234567",
+        "rent_basis": "按本市租房提取限额",
+        "rental_address": "青岛市市南区香港中路 10 号 3 单元 501 户",
+        "lease_start": "2026-09-01",
+        "lease_end": "2027-08-31",
+        "bank_name": "中国工商银行青岛分行",
+        "bank_account": "6222020300012345678",
+    }
