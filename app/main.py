@@ -44,6 +44,7 @@ from app.ops.middleware import RequestContextMiddleware
 from app.schemas import Problem
 from app.services.applications.endpoints import router as applications_router
 from app.services.catalog.endpoints import router as catalog_router
+from app.services.review.endpoints import router as review_router
 
 logger = logging.getLogger("qingeban")
 
@@ -120,6 +121,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(first_party_router)
     app.include_router(catalog_router)
     app.include_router(applications_router)
+    app.include_router(review_router)
     app.include_router(certificates_router)
     app.include_router(credentials_router)
     app.include_router(verification_router)

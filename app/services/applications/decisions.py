@@ -34,3 +34,14 @@ async def first_decision(
         session, application, Status.PENDING_REVIEW, actor_type="system", actor_id="intake",
         note=TO_CLERK_NOTE,
     )  # fmt: skip
+
+
+async def run_outcome(
+    session: AsyncSession,
+    settings: Settings,
+    application: Application,
+    *,
+    audit_context: AuditContext,
+) -> None:
+    """What an approval does beyond the status (issue the license, record a disbursement);
+    filled in with the 秒批 outcomes."""

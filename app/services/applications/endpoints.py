@@ -26,6 +26,7 @@ from app.services.applications.schemas import (
     ApplicationCreate,
     ApplicationRead,
     ApplicationSummary,
+    Supplement,
     WithdrawRequest,
 )
 
@@ -105,4 +106,27 @@ async def withdraw_application(
     once it is decided or being reviewed."""
     return await applications.withdraw(
         session, principal, application_id, data.reason, audit_context=audit
+    )
+
+
+@router.post(
+    "/applications/{application_id}/supplement",
+    response_model=ApplicationRead,
+    status_code=200,
+    summary="Answer a supplement request",
+    responses=error_responses(
+        NotAnApplicant, ApplicationNotFound, StatusConflict, InvalidApplication
+    ),
+)
+async def supplement_application(
+    application_id: ApplicationId,
+    data: Supplement,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    audit: AuditContextDep,
+) -> ApplicationRead:
+    """Answer the clerk's supplement request (补正): change the form fields asked for; the
+    whole form is checked again and the case returns to the clerks as `resubmitted`."""
+    return await applications.supplement(
+        session, principal, application_id, data, audit_context=audit
     )

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -86,4 +86,46 @@ async def events(session: AsyncSession, application_id: uuid.UUID) -> Sequence[A
         .where(ApplicationEvent.application_id == application_id)
         .order_by(ApplicationEvent.at, ApplicationEvent.id)
     )
+    return (await session.scalars(query)).all()
+
+
+async def department_application(
+    session: AsyncSession, application_id: uuid.UUID, department_code: str, *, for_update: bool
+) -> Application | None:
+    """One application decided by this department (None for any other's)."""
+    query = select(Application).where(
+        Application.id == application_id, Application.department_code == department_code
+    )
+    if for_update:
+        query = query.with_for_update()
+    return (await session.scalars(query)).first()
+
+
+async def department_queue(
+    session: AsyncSession,
+    department_code: str,
+    *,
+    statuses: Sequence[str],
+    service_code: str | None,
+    after: tuple[date, uuid.UUID] | None,
+    limit: int,
+) -> Sequence[Application]:
+    """A department's cases in these statuses by deadline, then id (keyset after `after`);
+    served by ix_applications_department_status_deadline."""
+    query = (
+        select(Application)
+        .where(Application.department_code == department_code, Application.status.in_(statuses))
+        .order_by(Application.deadline, Application.id)
+        .limit(limit)
+    )
+    if service_code is not None:
+        query = query.where(Application.service_code == service_code)
+    if after is not None:
+        deadline, last_id = after
+        query = query.where(
+            or_(
+                Application.deadline > deadline,
+                and_(Application.deadline == deadline, Application.id > last_id),
+            )
+        )
     return (await session.scalars(query)).all()

@@ -117,3 +117,54 @@ class WithdrawRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str | None = Field(default=None, max_length=255)
+
+
+# The clerks' side
+
+
+class ReviewCaseSummary(BaseModel):
+    """A line of the clerks' queue."""
+
+    id: uuid.UUID
+    number: str
+    service: ServiceRef
+    status: ApplicationStatus
+    deadline: date
+    submitted_at: datetime
+    claimed_by: str | None
+    claim_expires_at: datetime | None
+    referred_for: list[str] = Field(description="Ids of the criteria the rules did not pass")
+
+
+class ReviewCaseRead(ApplicationRead):
+    """A case as its department's clerks see it: the whole application and who holds it."""
+
+    claimed_by: str | None
+    claim_expires_at: datetime | None
+
+
+class ReviewDecision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str | None = Field(default=None, max_length=255)
+
+
+class Rejection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=2, max_length=255, description="Shown to the applicant")
+
+
+class SupplementRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[str] = Field(min_length=1, max_length=20, description="What is missing")
+
+
+class Supplement(BaseModel):
+    """The applicant's answer to a supplement request: form fields to change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    form: dict[str, Any] = Field(default_factory=dict)
+    materials: list[MaterialGiven] = Field(default_factory=list, max_length=50)

@@ -18,7 +18,7 @@ from app.audit import service as audit
 from app.audit.schemas import AuditContext
 from app.auth import service as auth
 from app.auth.errors import RealnameLevelRequired
-from app.auth.principals import Principal
+from app.auth.principals import Principal, Staff
 from app.config import Settings
 from app.errors import InvalidCursor
 from app.kit import pagination
@@ -26,7 +26,14 @@ from app.kit.clock import SHANGHAI, utcnow
 from app.kit.ids import new_id
 from app.kit.pagination import Page
 from app.kit.workdays import Calendar
-from app.services.applications import decisions, forms, repository, transitions
+from app.services.applications import (
+    decisions,
+    explanations,
+    forms,
+    repository,
+    review,
+    transitions,
+)
 from app.services.applications.errors import (
     ApplicationNotFound,
     InvalidApplication,
@@ -37,8 +44,10 @@ from app.services.applications.schemas import (
     ApplicationCreate,
     ApplicationRead,
     ApplicationSummary,
-    DecisionRead,
+    ReviewCaseRead,
+    ReviewCaseSummary,
     ServiceRef,
+    Supplement,
     TimelineEntry,
 )
 from app.services.applications.status import Status
@@ -259,9 +268,7 @@ async def _read(
         applicant_uscc=application.applicant_uscc,
         form=application.form,
         materials=application.materials,
-        decision=DecisionRead.model_validate(application.decision)
-        if application.decision
-        else None,
+        decision=explanations.read(application.decision),
         license_no=application.license_no,
         timeline=[
             TimelineEntry(at=e.at, status=e.status_to, actor=_ACTORS[e.actor_type], note=e.note)
@@ -271,3 +278,136 @@ async def _read(
         submitted_at=application.submitted_at,
         decided_at=application.decided_at,
     )
+
+
+async def supplement(
+    session: AsyncSession,
+    principal: Principal,
+    application_id: str,
+    data: Supplement,
+    *,
+    audit_context: AuditContext,
+) -> ApplicationRead:
+    """The applicant answers a supplement request: the form, changed, is checked again."""
+    account_id, uscc = _applicant(principal)
+    application = await _owned(session, application_id, account_id, uscc, for_update=True)
+    service = await catalog.get_service(session, application.service_code)
+    form = {**application.form, **data.form}
+    forms.check_form(service.form_schema, form)
+    await transitions.move(session, application, Status.RESUBMITTED, actor_type="citizen",
+                           actor_id=str(account_id))  # fmt: skip
+    application.form = form
+    if data.materials:
+        application.materials = [material.model_dump() for material in data.materials]
+    await audit.record(
+        session,
+        audit_context.entry(
+            actor_type="person", actor_id=str(account_id), action="application.resubmitted",
+            subject_type="application", subject_id=str(application.id),
+        ),
+    )  # fmt: skip
+    return await _read(session, application, service)
+
+
+# The clerks' side (review.py)
+
+
+async def review_queue(
+    session: AsyncSession,
+    clerk: Staff,
+    *,
+    statuses: Sequence[str],
+    service_code: str | None,
+    cursor: str | None,
+    limit: int,
+) -> Page[ReviewCaseSummary]:
+    """The clerk's department's cases, earliest deadline first."""
+    after = _decode_queue(cursor)
+    rows = await review.queue(session, clerk, statuses=statuses, service_code=service_code,
+                              after=after, limit=limit + 1)  # fmt: skip
+    page = rows[:limit]
+    items = []
+    for row in page:
+        service = await catalog.get_service(session, row.service_code)
+        referred = explanations.read(row.decision)
+        items.append(
+            ReviewCaseSummary(
+                id=row.id,
+                number=row.number,
+                service=_service_ref(service),
+                status=row.status,
+                deadline=row.deadline,
+                submitted_at=row.submitted_at,
+                claimed_by=row.claimed_by,
+                claim_expires_at=row.claim_expires_at,
+                referred_for=[c.id for c in referred.criteria if c.result != "passed"]
+                if referred
+                else [],
+            )
+        )
+    next_cursor = (
+        pagination.encode_cursor([page[-1].deadline.isoformat(), str(page[-1].id)])
+        if len(rows) > limit
+        else None
+    )
+    return Page[ReviewCaseSummary](items=items, next_cursor=next_cursor)
+
+
+def _decode_queue(cursor: str | None) -> tuple[date, uuid.UUID] | None:
+    if cursor is None:
+        return None
+    try:
+        day, last = pagination.decode_cursor(cursor, arity=2)
+        return date.fromisoformat(str(day)), uuid.UUID(str(last))
+    except (pagination.InvalidCursor, ValueError) as exc:
+        raise InvalidCursor("分页游标无效", "the cursor is malformed") from exc
+
+
+async def review_case(session: AsyncSession, clerk: Staff, application_id: str) -> ReviewCaseRead:
+    """A case of the clerk's department; 404 for another department's."""
+    application = await review.department_case(session, clerk, application_id)
+    return await _review_read(session, application)
+
+
+async def _review_read(session: AsyncSession, application: Application) -> ReviewCaseRead:
+    service = await catalog.get_service(session, application.service_code)
+    read = await _read(session, application, service)
+    return ReviewCaseRead(
+        **read.model_dump(),
+        claimed_by=application.claimed_by,
+        claim_expires_at=application.claim_expires_at,
+    )
+
+
+async def claim_case(
+    session: AsyncSession,
+    settings: Settings,
+    clerk: Staff,
+    application_id: str,
+    *,
+    audit_context: AuditContext,
+) -> ReviewCaseRead:
+    """Take a case for review (one clerk at a time; claims lapse)."""
+    application = await review.claim(
+        session, settings, clerk, application_id, audit_context=audit_context
+    )
+    return await _review_read(session, application)
+
+
+async def decide_case(
+    session: AsyncSession,
+    settings: Settings,
+    clerk: Staff,
+    application_id: str,
+    target: Status,
+    *,
+    note: str | None,
+    audit_context: AuditContext,
+) -> ReviewCaseRead:
+    """Approve (the outcome runs), reject, or ask for a supplement, as the claiming clerk."""
+    application = await review.decide(
+        session, clerk, application_id, target, note=note, audit_context=audit_context
+    )
+    if target == Status.APPROVED:
+        await decisions.run_outcome(session, settings, application, audit_context=audit_context)
+    return await _review_read(session, application)

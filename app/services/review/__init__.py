@@ -1,0 +1,2 @@
+"""The clerks' review of applications: its HTTP face (the logic lives with the
+applications, in app/services/applications/review.py)."""

@@ -1,0 +1,127 @@
+"""HTTP endpoints of the clerks' review: the department's queue, claim, approve, reject, ask
+for a supplement. A case of another department is 404, like one that does not exist."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query
+
+from app.audit.dependencies import AuditContextDep
+from app.auth.dependencies import AUTH_ERRORS, RequireStaff
+from app.auth.models import StaffRole
+from app.auth.principals import Staff
+from app.config import API_V1
+from app.dependencies import SessionDep, SettingsDep
+from app.errors import InvalidCursor, error_responses
+from app.kit.pagination import Page
+from app.services.applications import service as applications
+from app.services.applications.errors import ApplicationNotFound, StatusConflict
+from app.services.applications.schemas import (
+    ApplicationStatus,
+    Rejection,
+    ReviewCaseRead,
+    ReviewCaseSummary,
+    ReviewDecision,
+    SupplementRequest,
+)
+from app.services.applications.status import Status
+
+router = APIRouter(
+    prefix=f"{API_V1}/review", tags=["review"], responses=error_responses(*AUTH_ERRORS)
+)
+Clerk = Annotated[Staff, Depends(RequireStaff(StaffRole.CLERK, StaffRole.DEPARTMENT_ADMIN))]
+CaseId = Annotated[str, Path(max_length=64)]
+_ACTION_ERRORS = error_responses(ApplicationNotFound, StatusConflict)
+
+
+@router.get(
+    "/cases",
+    response_model=Page[ReviewCaseSummary],
+    summary="The department's queue",
+    responses=error_responses(InvalidCursor),
+)
+async def queue(
+    clerk: Clerk,
+    session: SessionDep,
+    status: Annotated[list[ApplicationStatus] | None, Query()] = None,
+    service: Annotated[str | None, Query(max_length=100)] = None,
+    cursor: Annotated[str | None, Query(max_length=1024)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> Page[ReviewCaseSummary]:
+    """The cases of the clerk's department, earliest statutory deadline first; by default the
+    ones waiting for a clerk or in review (`status` to choose others)."""
+    statuses = status or ["pending_review", "resubmitted", "in_review"]
+    return await applications.review_queue(
+        session, clerk, statuses=statuses, service_code=service, cursor=cursor, limit=limit
+    )
+
+
+@router.get(
+    "/cases/{case_id}",
+    response_model=ReviewCaseRead,
+    summary="A case, with its decision's explanation",
+    responses=error_responses(ApplicationNotFound),
+)
+async def case(case_id: CaseId, clerk: Clerk, session: SessionDep) -> ReviewCaseRead:
+    """The whole case: form, materials, the rules' explanation (every criterion with the value
+    found, the requirement and its source) and the timeline."""
+    return await applications.review_case(session, clerk, case_id)
+
+
+@router.post(
+    "/cases/{case_id}/claim", response_model=ReviewCaseRead, summary="Claim a case",
+    responses=_ACTION_ERRORS,
+)  # fmt: skip
+async def claim(
+    case_id: CaseId, clerk: Clerk, session: SessionDep, settings: SettingsDep,
+    audit: AuditContextDep,
+) -> ReviewCaseRead:  # fmt: skip
+    """Take a waiting case: one clerk at a time, for QE_REVIEW_CLAIM_MINUTES (409 while another
+    clerk holds it)."""
+    return await applications.claim_case(session, settings, clerk, case_id, audit_context=audit)
+
+
+@router.post(
+    "/cases/{case_id}/approve", response_model=ReviewCaseRead, summary="Approve a case",
+    responses=_ACTION_ERRORS,
+)  # fmt: skip
+async def approve(
+    case_id: CaseId, data: ReviewDecision, clerk: Clerk, session: SessionDep,
+    settings: SettingsDep, audit: AuditContextDep,
+) -> ReviewCaseRead:  # fmt: skip
+    """Approve a claimed case; the approval's outcome runs (e.g. the license is issued)."""
+    return await applications.decide_case(
+        session, settings, clerk, case_id, Status.APPROVED, note=data.note, audit_context=audit
+    )
+
+
+@router.post(
+    "/cases/{case_id}/reject", response_model=ReviewCaseRead, summary="Reject a case",
+    responses=_ACTION_ERRORS,
+)  # fmt: skip
+async def reject(
+    case_id: CaseId, data: Rejection, clerk: Clerk, session: SessionDep,
+    settings: SettingsDep, audit: AuditContextDep,
+) -> ReviewCaseRead:  # fmt: skip
+    """Reject a claimed case; the reason is required and shown to the applicant."""
+    return await applications.decide_case(
+        session, settings, clerk, case_id, Status.REJECTED, note=data.reason, audit_context=audit
+    )
+
+
+@router.post(
+    "/cases/{case_id}/request-supplement", response_model=ReviewCaseRead,
+    summary="Ask the applicant for more", responses=_ACTION_ERRORS,
+)  # fmt: skip
+async def request_supplement(
+    case_id: CaseId, data: SupplementRequest, clerk: Clerk, session: SessionDep,
+    settings: SettingsDep, audit: AuditContextDep,
+) -> ReviewCaseRead:  # fmt: skip
+    """Ask for a supplement (补正): the items are shown to the applicant, who answers with
+    `POST /api/v1/applications/{id}/supplement`."""
+    note = "；".join(item.strip() for item in data.items if item.strip())
+    return await applications.decide_case(
+        session, settings, clerk, case_id, Status.SUPPLEMENT_REQUESTED, note=note,
+        audit_context=audit,
+    )  # fmt: skip
