@@ -45,11 +45,24 @@ class HouseholdRegistration(DatasetRecord):
     cancellation_reason: str | None = None
 
 
+class CriminalRecordCheck(DatasetRecord):
+    """gaj/no-criminal-record: whether public security holds a criminal record."""
+
+    has_record: bool
+
+
 class MarriageStatus(DatasetRecord):
     """mzj/marriage-status."""
 
     marital_status: Literal["single", "married", "divorced", "widowed"]
     has_spouse_on_record: bool
+
+
+class SubsistenceAllowance(DatasetRecord):
+    """mzj/subsistence-allowance (最低生活保障)."""
+
+    receiving: bool
+    monthly_amount: int
 
 
 class SocialInsuranceContributions(DatasetRecord):
@@ -118,6 +131,22 @@ class FundWithdrawals(DatasetRecord):
     last_withdrawal_date: date | None = None
 
 
+class FundLoan(DatasetRecord):
+    """One housing-fund loan; `outstanding` is what is left to repay (CNY)."""
+
+    contract_number: str
+    amount: int
+    start_date: date
+    outstanding: int
+
+
+class FundLoans(DatasetRecord):
+    """gjj/fund-loans."""
+
+    has_loan: bool
+    loans: tuple[FundLoan, ...] = ()
+
+
 class Degrees(DatasetRecord):
     """jyj/degrees: the highest degree on record."""
 
@@ -157,6 +186,12 @@ class EnterpriseRegistration(DatasetRecord):
     address: str
 
 
+class AbnormalOperations(DatasetRecord):
+    """scjg/abnormal-operations (经营异常名录)."""
+
+    listed: bool
+
+
 class MedicalClaims(DatasetRecord):
     """ybj/medical-claims: the last claim, an activity signal."""
 
@@ -173,7 +208,9 @@ RECORD_TYPES: dict[tuple[str, str], type[DatasetRecord]] = {
     ("gaj", "identity-verification"): IdentityVerification,
     ("gaj", "face-verification"): FaceVerification,
     ("gaj", "household-registration"): HouseholdRegistration,
+    ("gaj", "no-criminal-record"): CriminalRecordCheck,
     ("mzj", "marriage-status"): MarriageStatus,
+    ("mzj", "subsistence-allowance"): SubsistenceAllowance,
     ("rsj", "social-insurance-contributions"): SocialInsuranceContributions,
     ("rsj", "talent-certification"): TalentCertification,
     ("rsj", "pension-entitlement"): PensionEntitlement,
@@ -181,9 +218,11 @@ RECORD_TYPES: dict[tuple[str, str], type[DatasetRecord]] = {
     ("gjj", "fund-account"): FundAccount,
     ("gjj", "fund-contributions"): FundContributions,
     ("gjj", "fund-withdrawals"): FundWithdrawals,
+    ("gjj", "fund-loans"): FundLoans,
     ("jyj", "degrees"): Degrees,
     ("court", "judgment-defaulters"): JudgmentDefaulters,
     ("scjg", "enterprise-registration"): EnterpriseRegistration,
+    ("scjg", "abnormal-operations"): AbnormalOperations,
     ("ybj", "medical-claims"): MedicalClaims,
     ("jtj", "bus-card-usage"): BusCardUsage,
 }

@@ -175,6 +175,23 @@ async def holder_licenses(
     return (await session.scalars(query)).all()
 
 
+async def holder_license_of_type(
+    session: AsyncSession, scope: ReadScope, type_code: str
+) -> License | None:
+    """A holder's newest license of a type, without the versions a renewal replaced."""
+    query = (
+        select(License)
+        .where(
+            _visible(scope),
+            License.type_code == type_code,
+            License.status != LicenseStatus.SUPERSEDED.value,
+        )
+        .order_by(License.id.desc())
+        .limit(1)
+    )
+    return (await session.scalars(query)).first()
+
+
 async def license_numbers(
     session: AsyncSession, ids: Collection[uuid.UUID]
 ) -> dict[uuid.UUID, str]:

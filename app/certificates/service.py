@@ -236,6 +236,22 @@ async def wallet(
     return Page[LicenseRead](items=await _read_all(session, page), next_cursor=next_cursor)
 
 
+async def held_license(
+    session: AsyncSession,
+    *,
+    type_code: str,
+    holder_id_index: str | None = None,
+    holder_uscc: str | None = None,
+) -> LicenseRead | None:
+    """The holder's newest license of a type (a person by ID blind index, or an enterprise),
+    for the platform's own use such as the facts of a renewal; None when it holds none."""
+    if (holder_id_index is None) == (holder_uscc is None):
+        raise ValueError("name exactly one holder: holder_id_index or holder_uscc")
+    scope = authority.ReadScope(holder_id_index=holder_id_index, holder_uscc=holder_uscc)
+    license_ = await repository.holder_license_of_type(session, scope, type_code)
+    return None if license_ is None else (await _read_all(session, [license_]))[0]
+
+
 def _decode_id_cursor(cursor: str | None) -> uuid.UUID | None:
     if cursor is None:
         return None

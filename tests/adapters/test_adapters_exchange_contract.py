@@ -130,10 +130,11 @@ async def test_every_typed_dataset_is_served_by_the_simulator(
     sim: tuple[DepartmentClient, dict[str, Persona]],
 ) -> None:
     client, personas = sim
-    renter = personas["renter"]
+    renter, printer = personas["renter"], personas["printer"]
+    assert printer.enterprise_uscc is not None
+    enterprise = Subject.enterprise(printer.enterprise_uscc)
+    person = Subject.person(renter.id_number, name=renter.name, selfie_token="selfie-1")
     for key, model in records.RECORD_TYPES.items():
-        if key == ("scjg", "enterprise-registration"):
-            continue
-        subject = Subject.person(renter.id_number, name=renter.name, selfie_token="selfie-1")
+        subject = enterprise if key[0] == "scjg" and key[1] != "represented-enterprises" else person
         fact = await _read(client, key, subject)
         assert fact.record is None or isinstance(fact.record, model), key
