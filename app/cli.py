@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from app import rules_commands
 from app.auth import commands as auth_commands
 from app.certificates import commands as certificate_commands
 from app.config import Settings, get_settings
@@ -204,6 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     auth_commands.register(commands, demo_commands)
     certificate_commands.register(commands)
+    rules_commands.register(commands)
     return parser
 
 
