@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     # calendar (app/kit/workdays.py), e.g. QE_HOLIDAYS='["2027-01-01"]'.
     holidays: list[date] = Field(default_factory=list)
     makeup_workdays: list[date] = Field(default_factory=list)
+    # 秒批: the total time the departments' data may take before a case goes to a clerk.
+    approval_deadline_seconds: float = Field(default=1.0, gt=0, le=30)
     # How long a clerk's claim on a case lasts before another clerk may take it.
     review_claim_minutes: int = Field(default=30, ge=1, le=24 * 60)
 

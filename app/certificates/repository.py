@@ -138,6 +138,11 @@ async def visible_license(
     return (await session.scalars(query)).first()
 
 
+async def issuer_of_license(session: AsyncSession, license_no: str) -> str | None:
+    """The issuing department of a license, by number."""
+    return await session.scalar(select(License.issuer_code).where(License.license_no == license_no))
+
+
 async def issuer_license_for_update(
     session: AsyncSession, license_no: str, issuer_code: str
 ) -> License | None:

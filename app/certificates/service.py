@@ -301,6 +301,29 @@ async def renew_license(
     return (await _read_all(session, [successor]))[0]
 
 
+async def renew_as_system(
+    session: AsyncSession,
+    license_no: str,
+    *,
+    actor_id: str,
+    reason: str,
+    audit_context: AuditContext,
+) -> LicenseRead:
+    """Renew a license on behalf of its issuing department, as a platform process (an approved
+    renewal application) named `actor_id` in the audit trail; its next version."""
+    if not transitions.well_formed(license_no):
+        raise transitions.not_found()
+    issuer_code = await repository.issuer_of_license(session, license_no)
+    if issuer_code is None:
+        raise transitions.not_found()
+    issuer = authority.Issuer(issuer_code, "system", actor_id)
+    successor = await transitions.renew(
+        session, issuer, license_no, reason=reason, valid_from=None, valid_until=None,
+        audit_context=audit_context,
+    )  # fmt: skip
+    return (await _read_all(session, [successor]))[0]
+
+
 async def licenses_expiring(
     session: AsyncSession,
     *,

@@ -136,12 +136,17 @@ async def renew(
     license_.status = lifecycle.RESULT[Action.RENEW].value
     license_.updated_at = utcnow()
     await session.flush()
+    # The printed dates of the license (发证日期, 有效期至) are the new version's.
+    fields = dict(license_.fields)
+    for name, day in (("issued_on", start), ("valid_until", end)):
+        if name in fields and day is not None:
+            fields[name] = day.isoformat()
     successor = await issuance.create(
         session,
         license_type,
         issuer,
         holder=issuance.holder_of(license_),
-        fields=dict(license_.fields),
+        fields=fields,
         valid_from=start,
         valid_until=end,
         serial=current.serial,

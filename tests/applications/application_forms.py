@@ -37,3 +37,34 @@ def rent_withdrawal(persona: Persona) -> dict[str, Any]:
         "bank_name": "中国工商银行青岛分行",
         "bank_account": "6222020300012345678",
     }
+
+
+def hygiene_renewal(persona: Persona) -> dict[str, Any]:
+    """公共场所卫生许可证延续（换证） (auto, for the enterprise)."""
+    return {
+        "unit_name": "青岛海韵美容美发有限公司",
+        "uscc": persona.enterprise_uscc,
+        "contact_name": persona.name,
+        "phone": persona.login,
+        "permit_number": "青卫公字〔2022〕第001772号",
+        "premises_address": "山东省青岛市即墨区烟青一级路62号",
+        "business_items": ["美容美发场所"],
+        "conditions_unchanged": True,
+    }
+
+
+def printing_enterprise(persona: Persona) -> dict[str, Any]:
+    """企业设立登记 of a printing company (auto; produces the e-business license)."""
+    return {
+        "company_name": "青岛墨韵包装印刷有限公司",
+        "entity_type": "有限责任公司（自然人投资或控股）",
+        "registered_capital": 200,
+        "address": "青岛市李沧区九水东路 100 号",
+        "business_scope": "包装装潢印刷品印刷；其他印刷品印刷",
+        "legal_representative": persona.name,
+        "legal_representative_id": persona.id_number,
+        "phone": persona.login,
+        "shareholders": [
+            {"name": persona.name, "id_number": persona.id_number, "contribution": 200}
+        ],
+    }

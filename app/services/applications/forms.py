@@ -31,7 +31,7 @@ def check_form(schema: dict[str, Any], form: dict[str, Any]) -> None:
     errors = sorted(validator.iter_errors(form), key=lambda error: list(error.path))
     if not errors:
         return
-    params = [_param(error) for error in errors[:_MAX_ERRORS]]
+    params = list({_param(error)["name"]: _param(error) for error in errors[:_MAX_ERRORS]}.values())
     raise InvalidApplication(
         "申请表填写有误", "the form does not fit the service", extra={"invalid_params": params}
     )

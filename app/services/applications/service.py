@@ -150,7 +150,7 @@ async def submit(
         ),
     )  # fmt: skip
     await decisions.first_decision(
-        session, settings, application, service, person, audit_context=audit_context
+        session, settings, application, service, person, on=day, audit_context=audit_context
     )
     return await _read(session, application, service)
 
@@ -409,5 +409,9 @@ async def decide_case(
         session, clerk, application_id, target, note=note, audit_context=audit_context
     )
     if target == Status.APPROVED:
-        await decisions.run_outcome(session, settings, application, audit_context=audit_context)
+        service = await catalog.get_service(session, application.service_code)
+        person = await auth.verified_person(session, settings, application.applicant_account_id)
+        await decisions.run_outcome(
+            session, settings, application, service, person, audit_context=audit_context
+        )
     return await _review_read(session, application)

@@ -1,0 +1,152 @@
+"""秒批 through the API with the demo personas: the rules approve or refer with every reason,
+the outcome runs, and a hanging department turns into `pending_review` within the deadline."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+from application_forms import hygiene_renewal, printing_enterprise, rent_withdrawal
+from conftest import PERSONAS, SignIn
+from sqlalchemy import select
+
+from app.adapters.registry import SIMULATOR_BASE_URL
+from app.adapters.service import get_exchange
+from app.adapters.simulator.settings import DEFAULT_ADMIN_TOKEN
+from app.db import Database
+from app.jobs.models import Job
+from app.services.applications.outcomes import HPF_DISBURSEMENT_JOB
+
+RENT = "gjj.withdraw.rent"
+
+
+async def _apply(client: httpx.AsyncClient, headers: dict[str, str], service: str,
+                 form: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+    answer = await client.post(
+        "/api/v1/applications", headers=headers, json={"service_code": service, "form": form}
+    )
+    assert answer.status_code == 201, answer.text
+    return dict(answer.json())
+
+
+def _criteria(case: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {c["id"]: c for c in case["decision"]["criteria"]}
+
+
+async def test_the_eligible_renter_is_approved_in_the_response(
+    client: httpx.AsyncClient, sign_in: SignIn, database: Database
+) -> None:
+    headers = await sign_in("renter", face=True)
+    case = await _apply(client, headers, RENT, rent_withdrawal(PERSONAS["renter"]))
+    assert case["status"] == "approved"
+    decision = case["decision"]
+    assert (decision["outcome"], decision["decided_by"]) == ("approve", "rules")
+    assert decision["ruleset_version"] == 1
+    criteria = _criteria(case)
+    assert {"credit", "account_normal", "consecutive_deposits", "no_property_in_qingdao"} <= set(
+        criteria
+    )
+    assert all(c["result"] == "passed" for c in criteria.values())
+    assert criteria["consecutive_deposits"]["found"] == 36
+    assert criteria["consecutive_deposits"]["required"]
+    assert criteria["consecutive_deposits"]["source"] == "gjj/fund-contributions"
+    assert criteria["no_property_in_qingdao"]["source"] == "bdc/property-ownership"
+    assert criteria["no_property_in_qingdao"]["as_of"]
+    assert [step["status"] for step in case["timeline"]] == ["submitted", "approved"]
+    async with database.session(write=False) as session:
+        jobs = (await session.scalars(select(Job).where(Job.kind == HPF_DISBURSEMENT_JOB))).all()
+    assert [job.payload["number"] for job in jobs] == [case["number"]]
+    log = (await client.get("/api/v1/me/data-access-log", headers=headers)).json()["items"]
+    assert {r["purpose"] for r in log if r["case_id"] == case["number"]} == {f"application:{RENT}"}
+
+
+async def test_the_flat_owner_is_referred_and_a_clerk_decides(
+    client: httpx.AsyncClient, sign_in: SignIn, staff_headers: Any
+) -> None:
+    from app.auth.models import StaffRole
+
+    owner = await sign_in("flat_owner", face=True)
+    case = await _apply(client, owner, RENT, rent_withdrawal(PERSONAS["flat_owner"]))
+    assert case["status"] == "pending_review"
+    assert case["decision"]["outcome"] == "refer"
+    failing = [c for c in case["decision"]["criteria"] if c["result"] != "passed"]
+    assert [(c["id"], c["result"], c["found"]) for c in failing] == [
+        ("no_property_in_qingdao", "failed", True)
+    ]
+    assert "本人在本市无自有住房" in case["timeline"][-1]["note"]
+    clerk = await staff_headers("gjj.zhao", StaffRole.CLERK, department="gjj")
+    queue = (await client.get("/api/v1/review/cases", headers=clerk)).json()["items"]
+    assert [(item["number"], item["referred_for"]) for item in queue] == [
+        (case["number"], ["no_property_in_qingdao"])
+    ]
+    path = f"/api/v1/review/cases/{case['id']}"
+    assert (await client.post(f"{path}/claim", headers=clerk)).status_code == 200
+    reason = "名下在青岛有自有住房，不符合租房提取条件"
+    assert (
+        await client.post(f"{path}/reject", headers=clerk, json={"reason": reason})
+    ).status_code == 200
+    seen = (await client.get(f"/api/v1/applications/{case['id']}", headers=owner)).json()
+    assert (seen["status"], seen["decision"]["reason"]) == ("rejected", reason)
+    assert _criteria(seen)["no_property_in_qingdao"]["result"] == "failed", "the rules stay in view"
+
+
+async def test_a_hanging_department_is_pending_review_within_the_deadline(
+    client: httpx.AsyncClient, sign_in: SignIn
+) -> None:
+    headers = await sign_in("renter", face=True)
+    http = get_exchange().client.http
+    hung = await http.put(f"{SIMULATOR_BASE_URL}/_admin/faults/bdc", json={"hang": True},
+                          headers={"Authorization": f"Bearer {DEFAULT_ADMIN_TOKEN}"})  # fmt: skip
+    assert hung.status_code == 200, hung.text
+    started = time.perf_counter()
+    case = await _apply(client, headers, RENT, rent_withdrawal(PERSONAS["renter"]))
+    elapsed = time.perf_counter() - started
+    assert elapsed < 1.0 + 0.5, elapsed
+    assert case["status"] == "pending_review"
+    unknown = [c for c in case["decision"]["criteria"] if c["result"] == "unknown"]
+    assert [c["id"] for c in unknown] == ["no_property_in_qingdao"]
+    assert "unavailable" in (unknown[0]["reason"] or "")
+    assert "数据暂不可用" in case["timeline"][-1]["note"]
+
+
+async def test_the_salon_renews_its_hygiene_permit_in_seconds(
+    client: httpx.AsyncClient, sign_in: SignIn
+) -> None:
+    headers = await sign_in("hygiene", enterprise=True)
+    before = {
+        i["type"]["code"]: i
+        for i in (await client.get("/api/v1/me/licenses", headers=headers)).json()["items"]
+    }
+    old = before["hygiene-permit"]
+    case = await _apply(
+        client, headers, "wjw.hygiene-permit.renew", hygiene_renewal(PERSONAS["hygiene"])
+    )
+    assert case["status"] == "approved", case["decision"]
+    assert case["license_no"]
+    assert case["license_no"] != old["license_no"]
+    wallet = {
+        i["type"]["code"]: i
+        for i in (await client.get("/api/v1/me/licenses", headers=headers)).json()["items"]
+    }
+    renewed = wallet["hygiene-permit"]
+    assert (renewed["license_no"], renewed["version"], renewed["supersedes"]) == (
+        case["license_no"], 2, old["license_no"]
+    )  # fmt: skip
+    assert renewed["valid_until"] > old["valid_until"]
+    assert renewed["fields"]["valid_until"] == renewed["valid_until"]
+
+
+async def test_the_printer_establishes_an_enterprise_and_its_license_verifies(
+    client: httpx.AsyncClient, sign_in: SignIn
+) -> None:
+    headers = await sign_in("printer", face=True, enterprise=True)
+    form = printing_enterprise(PERSONAS["printer"])
+    case = await _apply(client, headers, "scjg.enterprise.establish", form)
+    assert case["status"] == "approved", case["decision"]
+    verified = await client.post(
+        "/api/v1/licenses/verify",
+        json={"license_no": case["license_no"], "holder_name": form["company_name"]},
+    )
+    answer = verified.json()
+    assert (answer["result"], answer["license"]["type"]["code"]) == ("valid", "business-license")
