@@ -82,7 +82,9 @@ async def test_renewal_makes_a_new_version(
     assert parse_license_id(new["license_no"]) == parse_license_id(old["license_no"]).next_version()
     assert (new["version"], new["supersedes"], new["status"]) == (2, old["license_no"], "valid")
     assert (new["valid_from"], new["valid_until"]) == ("2026-06-01", "2030-05-31")
-    assert new["fields"] == old["fields"]
+    # The same fields, but the printed dates (发证日期, 有效期至) are the new version's.
+    printed = {"issued_on": "2026-06-01", "valid_until": "2030-05-31"}
+    assert new["fields"] == {**old["fields"], **printed}
     assert new["holder"] == old["holder"]
     before = await client.get(f"/api/v1/licenses/{old['license_no']}", headers=scjg_clerk)
     assert before.json()["status"] == "superseded"
