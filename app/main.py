@@ -43,8 +43,11 @@ from app.ops.logging import configure_logging
 from app.ops.middleware import RequestContextMiddleware
 from app.schemas import Problem
 from app.services.applications.endpoints import router as applications_router
+from app.services.applications.endpoints_prefill import router as prefill_router
 from app.services.catalog.endpoints import router as catalog_router
 from app.services.review.endpoints import router as review_router
+from app.services.rulesets.endpoints import router as rulesets_router
+from app.stats.endpoints import router as stats_router
 
 logger = logging.getLogger("qingeban")
 
@@ -121,7 +124,10 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(first_party_router)
     app.include_router(catalog_router)
     app.include_router(applications_router)
+    app.include_router(prefill_router)
     app.include_router(review_router)
+    app.include_router(stats_router)
+    app.include_router(rulesets_router)
     app.include_router(certificates_router)
     app.include_router(credentials_router)
     app.include_router(verification_router)

@@ -8,6 +8,7 @@ from app.idempotency import models as idempotency_models
 from app.jobs import models as jobs_models
 from app.services.applications import models as applications_models
 from app.services.catalog import models as catalog_models
+from app.services.rulesets import models as rulesets_models
 
 __all__ = [
     "adapters_models",
@@ -18,4 +19,5 @@ __all__ = [
     "certificates_models",
     "idempotency_models",
     "jobs_models",
+    "rulesets_models",
 ]

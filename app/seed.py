@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.certificates.models import LicenseType
 from app.certificates.seed import license_type_rows
 from app.db import Database
+from app.rules import load as load_rulesets
 from app.services.catalog import seed as catalog_seed
 from app.services.catalog.data.seeds import (
     BundleSeed,
@@ -38,6 +39,7 @@ from app.services.catalog.models import (
     Service,
     ServiceContent,
 )
+from app.services.rulesets import service as rulesets
 
 logger = logging.getLogger(__name__)
 
@@ -151,6 +153,10 @@ async def seed_reference_data(database: Database, data: ReferenceData | None = N
             )
         for table, rows, prune in plan:
             reports.append(await _sync(session, table, rows, prune=prune))
+        # The shipped rulesets need their services: stored as published versions, once.
+        shipped = len(load_rulesets.shipped_rulesets())
+        added = await rulesets.seed_shipped(session)
+        reports.append(TableReport("rulesets", added, 0, shipped - added))
         if database.is_postgresql and any(r.inserted or r.updated or r.pruned for r in reports):
             # Fresh statistics right away, so the first searches are not planned for empty tables.
             for table, _, _ in plan:

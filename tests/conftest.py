@@ -22,11 +22,14 @@ import httpx
 import pytest
 from argon2 import PasswordHasher, profiles
 from http_checks import designed_unavailable
+from persona_support import PERSONAS, Headers, SignIn
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from app import migrate
+from app.adapters.service import reset_exchange
+from app.adapters.simulator.personas import DEMO_PASSWORD
 from app.auth import passwords
 from app.auth import service as auth
 from app.auth.models import StaffMember, StaffRole
@@ -34,6 +37,7 @@ from app.auth.passwords import hash_password
 from app.certificates import service as certificates
 from app.config import Settings
 from app.db import Database
+from app.demo import seed_demo_world
 from app.kit.clock import utcnow
 from app.kit.ids import new_id
 from app.main import create_app
@@ -263,3 +267,45 @@ async def admin_headers(database: Database, settings: Settings) -> dict[str, str
         scope="openid admin",
     )
     return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+async def world(database: Database, settings: Settings) -> AsyncIterator[None]:
+    """The demo world: the personas' accounts (L2) and licenses, and the demo staff. The data
+    exchange is fresh before and after (registration, act-as and decisions ask the simulated
+    departments; no breaker state or injected fault crosses tests)."""
+    reset_exchange()
+    await seed_demo_world(database, settings)
+    yield
+    reset_exchange()
+
+
+@pytest.fixture
+def sign_in(client: httpx.AsyncClient, world: None) -> SignIn:
+    """`await sign_in("renter", face=True, enterprise=False)`: the persona's bearer header as
+    the app gets it; `face` raises them to L3 by face verification, `enterprise` acts for the
+    enterprise they represent."""
+
+    async def make(key: str, *, face: bool = False, enterprise: bool = False) -> Headers:
+        persona = PERSONAS[key]
+        login = await client.post(
+            "/api/v1/auth/login",
+            json={"method": "password", "login": persona.login, "password": DEMO_PASSWORD},
+        )
+        assert login.status_code == 200, login.text
+        headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        if face:
+            verified = await client.post(
+                "/api/v1/auth/face-verification", headers=headers,
+                json={"selfie_token": "selfie-2026-11-24"},
+            )  # fmt: skip
+            assert verified.status_code == 200, verified.text
+        if enterprise:
+            acting = await client.post(
+                "/api/v1/auth/act-as", headers=headers, json={"uscc": persona.enterprise_uscc}
+            )
+            assert acting.status_code == 200, acting.text
+            headers = {"Authorization": f"Bearer {acting.json()['access_token']}"}
+        return headers
+
+    return make

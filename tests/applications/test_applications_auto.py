@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 from application_forms import hygiene_renewal, printing_enterprise, rent_withdrawal
-from conftest import PERSONAS, SignIn
+from persona_support import PERSONAS, SignIn
 from sqlalchemy import select
 
 from app.adapters.registry import SIMULATOR_BASE_URL

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from application_forms import kindergarten_continuation
-from conftest import PERSONAS, SignIn
+from persona_support import PERSONAS, SignIn
 from sqlalchemy import update
 
 from app.auth.models import StaffRole
@@ -105,6 +105,9 @@ async def test_a_supplement_goes_back_to_the_applicant_and_returns(
     path = f"/api/v1/applications/{application['id']}/supplement"
     bad = await client.post(path, headers=applicant, json={"form": {"phone": "12345"}})
     assert bad.status_code == 422
+    locked = await client.post(path, headers=applicant, json={"form": {"contact_name": "王五"}})
+    assert locked.status_code == 422, "a government-verified field stays as verified"
+    assert {p["name"] for p in locked.json()["invalid_params"]} == {"body.form.contact_name"}
     answered = await client.post(path, headers=applicant, json={"form": {"classes": 7}})
     assert answered.status_code == 200, answered.text
     assert (answered.json()["status"], answered.json()["form"]["classes"]) == ("resubmitted", 7)

@@ -8,7 +8,7 @@ from datetime import date
 import httpx
 import pytest
 from application_forms import kindergarten_continuation, rent_withdrawal
-from conftest import PERSONAS, SignIn
+from persona_support import PERSONAS, SignIn
 from sqlalchemy import func, select
 
 from app.db import Database

@@ -11,6 +11,7 @@ service's department as `pending_review`, with every criterion explained.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -23,7 +24,6 @@ from app.audit.schemas import AuditContext
 from app.auth.schemas import VerifiedPerson
 from app.config import Settings
 from app.kit.clock import utcnow
-from app.rules import load
 from app.rules.evaluate import Evaluation, evaluate
 from app.rules.model import Ruleset, needed_datasets
 from app.services.applications import outcomes, transitions
@@ -36,44 +36,85 @@ from app.services.applications.facts import (
 from app.services.applications.models import Application
 from app.services.applications.status import Status
 from app.services.catalog.schemas import ServiceDetail
+from app.services.rulesets import service as rulesets
 
 TO_CLERK_NOTE = "已提交，等待工作人员审核"
 RULES_ACTOR = "rules"
 
 
-def ruleset_for(service: ServiceDetail, on: date) -> Ruleset | None:
-    """The ruleset in force for a 秒批 service on the application date (None: a clerk decides)."""
+async def ruleset_for(session: AsyncSession, service: ServiceDetail, on: date) -> Ruleset | None:
+    """The published ruleset in force for a 秒批 service on the application date (None: a
+    clerk decides)."""
     if service.mode != "auto":
         return None
-    return load.in_force(load.shipped_rulesets(), service.code, on)
+    return await rulesets.in_force(session, service.code, on)
 
 
-async def first_decision(
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What deciding a case needs from the database, read before the departments are asked so
+    that no connection or lock is held while they answer: the ruleset in force, and the license
+    a renewal renews."""
+
+    ruleset: Ruleset | None
+    held: HeldLicense | None
+
+
+async def plan(
+    session: AsyncSession,
+    application: Application,
+    service: ServiceDetail,
+    person: VerifiedPerson,
+    on: date,
+) -> Plan:
+    """The reads a decision needs (nothing to read when a clerk decides)."""
+    ruleset = await ruleset_for(session, service, on)
+    if ruleset is None:
+        return Plan(None, None)
+    return Plan(ruleset, await _held_license(session, application, service, person))
+
+
+async def evaluate_case(
+    session: AsyncSession,
+    settings: Settings,
+    application: Application,
+    person: VerifiedPerson,
+    service: ServiceDetail,
+    plan: Plan,
+    *,
+    on: date,
+) -> Evaluation | None:
+    """Gather the departments' data (under the deadline, every read logged for the applicant)
+    and evaluate the ruleset; None when a clerk decides."""
+    if plan.ruleset is None:
+        return None
+    gathered = await _gather(session, settings, application, service, person, plan.ruleset)
+    facts = derive_facts(
+        gathered,
+        applicant=ApplicantFacts(person.realname_level, person.verified_at, person.id_number),
+        on=on,
+        license=plan.held,
+        form=application.form,
+    )
+    return evaluate(plan.ruleset, facts, on)
+
+
+async def record_first_decision(
     session: AsyncSession,
     settings: Settings,
     application: Application,
     service: ServiceDetail,
     person: VerifiedPerson,
+    evaluation: Evaluation | None,
     *,
-    on: date,
     audit_context: AuditContext,
 ) -> None:
-    """Decide a just-submitted case by the rules, or hand it to the clerks."""
-    ruleset = ruleset_for(service, on)
-    if ruleset is None:
+    """Store the rules' decision and run an approval's outcome, or hand the case to the
+    clerks (with every reason when the rules referred it)."""
+    if evaluation is None:
         await transitions.move(session, application, Status.PENDING_REVIEW, actor_type="system",
                                actor_id="intake", note=TO_CLERK_NOTE)  # fmt: skip
         return
-    gathered = await _gather(session, settings, application, service, person, ruleset)
-    held = await _held_license(session, application, service, person)
-    facts = derive_facts(
-        gathered,
-        applicant=ApplicantFacts(person.realname_level, person.verified_at, person.id_number),
-        on=on,
-        license=held,
-        form=application.form,
-    )
-    evaluation = evaluate(ruleset, facts, on)
     now = utcnow()
     application.decision = {"rules": _explanation(evaluation, now)}
     if evaluation.outcome == "approve":

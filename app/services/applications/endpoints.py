@@ -123,10 +123,11 @@ async def supplement_application(
     data: Supplement,
     principal: CurrentPrincipal,
     session: SessionDep,
+    settings: SettingsDep,
     audit: AuditContextDep,
 ) -> ApplicationRead:
     """Answer the clerk's supplement request (补正): change the form fields asked for; the
     whole form is checked again and the case returns to the clerks as `resubmitted`."""
     return await applications.supplement(
-        session, principal, application_id, data, audit_context=audit
+        session, settings, principal, application_id, data, audit_context=audit
     )

@@ -5,19 +5,36 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.services.applications.models import Application, ApplicationCounter, ApplicationEvent
 
 
 async def next_sequence(session: AsyncSession, day: date) -> int:
-    """The next number of the day, in one atomic upsert (the row stays locked until commit on
-    PostgreSQL; SQLite serialises writers)."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    upsert = (
+    """The next number of the day, in one atomic upsert.
+
+    On PostgreSQL the upsert commits on its own (autocommit): held until the submission
+    commits, the day's counter row would make every submission wait for the one before it,
+    departments' answers included (bench/approval.py). A submission that then fails leaves a
+    gap in the day's numbers, which is harmless. SQLite serialises writers anyway.
+    """
+    postgres = session.get_bind().dialect.name == "postgresql"
+    upsert = _counter_upsert(day, postgres)
+    if not postgres:
+        return int((await session.execute(upsert)).scalar_one())
+    bind = session.bind
+    assert isinstance(bind, AsyncEngine)  # sessions are bound to the Database's engine
+    async with bind.execution_options(isolation_level="AUTOCOMMIT").connect() as own:
+        return int((await own.execute(upsert)).scalar_one())
+
+
+def _counter_upsert(day: date, postgres: bool) -> Any:
+    insert = postgresql.insert if postgres else sqlite.insert
+    return (
         insert(ApplicationCounter)
         .values(day=day, last=1)
         .on_conflict_do_update(
@@ -25,7 +42,6 @@ async def next_sequence(session: AsyncSession, day: date) -> int:
         )
         .returning(ApplicationCounter.last)
     )
-    return int((await session.execute(upsert)).scalar_one())
 
 
 async def add(session: AsyncSession, *rows: Application | ApplicationEvent) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,6 +20,7 @@ from app.audit.schemas import AuditContext
 from app.auth import service as auth
 from app.auth.errors import RealnameLevelRequired
 from app.auth.principals import Principal, Staff
+from app.auth.schemas import VerifiedPerson
 from app.config import Settings
 from app.errors import InvalidCursor
 from app.kit import pagination
@@ -30,6 +32,7 @@ from app.services.applications import (
     decisions,
     explanations,
     forms,
+    prefill,
     repository,
     review,
     transitions,
@@ -115,12 +118,11 @@ async def submit(
             f"该事项须达到实名等级 L{service.realname_level}",
             f"this service needs real-name level L{service.realname_level}",
         )
-    forms.check_form(service.form_schema, data.form)
+    await _check_form(session, settings, service, person, uscc, data.form)
     day, now = today(), utcnow()
-    sequence = await repository.next_sequence(session, day)
     application = Application(
         id=new_id(),
-        number=f"{day:%Y%m%d}{sequence:06d}",
+        number="",
         service_code=service.code,
         department_code=service.department.code,
         mode=service.mode,
@@ -138,9 +140,23 @@ async def submit(
         decided_at=None,
         updated_at=now,
     )
+    plan = await decisions.plan(session, application, service, person, day)
+    # Nothing may be held while the departments answer (up to the deadline): the reads so far
+    # end here, the number is taken in a moment of its own, and the case is written after.
+    await session.commit()
+    application.number = f"{day:%Y%m%d}{await repository.next_sequence(session, day):06d}"
+    await session.commit()
+    evaluation = await decisions.evaluate_case(
+        session, settings, application, person, service, plan, on=day
+    )
     await repository.add(
         session, application, transitions.event(application, None, "citizen", str(account_id))
     )
+    await decisions.record_first_decision(
+        session, settings, application, service, person, evaluation, audit_context=audit_context
+    )
+    # Audited last: the audit chain's head is locked until commit, and the departments'
+    # answers must not be awaited while holding it.
     await audit.record(
         session,
         audit_context.entry(
@@ -149,9 +165,6 @@ async def submit(
             after={"service": service.code, "number": application.number},
         ),
     )  # fmt: skip
-    await decisions.first_decision(
-        session, settings, application, service, person, on=day, audit_context=audit_context
-    )
     return await _read(session, application, service)
 
 
@@ -280,8 +293,24 @@ async def _read(
     )
 
 
+async def _check_form(
+    session: AsyncSession,
+    settings: Settings,
+    service: ServiceDetail,
+    person: VerifiedPerson,
+    uscc: str | None,
+    form: dict[str, Any],
+) -> None:
+    """The form fits the service's schema, and its government-verified fields are the verified
+    values (prefill locks them; the server checks, DESIGN §2 principle 3)."""
+    forms.check_form(service.form_schema, form)
+    phone = await auth.owner_phone(session, settings, person.account_id)
+    prefill.check_locked_fields(prefill.Identity.of(person, uscc, phone=phone), form)
+
+
 async def supplement(
     session: AsyncSession,
+    settings: Settings,
     principal: Principal,
     application_id: str,
     data: Supplement,
@@ -293,7 +322,8 @@ async def supplement(
     application = await _owned(session, application_id, account_id, uscc, for_update=True)
     service = await catalog.get_service(session, application.service_code)
     form = {**application.form, **data.form}
-    forms.check_form(service.form_schema, form)
+    person = await auth.verified_person(session, settings, account_id)
+    await _check_form(session, settings, service, person, uscc, form)
     await transitions.move(session, application, Status.RESUBMITTED, actor_type="citizen",
                            actor_id=str(account_id))  # fmt: skip
     application.form = form

@@ -1,0 +1,76 @@
+"""The statistics domain's logic: the overview of the city-brain screen, computed when asked
+from counts and group-bys (nothing is stored, so the figures are never stale)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.kit.clock import SHANGHAI, utcnow
+from app.stats import repository
+from app.stats.schemas import (
+    Automation,
+    DepartmentBacklog,
+    OverviewRead,
+    ServiceAutomation,
+    TimeToDecision,
+    Volume,
+)
+
+
+async def overview(session: AsyncSession, *, now: datetime | None = None) -> OverviewRead:
+    """Volumes, online share, the auto-approval rate, median time to decision, open cases by
+    department and licenses issued; "today" is the day in Asia/Shanghai."""
+    now = now or utcnow()
+    day = now.astimezone(SHANGHAI).date()
+    midnight = datetime.combine(day, time(0), SHANGHAI).astimezone(UTC)
+    total, today = await repository.application_counts(session, midnight)
+    licenses_total, licenses_today = await repository.license_counts(session, midnight)
+    medians = await repository.median_seconds_to_decision(session)
+    auto_median, auto_count = medians.get("auto", (None, 0))
+    manual_median, manual_count = medians.get("manual", (None, 0))
+    return OverviewRead(
+        as_of=now,
+        day=day,
+        applications=Volume(total=total, today=today),
+        online_share=1.0 if total else None,
+        automation=await _automation(session),
+        median_time_to_decision=TimeToDecision(
+            auto_seconds=auto_median,
+            auto_decided=auto_count,
+            manual_seconds=manual_median,
+            manual_decided=manual_count,
+        ),
+        pending_by_department=await _backlog(session),
+        licenses_issued=Volume(total=licenses_total, today=licenses_today),
+    )
+
+
+async def _automation(session: AsyncSession) -> Automation:
+    services = [
+        ServiceAutomation(
+            service_code=code, decided=decided, approved_by_rules=approved,
+            rate=approved / decided,
+        )
+        for code, decided, approved in await repository.automation_by_service(session)
+        if decided
+    ]  # fmt: skip
+    decided = sum(s.decided for s in services)
+    approved = sum(s.approved_by_rules for s in services)
+    return Automation(
+        decided=decided,
+        approved_by_rules=approved,
+        rate=approved / decided if decided else None,
+        by_service=services,
+    )
+
+
+async def _backlog(session: AsyncSession) -> list[DepartmentBacklog]:
+    counts: dict[str, dict[str, int]] = {}
+    for department, status, count in await repository.open_cases(session):
+        counts.setdefault(department, dict.fromkeys(repository.OPEN_STATUSES, 0))[status] = count
+    return [
+        DepartmentBacklog(department_code=department, total=sum(by_status.values()), **by_status)
+        for department, by_status in sorted(counts.items())
+    ]

@@ -1,0 +1,162 @@
+"""Prefill through the API: verified identity locked with its provenance, department data with
+its source, materials answered from the e-license registry, and the lock re-checked when the
+application is submitted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from application_forms import kindergarten_continuation, rent_withdrawal
+from persona_support import PERSONAS, SignIn
+
+from app.auth.models import StaffRole
+from app.services.applications.errors import InvalidApplication
+from app.services.applications.prefill import Identity, check_locked_fields
+
+RENT = "gjj.withdraw.rent"
+KINDERGARTEN = "jyj.kindergarten-licence.continue"
+
+
+async def _prefill(
+    client: httpx.AsyncClient, headers: dict[str, str], service: str
+) -> dict[str, Any]:
+    answer = await client.get(f"/api/v1/services/{service}/prefill", headers=headers)
+    assert answer.status_code == 200, answer.text
+    body: dict[str, Any] = answer.json()
+    assert body["service_code"] == service
+    return body
+
+
+def _fields(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {item["name"]: item for item in body["fields"]}
+
+
+async def test_the_renters_form_is_filled_from_identity_and_the_housing_fund(
+    client: httpx.AsyncClient, sign_in: SignIn
+) -> None:
+    persona = PERSONAS["renter"]
+    headers = await sign_in("renter", face=True)
+    body = await _prefill(client, headers, RENT)
+    fields = _fields(body)
+    assert fields["applicant_name"]["value"] == persona.name
+    assert fields["id_number"]["value"] == persona.id_number, "the owner sees their own in full"
+    assert fields["phone"]["value"] == persona.login
+    for name in ("applicant_name", "id_number", "phone"):
+        assert fields[name]["editable"] is False, name
+        assert fields[name]["source"], name
+        assert fields[name]["as_of"], name
+    assert fields["applicant_name"]["source"].startswith("gaj/")
+    assert fields["id_number"]["source"] == fields["applicant_name"]["source"]
+    assert fields["applicant_name"]["label"] == "申请人姓名"
+
+    fund = fields["hpf_account"]
+    assert fund["source"] == "gjj/fund-account"
+    assert str(fund["value"]).isdigit()
+    assert fund["as_of"] is not None
+    assert fund["editable"] is True
+
+    for name in ("rent_basis", "rental_address", "lease_start", "bank_account"):
+        assert fields[name] == {
+            "name": name,
+            "label": fields[name]["label"],
+            "value": None,
+            "source": None,
+            "as_of": None,
+            "editable": True,
+        }
+    assert {m["code"] for m in body["materials"]} == {"id-card", "lease-filing", "bank-card"}
+    assert {m["code"]: m["satisfied_by"] for m in body["materials"]}["bank-card"] is None
+
+    log = await client.get("/api/v1/me/data-access-log", headers=headers)
+    assert log.status_code == 200, log.text
+    reads = {(r["department"], r["dataset"], r["purpose"]) for r in log.json()["items"]}
+    assert ("gjj", "fund-account", f"application:{RENT}") in reads, "the read is shown to them"
+
+
+async def test_acting_for_the_kindergarten_fills_the_enterprise_and_its_licence(
+    client: httpx.AsyncClient, sign_in: SignIn
+) -> None:
+    persona = PERSONAS["kindergarten"]
+    headers = await sign_in("kindergarten", enterprise=True)
+    body = await _prefill(client, headers, KINDERGARTEN)
+    fields = _fields(body)
+    assert fields["uscc"]["value"] == persona.enterprise_uscc
+    assert fields["uscc"]["editable"] is False
+    assert fields["uscc"]["source"] == "scjg/enterprise-registration"
+    assert fields["unit_name"]["value"] == "青岛市小太阳幼儿园"
+    assert fields["unit_name"]["source"] == "scjg/enterprise-registration"
+    assert fields["unit_name"]["as_of"] is not None
+    assert fields["contact_name"]["value"] == persona.name
+    assert fields["contact_name"]["editable"] is False
+    assert fields["phone"]["value"] == persona.login
+    assert fields["kindergarten_name"]["value"] is None
+
+    materials = {m["code"]: m for m in body["materials"]}
+    licence = materials["kindergarten-licence"]["satisfied_by"]
+    assert licence is not None, "the registry holds the kindergarten's licence"
+    wallet = await client.get(f"/api/v1/licenses/{licence['license_no']}", headers=headers)
+    assert wallet.status_code == 200, wallet.text
+    assert wallet.json()["type"]["code"] == "kindergarten-licence"
+    assert wallet.json()["holder"]["uscc"] == persona.enterprise_uscc
+    assert materials["audit-report"]["satisfied_by"] is None, "no license type: an upload"
+
+
+async def test_a_changed_locked_name_is_refused_without_echoing_it(
+    client: httpx.AsyncClient, sign_in: SignIn
+) -> None:
+    headers = await sign_in("renter", face=True)
+    form = {**rent_withdrawal(PERSONAS["renter"]), "applicant_name": "王晓明明"}
+    answer = await client.post(
+        "/api/v1/applications", headers=headers, json={"service_code": RENT, "form": form}
+    )
+    assert answer.status_code == 422, answer.text
+    problem = answer.json()
+    assert problem["code"] == "applications.invalid"
+    assert problem["invalid_params"] == [{"name": "body.form.applicant_name", "reason": "locked"}]
+    assert "王晓明明" not in answer.text
+    assert PERSONAS["renter"].id_number not in answer.text
+
+
+def test_locked_fields_compare_the_id_numbers_check_character_case_insensitively() -> None:
+    identity = Identity(name="王晓明", id_number="37020219900101123X", phone="13800000000")
+    check_locked_fields(identity, {"applicant_name": " 王晓明", "id_number": "37020219900101123x"})
+    check_locked_fields(identity, {"bank_name": "未锁定的字段不受影响"})
+    with pytest.raises(InvalidApplication) as refused:
+        check_locked_fields(
+            identity, {"id_number": "370202199001011234", "legal_representative": "王晓明"}
+        )
+    assert refused.value.extra == {
+        "invalid_params": [{"name": "body.form.id_number", "reason": "locked"}]
+    }
+
+
+async def test_another_enterprises_credit_code_is_refused(
+    client: httpx.AsyncClient, sign_in: SignIn
+) -> None:
+    persona = PERSONAS["kindergarten"]
+    headers = await sign_in("kindergarten", enterprise=True)
+    other = PERSONAS["hygiene"].enterprise_uscc
+    form = {**kindergarten_continuation(persona), "uscc": other}
+    answer = await client.post(
+        "/api/v1/applications", headers=headers, json={"service_code": KINDERGARTEN, "form": form}
+    )
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["invalid_params"] == [{"name": "body.form.uscc", "reason": "locked"}]
+
+
+async def test_an_unknown_service_is_404(client: httpx.AsyncClient, sign_in: SignIn) -> None:
+    headers = await sign_in("renter")
+    answer = await client.get("/api/v1/services/no.such.service/prefill", headers=headers)
+    assert answer.status_code == 404, answer.text
+    assert answer.json()["code"] == "catalog.service_not_found"
+
+
+async def test_a_clerk_is_not_an_applicant(
+    client: httpx.AsyncClient, world: None, staff_headers: Any
+) -> None:
+    clerk = await staff_headers("gjj.prefill", StaffRole.CLERK, department="gjj")
+    answer = await client.get(f"/api/v1/services/{RENT}/prefill", headers=clerk)
+    assert answer.status_code == 403, answer.text
+    assert answer.json()["code"] == "applications.not_an_applicant"

@@ -1,0 +1,123 @@
+"""Stored rulesets through the admin API: seeded versions, drafts, their cases, publishing,
+and the version in force deciding the next application."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from app.adapters.service import reset_exchange
+from app.auth.models import StaffRole
+from app.config import Settings
+from app.db import Database
+from app.demo import seed_demo_world
+
+RENT = "/api/v1/admin/services/gjj.withdraw.rent/rulesets"
+Headers = dict[str, str]
+MakeStaff = Callable[..., Awaitable[Headers]]
+
+
+@pytest.fixture(autouse=True)
+def fresh_exchange() -> Iterator[None]:
+    reset_exchange()
+    yield
+    reset_exchange()
+
+
+@pytest.fixture
+async def gjj_admin(staff_headers: MakeStaff) -> Headers:
+    return await staff_headers("gjj.chief", StaffRole.DEPARTMENT_ADMIN, department="gjj")
+
+
+async def _published(client: httpx.AsyncClient, headers: Headers) -> dict[str, Any]:
+    versions = (await client.get(RENT, headers=headers)).json()
+    return dict(next(v for v in versions if v["state"] == "published"))
+
+
+async def test_the_shipped_ruleset_is_stored_as_published_version_1(
+    client: httpx.AsyncClient, gjj_admin: Headers
+) -> None:
+    versions = (await client.get(RENT, headers=gjj_admin)).json()
+    assert [(v["version"], v["state"], v["created_by"]) for v in versions] == [
+        (1, "published", "seed")
+    ]
+    assert versions[0]["ruleset"]["service"] == "gjj.withdraw.rent"
+
+
+async def test_a_draft_is_tested_published_and_then_decides(
+    client: httpx.AsyncClient, gjj_admin: Headers, database: Database, settings: Settings
+) -> None:
+    body = copy.deepcopy((await _published(client, gjj_admin))["ruleset"])
+    body["title"] = "住房公积金提取（租赁住房）2026 修订"
+    drafted = await client.post(RENT, headers=gjj_admin, json={"ruleset": body})
+    assert drafted.status_code == 201, drafted.text
+    assert (drafted.json()["version"], drafted.json()["state"]) == (2, "draft")
+    run = (await client.post(f"{RENT}/2/test", headers=gjj_admin)).json()
+    assert (run["failed"], run["passed"]) == (0, len(body["cases"]))
+    published = await client.post(f"{RENT}/2/publish", headers=gjj_admin)
+    assert published.status_code == 200, published.text
+    again = await client.post(f"{RENT}/2/publish", headers=gjj_admin)
+    assert again.status_code == 409
+
+    await seed_demo_world(database, settings)
+    from app.adapters.simulator.personas import DEMO_PASSWORD, build_personas
+    from app.adapters.simulator.population import Population
+
+    renter = next(p for p in build_personas(Population())[0] if p.key == "renter")
+    login = await client.post("/api/v1/auth/login", json={
+        "method": "password", "login": renter.login, "password": DEMO_PASSWORD})  # fmt: skip
+    headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    await client.post("/api/v1/auth/face-verification", headers=headers,
+                      json={"selfie_token": "selfie-2026-11-24"})  # fmt: skip
+    form = {
+        "applicant_name": renter.name, "id_number": renter.id_number, "phone": renter.login,
+        "hpf_account": "370200001234567", "rent_basis": "按本市租房提取限额",
+        "rental_address": "青岛市市南区香港中路 10 号", "lease_start": "2026-09-01",
+        "lease_end": "2027-08-31", "bank_name": "工商银行", "bank_account": "6222020300012345678",
+    }  # fmt: skip
+    case = await client.post(
+        "/api/v1/applications", headers=headers,
+        json={"service_code": "gjj.withdraw.rent", "form": form},
+    )  # fmt: skip
+    assert case.status_code == 201, case.text
+    assert (case.json()["status"], case.json()["decision"]["ruleset_version"]) == ("approved", 2)
+
+
+async def test_a_draft_whose_cases_fail_is_not_published(
+    client: httpx.AsyncClient, gjj_admin: Headers
+) -> None:
+    body = copy.deepcopy((await _published(client, gjj_admin))["ruleset"])
+    # Turned upside down: every case expecting an approval now fails.
+    for criterion in body["criteria"]:
+        if criterion["id"] == "no_property_in_qingdao":
+            criterion["condition"]["value"] = True
+    assert (await client.post(RENT, headers=gjj_admin, json={"ruleset": body})).status_code == 201
+    run = (await client.post(f"{RENT}/2/test", headers=gjj_admin)).json()
+    assert run["failed"] >= 1
+    refused = await client.post(f"{RENT}/2/publish", headers=gjj_admin)
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "rulesets.cases_failed"
+    assert refused.json()["failed"]
+
+
+async def test_a_draft_that_does_not_load_is_refused(
+    client: httpx.AsyncClient, gjj_admin: Headers
+) -> None:
+    body = copy.deepcopy((await _published(client, gjj_admin))["ruleset"])
+    body["criteria"][0]["condition"] = {"fact": "hpf.salary", "op": "gte", "value": 1}
+    refused = await client.post(RENT, headers=gjj_admin, json={"ruleset": body})
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["code"] == "rulesets.invalid"
+
+
+async def test_only_the_departments_admins(
+    client: httpx.AsyncClient, staff_headers: MakeStaff
+) -> None:
+    other = await staff_headers("jyj.chief", StaffRole.DEPARTMENT_ADMIN, department="jyj")
+    assert (await client.get(RENT, headers=other)).status_code == 404
+    clerk = await staff_headers("gjj.clerk2", StaffRole.CLERK, department="gjj")
+    assert (await client.get(RENT, headers=clerk)).status_code == 403
