@@ -49,9 +49,9 @@ async def run(
         await jobs.enqueue(
             session,
             HPF_DISBURSEMENT_JOB,
+            # Queued once: a case is approved once (the status machine allows it once).
             {"application_id": str(application.id), "number": application.number,
              "service": service.code},
-            dedupe_key=f"{HPF_DISBURSEMENT_JOB}:{application.id}",
         )  # fmt: skip
     if service.produces_license is None:
         return

@@ -45,9 +45,9 @@ def _counter_upsert(day: date, postgres: bool) -> Any:
 
 
 async def add(session: AsyncSession, *rows: Application | ApplicationEvent) -> None:
-    """Stage rows and flush them."""
+    """Stage rows; the unit of work writes them together (one round trip per table, not one
+    per row: a submission writes the case and two or three timeline steps)."""
     session.add_all(rows)
-    await session.flush()
 
 
 def _owned(account_id: uuid.UUID, uscc: str | None) -> ColumnElement[bool]:

@@ -69,7 +69,7 @@ def _applicant(principal: Principal) -> tuple[uuid.UUID, str | None]:
 
 async def _service(session: AsyncSession, code: str) -> ServiceDetail:
     try:
-        return await catalog.get_service(session, code)
+        return await catalog.cached_service(session, code)
     except ServiceNotFound as exc:
         raise InvalidApplication(
             f"服务事项 {code} 不存在",
@@ -173,7 +173,7 @@ async def get(session: AsyncSession, principal: Principal, application_id: str) 
     account_id, uscc = _applicant(principal)
     application = await _owned(session, application_id, account_id, uscc)
     return await _read(
-        session, application, await catalog.get_service(session, application.service_code)
+        session, application, await catalog.cached_service(session, application.service_code)
     )
 
 
@@ -215,7 +215,7 @@ async def list_mine(
     items = []
     for row in page:
         if row.service_code not in services:
-            services[row.service_code] = await catalog.get_service(session, row.service_code)
+            services[row.service_code] = await catalog.cached_service(session, row.service_code)
         items.append(
             ApplicationSummary(
                 id=row.id,
@@ -261,7 +261,7 @@ async def withdraw(
         ),
     )  # fmt: skip
     return await _read(
-        session, application, await catalog.get_service(session, application.service_code)
+        session, application, await catalog.cached_service(session, application.service_code)
     )
 
 
@@ -320,7 +320,7 @@ async def supplement(
     """The applicant answers a supplement request: the form, changed, is checked again."""
     account_id, uscc = _applicant(principal)
     application = await _owned(session, application_id, account_id, uscc, for_update=True)
-    service = await catalog.get_service(session, application.service_code)
+    service = await catalog.cached_service(session, application.service_code)
     form = {**application.form, **data.form}
     person = await auth.verified_person(session, settings, account_id)
     await _check_form(session, settings, service, person, uscc, form)
@@ -358,7 +358,7 @@ async def review_queue(
     page = rows[:limit]
     items = []
     for row in page:
-        service = await catalog.get_service(session, row.service_code)
+        service = await catalog.cached_service(session, row.service_code)
         referred = explanations.read(row.decision)
         items.append(
             ReviewCaseSummary(
@@ -400,7 +400,7 @@ async def review_case(session: AsyncSession, clerk: Staff, application_id: str) 
 
 
 async def _review_read(session: AsyncSession, application: Application) -> ReviewCaseRead:
-    service = await catalog.get_service(session, application.service_code)
+    service = await catalog.cached_service(session, application.service_code)
     read = await _read(session, application, service)
     return ReviewCaseRead(
         **read.model_dump(),
@@ -439,7 +439,7 @@ async def decide_case(
         session, clerk, application_id, target, note=note, audit_context=audit_context
     )
     if target == Status.APPROVED:
-        service = await catalog.get_service(session, application.service_code)
+        service = await catalog.cached_service(session, application.service_code)
         person = await auth.verified_person(session, settings, application.applicant_account_id)
         await decisions.run_outcome(
             session, settings, application, service, person, audit_context=audit_context

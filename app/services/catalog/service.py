@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -187,6 +188,22 @@ async def get_service(session: AsyncSession, code: str) -> ServiceDetail:
         form_schema=content.form_schema,
         bundles=[BundleMembership.model_validate(m._mapping) for m in memberships],
     )
+
+
+# Applications read their service on every submission; services change only when the catalog
+# is re-seeded, so a minute's staleness is harmless.
+_SERVICE_TTL_SECONDS = 60.0
+_services: dict[tuple[str, str], tuple[float, ServiceDetail]] = {}
+
+
+async def cached_service(session: AsyncSession, code: str) -> ServiceDetail:
+    """`get_service`, kept in-process for a minute per database."""
+    key = (session.get_bind().engine.url.render_as_string(hide_password=True), code)
+    now = time.monotonic()
+    found = _services.get(key)
+    if found is None or found[0] < now:
+        found = _services[key] = (now + _SERVICE_TTL_SECONDS, await get_service(session, code))
+    return found[1]
 
 
 async def list_bundles(session: AsyncSession) -> Page[BundleRef]:

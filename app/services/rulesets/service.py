@@ -9,6 +9,7 @@ version never changes.
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import date
 from typing import Any
@@ -48,10 +49,21 @@ def parsed(row: StoredRuleset) -> Ruleset:
     return ruleset
 
 
+# Every 秒批 submission asks which version is in force; a version published elsewhere takes
+# effect in this process within this long.
+IN_FORCE_TTL_SECONDS = 10.0
+_in_force: dict[tuple[str, str, date], tuple[float, Ruleset | None]] = {}
+
+
 async def in_force(session: AsyncSession, service_code: str, on: date) -> Ruleset | None:
     """The ruleset deciding a service's applications made on `on` (None: clerks decide)."""
-    row = await repository.in_force(session, service_code, on)
-    return parsed(row) if row is not None else None
+    key = (session.get_bind().engine.url.render_as_string(hide_password=True), service_code, on)
+    now = time.monotonic()
+    found = _in_force.get(key)
+    if found is None or found[0] < now:
+        row = await repository.in_force(session, service_code, on)
+        found = _in_force[key] = (now + IN_FORCE_TTL_SECONDS, parsed(row) if row else None)
+    return found[1]
 
 
 async def seed_shipped(session: AsyncSession) -> int:
@@ -159,6 +171,7 @@ async def publish(
         )  # fmt: skip
     row.state, row.published_by, row.published_at = "published", str(admin.staff_id), utcnow()
     await session.flush()
+    _in_force.clear()  # this process applies it at once
     await _audit(session, admin, row, "ruleset.published", audit_context)
     return _read(row)
 
