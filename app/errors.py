@@ -16,6 +16,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.kit import pagination
+
 PROBLEM_JSON = "application/problem+json"
 
 
@@ -241,6 +243,11 @@ async def _on_database_error(request: Request, exc: Exception) -> JSONResponse:
     raise exc
 
 
+async def _on_kit_cursor(request: Request, exc: Exception) -> JSONResponse:
+    # Services decode cursors with app.kit.pagination; a malformed one is the caller's mistake.
+    return problem_response(request, InvalidCursor("分页游标无效", str(exc)))
+
+
 async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     headers = dict(exc.headers or {})
@@ -265,6 +272,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)
     app.add_exception_handler(DBAPIError, _on_database_error)
+    app.add_exception_handler(pagination.InvalidCursor, _on_kit_cursor)
 
 
 def error_responses(*errors: type[AppError]) -> dict[int | str, dict[str, Any]]:

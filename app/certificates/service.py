@@ -229,7 +229,7 @@ async def wallet(
             "the wallet is for citizens and people acting for an enterprise",
         )
     scope = await authority.read_scope(session, principal)
-    after = _decode_id_cursor(cursor)
+    after = pagination.decode_id_cursor(cursor)
     rows = await repository.holder_licenses(session, scope, after=after, limit=limit + 1)
     page = list(rows[:limit])
     next_cursor = pagination.encode_cursor([str(page[-1].id)]) if len(rows) > limit else None
@@ -250,16 +250,6 @@ async def held_license(
     scope = authority.ReadScope(holder_id_index=holder_id_index, holder_uscc=holder_uscc)
     license_ = await repository.holder_license_of_type(session, scope, type_code)
     return None if license_ is None else (await _read_all(session, [license_]))[0]
-
-
-def _decode_id_cursor(cursor: str | None) -> uuid.UUID | None:
-    if cursor is None:
-        return None
-    try:
-        (value,) = pagination.decode_cursor(cursor, arity=1)
-        return uuid.UUID(str(value))
-    except (pagination.InvalidCursor, ValueError) as exc:
-        raise InvalidCursor("分页游标无效", "the cursor is malformed") from exc
 
 
 async def change_license_status(
@@ -476,7 +466,7 @@ async def license_shares(
 ) -> Page[ShareRead]:
     """The shares of a license the caller holds, newest first."""
     license_ = await _holders_license(session, principal, license_no)
-    before = _decode_id_cursor(cursor)
+    before = pagination.decode_id_cursor(cursor)
     rows = await share_repository.license_shares(
         session, license_.id, before=before, limit=limit + 1
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Sequence
 from typing import Generic, TypeVar
 
@@ -58,3 +59,14 @@ def decode_cursor(cursor: str, *, arity: int) -> list[CursorValue]:
     if not all(_is_cursor_value(v) for v in values):
         raise InvalidCursor("cursor holds unexpected value types")
     return values
+
+
+def decode_id_cursor(cursor: str | None) -> uuid.UUID | None:
+    """The id a keyset page of time-ordered ids continues after (None: the first page)."""
+    if cursor is None:
+        return None
+    (value,) = decode_cursor(cursor, arity=1)
+    try:
+        return uuid.UUID(str(value))
+    except ValueError as exc:
+        raise InvalidCursor("cursor does not hold an id") from exc

@@ -150,3 +150,14 @@ async def test_fifty_concurrent_submissions_with_one_key_make_one_application(
     assert {a.status_code for a in answers} <= {201, 409}, "a retry still in flight is 409"
     async with database.session(write=False) as session:
         assert await session.scalar(select(func.count()).select_from(Application)) == 1
+
+
+@pytest.mark.parametrize("path", ["/api/v1/applications", "/api/v1/me/licenses"])
+@pytest.mark.parametrize("cursor", ["not-a-cursor", "WyJ4Il0"])  # garbage; ["x"], no id
+async def test_a_malformed_cursor_is_a_422_problem(
+    client: httpx.AsyncClient, sign_in: SignIn, path: str, cursor: str
+) -> None:
+    answer = await client.get(path, params={"cursor": cursor}, headers=await sign_in("renter"))
+    assert answer.status_code == 422, answer.text
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    assert answer.json()["code"] == "pagination.invalid_cursor"

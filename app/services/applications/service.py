@@ -206,7 +206,7 @@ async def list_mine(
 ) -> Page[ApplicationSummary]:
     """The caller's applications (or the enterprise's, acting for it), newest first."""
     account_id, uscc = _applicant(principal)
-    before = _decode(cursor)
+    before = pagination.decode_id_cursor(cursor)
     rows = await repository.applicants_applications(
         session, account_id, uscc, before=before, limit=limit + 1
     )
@@ -228,16 +228,6 @@ async def list_mine(
         )
     next_cursor = pagination.encode_cursor([str(page[-1].id)]) if len(rows) > limit else None
     return Page[ApplicationSummary](items=items, next_cursor=next_cursor)
-
-
-def _decode(cursor: str | None) -> uuid.UUID | None:
-    if cursor is None:
-        return None
-    try:
-        (value,) = pagination.decode_cursor(cursor, arity=1)
-        return uuid.UUID(str(value))
-    except (pagination.InvalidCursor, ValueError) as exc:
-        raise InvalidCursor("分页游标无效", "the cursor is malformed") from exc
 
 
 async def withdraw(
