@@ -61,9 +61,16 @@ class Settings(BaseSettings):
     holidays: list[date] = Field(default_factory=list)
     makeup_workdays: list[date] = Field(default_factory=list)
     # 秒批: the total time the departments' data may take before a case goes to a clerk.
+    # It counts from the request's arrival and covers the answer: the departments get what is
+    # left of it but the reserve, the time to record the decision and answer.
     approval_deadline_seconds: float = Field(default=1.0, gt=0, le=30)
+    approval_answer_reserve_seconds: float = Field(default=0.4, ge=0, le=5)
     # How long a clerk's claim on a case lasts before another clerk may take it.
     review_claim_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    # Uploads (materials no e-license stands in for): the largest file accepted, and how many
+    # files one account may upload per hour (the bytes are kept in the database).
+    upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024)
+    uploads_per_hour: int = Field(default=100, ge=1)
 
     @model_validator(mode="after")
     def _refuse_demo_secrets_in_production(self) -> Settings:

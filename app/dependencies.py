@@ -3,6 +3,7 @@ caller (the principal of the bearer access token) with the platform-admin guard.
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated
@@ -88,6 +89,15 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 WriteSessionDep = Annotated[AsyncSession, Depends(get_write_session, scope="function")]
 AutocommitSessionDep = Annotated[AsyncSession, Depends(get_autocommit_session, scope="function")]
+
+
+def get_received_at(request: Request) -> float:
+    """When the request arrived (time.monotonic(), stamped by RequestContextMiddleware)."""
+    received_at = request.scope.get("state", {}).get("received_at")
+    return float(received_at) if received_at is not None else time.monotonic()
+
+
+ReceivedAtDep = Annotated[float, Depends(get_received_at)]
 
 
 async def get_principal(request: Request, session: SessionDep, settings: SettingsDep) -> Principal:

@@ -48,6 +48,7 @@ from app.services.catalog.endpoints import router as catalog_router
 from app.services.review.endpoints import router as review_router
 from app.services.rulesets.endpoints import router as rulesets_router
 from app.stats.endpoints import router as stats_router
+from app.uploads.endpoints import router as uploads_router
 
 logger = logging.getLogger("qingeban")
 
@@ -125,6 +126,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(catalog_router)
     app.include_router(applications_router)
     app.include_router(prefill_router)
+    app.include_router(uploads_router)
     app.include_router(review_router)
     app.include_router(stats_router)
     app.include_router(rulesets_router)

@@ -9,6 +9,7 @@ from app.jobs import models as jobs_models
 from app.services.applications import models as applications_models
 from app.services.catalog import models as catalog_models
 from app.services.rulesets import models as rulesets_models
+from app.uploads import models as uploads_models
 
 __all__ = [
     "adapters_models",
@@ -20,4 +21,5 @@ __all__ = [
     "idempotency_models",
     "jobs_models",
     "rulesets_models",
+    "uploads_models",
 ]

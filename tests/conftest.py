@@ -23,6 +23,7 @@ import pytest
 from argon2 import PasswordHasher, profiles
 from http_checks import designed_unavailable
 from persona_support import PERSONAS, Headers, SignIn
+from settings_support import make_settings
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -146,13 +147,7 @@ def database_url(test_databases: TestDatabases) -> Iterator[str]:
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     """Test settings: the test's database, no background worker unless a test starts one."""
-    return Settings(
-        env="test",
-        database_url=database_url,
-        inprocess_worker=False,
-        job_poll_seconds=0.05,
-        _env_file=None,  # type: ignore[call-arg]
-    )
+    return make_settings(database_url)
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict
 
 from app.adapters.records import Record, parse_record
-from app.adapters.registry import DepartmentRegistry
+from app.adapters.registry import DepartmentRegistry, Endpoint
 from app.adapters.transport import POOL_EXTENSION, LeanTransport
 from app.config import get_settings
 from app.kit.clock import utcnow
@@ -133,6 +133,21 @@ class DepartmentClient:
             url = self._urls[key] = httpx.URL(f"{base_url}/{department}/datasets/{dataset}/lookup")
         return url
 
+    def headers(
+        self, endpoint: Endpoint, *, purpose: str, end_user: str, case_id: str | None
+    ) -> dict[str, str]:
+        """What every call to a department carries: the platform's credential for it and the
+        X-Road-style caller, end user, purpose and case."""
+        headers = {
+            "Authorization": f"Bearer {endpoint.token}",
+            "X-Caller-System": self.registry.caller_system,
+            "X-End-User": end_user,
+            "X-Purpose": purpose,
+        }
+        if case_id is not None:
+            headers["X-Case-Id"] = case_id
+        return headers
+
     async def lookup(
         self,
         department: str,
@@ -145,14 +160,7 @@ class DepartmentClient:
     ) -> Fact:
         """Read one dataset about one subject (one request; the caller bounds its time)."""
         endpoint = self.registry.endpoint(department)
-        headers = {
-            "Authorization": f"Bearer {endpoint.token}",
-            "X-Caller-System": self.registry.caller_system,
-            "X-End-User": end_user,
-            "X-Purpose": purpose,
-        }
-        if case_id is not None:
-            headers["X-Case-Id"] = case_id
+        headers = self.headers(endpoint, purpose=purpose, end_user=end_user, case_id=case_id)
         url = self._lookup_url(endpoint.base_url, department, dataset)
         extensions = {POOL_EXTENSION: department, "timeout": _BACKSTOP}
         request = httpx.Request(

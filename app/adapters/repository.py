@@ -18,10 +18,16 @@ def add(session: AsyncSession, record: DataAccessRecord) -> None:
     session.add(record)
 
 
+_INSERT_RECORDS = insert(DataAccessRecord.__table__)  # type: ignore[arg-type]
+
+
 async def insert_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     """Insert many records as one executemany statement, bypassing the identity map."""
     if rows:
-        await session.execute(insert(DataAccessRecord), list(rows))
+        # Core, not the ORM's bulk insert: the same one statement for a fraction of the CPU
+        # (a 秒批 submission logs every department read).
+        connection = await session.connection()
+        await connection.execute(_INSERT_RECORDS, list(rows))
 
 
 async def list_for_subject(

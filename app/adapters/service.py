@@ -81,6 +81,7 @@ class Exchange:
         open_seconds: float = 10.0,
         bulkhead_size: int = 64,
         window_seconds: float = 60.0,
+        slow_call_seconds: float = 0.5,
     ) -> None:
         self.blind_index = blind_index
         self._client = client
@@ -91,6 +92,8 @@ class Exchange:
         self.open_seconds = open_seconds
         self.bulkhead_size = bulkhead_size
         self.window_seconds = window_seconds
+        # A call the deadline cut off earlier than this says nothing against the department.
+        self.slow_call_seconds = slow_call_seconds
         self._guards: dict[str, _Guards] = {}
 
     @classmethod
@@ -137,6 +140,7 @@ class Exchange:
                 call, breaker=guards.breaker, bulkhead=guards.bulkhead, retry=self.retry,
                 deadline=deadline, call_timeout=self.call_timeout, idempotent=True,
                 is_transient=is_transient, window=guards.window,
+                slow_call_seconds=self.slow_call_seconds,
             )  # fmt: skip
         except ExchangeUnavailable as exc:
             return Unavailable(exc.reason)

@@ -183,14 +183,16 @@ def cmd_keys_list(_: argparse.Namespace) -> int:
 
 
 def cmd_identity_purge(_: argparse.Namespace) -> int:
-    """Delete expired identity records and Idempotency-Keys (run it hourly, e.g. from cron);
-    prints what went."""
+    """Delete expired identity records, Idempotency-Keys and uploads no case took (run it
+    hourly, e.g. from cron); prints what went."""
     from app.auth import service
     from app.idempotency import service as idempotency
+    from app.uploads import service as uploads
 
     async def purge(session: AsyncSession) -> dict[str, int]:
         counts = await service.purge_expired(session)
         counts["idempotency_records"] = await idempotency.purge_expired(session)
+        counts["uploads"] = await uploads.purge_expired(session)
         return counts
 
     print(json.dumps(_in_session(purge)))
@@ -280,7 +282,8 @@ def register(commands: Any, demo_commands: Any) -> None:
     identity_commands = identity.add_subparsers(dest="identity_command", required=True)
     identity_commands.add_parser(
         "purge",
-        help="delete expired codes, tokens, sessions, SMS codes and Idempotency-Keys (hourly)",
+        help="delete expired codes, tokens, sessions, SMS codes, Idempotency-Keys and "
+        "unattached uploads (hourly)",
     ).set_defaults(func=cmd_identity_purge)
 
     sms_inbox = demo_commands.add_parser("sms", help="texts the demo SMS gateway sent")

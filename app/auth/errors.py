@@ -244,6 +244,11 @@ class ActingNotAllowed(Forbidden):
     title_en = "You may not act for this enterprise"
 
 
+class EnterpriseNotRegistered(ActingNotAllowed):
+    """Market regulation's register does not hold the enterprise; answered as ActingNotAllowed
+    unless the person founded it on the platform (auth.people.act_for_enterprise)."""
+
+
 class OAuthError(Exception):
     """An RFC 6749 / OpenID Connect error, answered as `{"error", "error_description"}`."""
 

@@ -93,6 +93,28 @@ class PersonAccount(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class FoundedEnterprise(Base):
+    """An enterprise established on the platform, and the person who founded it as its legal
+    representative.
+
+    Market regulation's register is the authority on who may act for an enterprise, but an
+    enterprise the platform has just registered (企业设立登记 approved here, its e-business
+    license issued here) is not in the register the exchange reads until market regulation
+    takes it in; until then this row lets its founder act for it.
+    """
+
+    __tablename__ = "founded_enterprises"
+
+    uscc: Mapped[str] = mapped_column(String(18), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    founder_account_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("person_accounts.id"), index=True
+    )
+    # Where the founding is recorded: the approved case (`application:<number>`).
+    source: Mapped[str] = mapped_column(String(100))
+    founded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class StaffMember(Base):
     """A clerk, department admin, platform admin or auditor, bound to a department."""
 

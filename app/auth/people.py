@@ -15,8 +15,13 @@ from app.adapters.schemas import DataAccessRead
 from app.adapters.service import Actor as ExchangeActor
 from app.audit import service as audit
 from app.audit.schemas import AuditContext
-from app.auth import accounts, clients, issuance, logins, realname, repository, scopes
-from app.auth.errors import ClientNotAllowed, InvalidOtp, RealnameLevelRequired
+from app.auth import accounts, clients, founding, issuance, logins, realname, repository, scopes
+from app.auth.errors import (
+    ClientNotAllowed,
+    EnterpriseNotRegistered,
+    InvalidOtp,
+    RealnameLevelRequired,
+)
 from app.auth.models import PersonAccount, RealnameLevel
 from app.auth.personal_data import reveal_id_number, reveal_phone
 from app.auth.principals import Citizen
@@ -117,17 +122,24 @@ async def act_for_enterprise(
     """An access token whose `sub` is the enterprise and whose `act` names the person.
 
     Allowed for the legal representative or an authorised agent as market regulation records
-    them. The token belongs to the person's session (their logout ends it), carries the
-    person's scopes without `openid` (it is not a sign-in), and has no refresh token.
+    them, and for the founder of an enterprise established on the platform that the register
+    does not hold yet (app.auth.founding). The token belongs to the person's session (their
+    logout ends it), carries the person's scopes without `openid` (it is not a sign-in), and
+    has no refresh token.
     """
     principal = citizen.principal
     if principal.session_id is None:
         raise ClientNotAllowed("此令牌不能用于代表企业", "this token has no session")
     account, id_number = await _verified_account(session, settings, citizen)
-    enterprise = await realname.check_acting(
-        session, uscc=uscc.strip().upper(), id_number=id_number,
-        actor=ExchangeActor("person", str(account.id)),
-    )  # fmt: skip
+    uscc = uscc.strip().upper()
+    try:
+        enterprise = await realname.check_acting(
+            session, uscc=uscc, id_number=id_number, actor=ExchangeActor("person", str(account.id))
+        )
+    except EnterpriseNotRegistered as unknown:
+        enterprise = await founding.founded_by(
+            session, uscc=uscc, account_id=account.id, refusal=unknown
+        )
     client = await clients.find(session, principal.client_id)
     sso = await repository.sso_session(session, principal.session_id)
     if client is None or sso is None:

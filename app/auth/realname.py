@@ -17,7 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.adapters.client import Fact, Subject
 from app.adapters.records import EnterpriseRegistration, FaceVerification, IdentityVerification
 from app.adapters.service import Actor, DatasetKey, Unavailable, gather_facts
-from app.auth.errors import ActingNotAllowed, FaceNotVerified, RealnameMismatch, RealnameUnavailable
+from app.auth.errors import (
+    ActingNotAllowed,
+    EnterpriseNotRegistered,
+    FaceNotVerified,
+    RealnameMismatch,
+    RealnameUnavailable,
+)
 
 IDENTITY: DatasetKey = ("gaj", "identity-verification")
 FACE: DatasetKey = ("gaj", "face-verification")
@@ -92,8 +98,9 @@ async def check_acting(
 ) -> Enterprise:
     """Market regulation's answer that the person may act for the enterprise.
 
-    The legal representative may, and so may an authorised agent on record; anyone else, and
-    an enterprise market regulation does not know, gets the same refusal.
+    The legal representative may, and so may an authorised agent on record; anyone else gets
+    ActingNotAllowed, and an enterprise market regulation does not know EnterpriseNotRegistered
+    (the same refusal, unless the caller finds the person founded it on the platform).
     """
     subject = Subject.enterprise(uscc)
     fact = await _one(session, subject, ENTERPRISE, purpose=ACTING_PURPOSE, actor=actor)
@@ -103,7 +110,7 @@ async def check_acting(
         "you are neither the legal representative nor an authorised agent of this enterprise",
     )
     if not isinstance(record, EnterpriseRegistration):
-        raise refused
+        raise EnterpriseNotRegistered(refused.detail_zh, refused.detail_en)
     if record.legal_representative_id_number == id_number:
         role = "legal_representative"
     elif any(agent.id_number == id_number for agent in record.authorised_agents):

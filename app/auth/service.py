@@ -23,6 +23,7 @@ from app.audit.schemas import AuditContext
 from app.auth import (
     accounts,
     clients,
+    founding,
     grants,
     keys,
     logins,
@@ -79,6 +80,7 @@ __all__ = [
     "my_data_access_log",
     "owner_phone",
     "purge_expired",
+    "record_founded_enterprise",
     "register_client",
     "register_person",
     "require_citizen",
@@ -330,6 +332,23 @@ async def act_for_enterprise(
     return await people.act_for_enterprise(
         session, settings, citizen, uscc=uscc, audit_context=audit_context
     )
+
+
+async def record_founded_enterprise(
+    session: AsyncSession,
+    *,
+    uscc: str,
+    name: str,
+    founder_account_id: uuid.UUID,
+    source: str,
+    audit_context: AuditContext,
+) -> None:
+    """Record that a person founded an enterprise on the platform: they may act for it before
+    market regulation's register holds it."""
+    await founding.record(
+        session, uscc=uscc, name=name, founder_account_id=founder_account_id, source=source,
+        audit_context=audit_context,
+    )  # fmt: skip
 
 
 async def me(session: AsyncSession, settings: Settings, citizen: Citizen) -> MeRead:

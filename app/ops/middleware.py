@@ -43,7 +43,11 @@ class RequestContextMiddleware:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         incoming = headers.get("x-request-id", "")
         request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = request_id
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
+        # When the request arrived, on the monotonic clock: budgets such as 秒批's deadline
+        # count from here, not from when the endpoint started.
+        state["received_at"] = time.monotonic()
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status = 500

@@ -241,6 +241,7 @@ class Guards:
         call_timeout: float = 0.5,
         idempotent: bool = True,
         is_answer: Callable[[BaseException], bool] = lambda _: False,
+        slow_call_seconds: float = 0.0,
     ) -> str:
         return await call_department(
             fn,
@@ -253,6 +254,7 @@ class Guards:
             is_transient=transient,
             window=self.window,
             is_answer=is_answer,
+            slow_call_seconds=slow_call_seconds,
         )
 
 
@@ -289,6 +291,21 @@ async def test_call_department_slow_call_ends_at_the_deadline() -> None:
     assert info.value.department == "hr"
     assert g.breaker.consecutive_failures == 1
     assert g.window.summary()["error_rate"] == 1.0
+
+
+async def test_a_call_the_caller_gave_too_little_time_does_not_count_against_the_department() -> (
+    None
+):
+    # An overloaded caller reaching the department with 50 ms left must not open the breaker
+    # of a healthy department; a call that had its fair time and no answer does count.
+    g = Guards()
+    for _ in range(3):
+        with pytest.raises(DeadlineExceeded):
+            await g.call(Hang(), budget=0.05, call_timeout=5.0, slow_call_seconds=0.2)
+    assert (g.breaker.consecutive_failures, g.breaker.state) == (0, BreakerState.CLOSED)
+    with pytest.raises(DeadlineExceeded):
+        await g.call(Hang(), budget=0.25, call_timeout=5.0, slow_call_seconds=0.2)
+    assert g.breaker.consecutive_failures == 1
 
 
 async def test_call_department_retries_a_per_call_timeout() -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from application_forms import kindergarten_continuation
-from persona_support import PERSONAS, SignIn
+from persona_support import PERSONAS, SignIn, materials_for
 from sqlalchemy import update
 
 from app.auth.models import StaffRole
@@ -27,9 +27,11 @@ async def case(client: httpx.AsyncClient, sign_in: SignIn) -> tuple[dict[str, An
     """A kindergarten licence continuation waiting for the education bureau's clerks."""
     applicant = await sign_in("kindergarten", enterprise=True)
     form = kindergarten_continuation(PERSONAS["kindergarten"])
+    materials = await materials_for(client, applicant, KINDERGARTEN)
     answer = await client.post(
-        "/api/v1/applications", headers=applicant, json={"service_code": KINDERGARTEN, "form": form}
-    )
+        "/api/v1/applications", headers=applicant,
+        json={"service_code": KINDERGARTEN, "form": form, "materials": materials},
+    )  # fmt: skip
     assert answer.status_code == 201, answer.text
     return answer.json(), applicant
 

@@ -8,7 +8,7 @@ from datetime import date
 import httpx
 import pytest
 from application_forms import kindergarten_continuation, rent_withdrawal
-from persona_support import PERSONAS, SignIn
+from persona_support import PERSONAS, SignIn, materials_for
 from sqlalchemy import func, select
 
 from app.db import Database
@@ -21,9 +21,11 @@ KINDERGARTEN = "jyj.kindergarten-licence.continue"
 async def _apply(
     client: httpx.AsyncClient, headers: dict[str, str], service: str, form: dict[str, object]
 ) -> httpx.Response:
+    materials = await materials_for(client, headers, service)
     return await client.post(
-        "/api/v1/applications", headers=headers, json={"service_code": service, "form": form}
-    )
+        "/api/v1/applications", headers=headers,
+        json={"service_code": service, "form": form, "materials": materials},
+    )  # fmt: skip
 
 
 async def test_a_manual_service_goes_to_the_clerks_with_a_number_and_a_deadline(
@@ -137,10 +139,12 @@ async def test_withdrawing_is_for_cases_still_waiting(
 async def test_fifty_concurrent_submissions_with_one_key_make_one_application(
     client: httpx.AsyncClient, sign_in: SignIn, database: Database
 ) -> None:
-    headers = await sign_in("kindergarten", enterprise=True) | {"Idempotency-Key": "kg-2026-11-24"}
+    agent = await sign_in("kindergarten", enterprise=True)
+    headers = agent | {"Idempotency-Key": "kg-2026-11-24"}
     body = {
         "service_code": KINDERGARTEN,
         "form": kindergarten_continuation(PERSONAS["kindergarten"]),
+        "materials": await materials_for(client, agent, KINDERGARTEN),
     }
     answers = await asyncio.gather(
         *(client.post("/api/v1/applications", headers=headers, json=body) for _ in range(50))

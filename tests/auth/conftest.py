@@ -15,6 +15,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from oidc_support import ISSUER, Provider, Receiver, refuse_server_errors, transport
+from settings_support import make_settings
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -28,13 +29,7 @@ from app.main import create_app
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     """Test settings with the demo world on, so that the demo SMS inbox can be read."""
-    return Settings(
-        env="test",
-        database_url=database_url,
-        inprocess_worker=False,
-        demo=True,
-        _env_file=None,  # type: ignore[call-arg]
-    )
+    return make_settings(database_url, demo=True)
 
 
 @pytest.fixture

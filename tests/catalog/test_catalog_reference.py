@@ -92,7 +92,7 @@ async def test_enterprise_establishment_produces_the_business_license(
         "name_en": detail["produces_license"]["name_en"],
     }
     assert "营业执照" in detail["produces_license"]["name"]
-    assert detail["audience"] == "enterprise"
+    assert detail["audience"] == "person", "the founder applies; the enterprise is the outcome"
 
 
 async def test_unknown_service_is_a_404_problem(client: httpx.AsyncClient) -> None:

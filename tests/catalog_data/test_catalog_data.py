@@ -306,7 +306,7 @@ def test_required_services(code: str, by_code: dict[str, ServiceSeed]) -> None:
 
 def test_required_service_details(by_code: dict[str, ServiceSeed]) -> None:
     establish = by_code["scjg.enterprise.establish"]
-    assert establish.audience == "enterprise"
+    assert establish.audience == "person"  # the founder; the enterprise is its outcome
     assert establish.department in ("xzsp", "scjg")
     assert by_code["wjw.hygiene-permit.renew"].department in ("xzsp", "wjw")
     assert by_code["bdc.transfer.second-hand"].mode in ("manual", "instant")

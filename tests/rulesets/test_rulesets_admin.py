@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from persona_support import materials_for
 
 from app.adapters.service import reset_exchange
 from app.auth.models import StaffRole
@@ -81,7 +82,8 @@ async def test_a_draft_is_tested_published_and_then_decides(
     }  # fmt: skip
     case = await client.post(
         "/api/v1/applications", headers=headers,
-        json={"service_code": "gjj.withdraw.rent", "form": form},
+        json={"service_code": "gjj.withdraw.rent", "form": form,
+              "materials": await materials_for(client, headers, "gjj.withdraw.rent")},
     )  # fmt: skip
     assert case.status_code == 201, case.text
     assert (case.json()["status"], case.json()["decision"]["ruleset_version"]) == ("approved", 2)

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from persona_support import PERSONAS, Headers
+from persona_support import PERSONAS, Headers, materials_for
 from sqlalchemy import update
 
 from app.adapters.simulator.personas import Persona
@@ -59,9 +59,11 @@ def _kindergarten(who: Persona) -> dict[str, Any]:
 
 async def _apply(client: httpx.AsyncClient, headers: Headers, service: str,
                  form: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+    materials = await materials_for(client, headers, service)
     answer = await client.post(
-        "/api/v1/applications", headers=headers, json={"service_code": service, "form": form}
-    )
+        "/api/v1/applications", headers=headers,
+        json={"service_code": service, "form": form, "materials": materials},
+    )  # fmt: skip
     assert answer.status_code == 201, answer.text
     return dict(answer.json())
 

@@ -110,12 +110,17 @@ class CircuitBreaker:
 
     @asynccontextmanager
     async def guard(
-        self, *, excluded: Callable[[BaseException], bool] = _never
+        self,
+        *,
+        excluded: Callable[[BaseException], bool] = _never,
+        inconclusive: Callable[[BaseException], bool] = _never,
     ) -> AsyncIterator[None]:
         """Run the block as one call: raise CircuitOpen if not admitted, else record its outcome.
 
         An exception for which `excluded(exc)` is true (e.g. "no such record") is a valid
-        answer: it counts as a success and propagates. Cancellation records nothing.
+        answer: it counts as a success and propagates. One for which `inconclusive(exc)` is
+        true says nothing about the department (the caller gave it too little time) and, like
+        cancellation, records nothing.
         """
         permit = self._admit()
         if permit is None:
@@ -125,6 +130,8 @@ class CircuitBreaker:
         except Exception as exc:
             if excluded(exc):
                 self._on_success(permit)
+            elif inconclusive(exc):
+                self._release(permit)
             else:
                 self._on_failure(permit)
             raise

@@ -13,6 +13,7 @@ from app.adapters.resilience.errors import (
     CallFailed,
     CallTimeout,
     CircuitOpen,
+    DeadlineExceeded,
     ExchangeUnavailable,
 )
 from app.adapters.resilience.retry import RetryPolicy
@@ -37,6 +38,7 @@ async def call_department(
     is_transient: Callable[[BaseException], bool],
     window: LatencyWindow | None = None,
     is_answer: Callable[[BaseException], bool] = _never,
+    slow_call_seconds: float = 0.0,
 ) -> T:
     """Call a department once, with retries, never past the deadline; return its value.
 
@@ -46,7 +48,10 @@ async def call_department(
     request is one breaker outcome and an opening breaker stops further retries. Per-call
     timeouts are transient. Exceptions for which `is_answer(exc)` is true (e.g. "not found")
     are answers: they count as breaker successes, are not retried and propagate unchanged.
-    Anything else surfaces as an ExchangeUnavailable subclass with `reason` and `attempts`.
+    An attempt the deadline cut short before it had `slow_call_seconds` to run counts for
+    nothing: a caller short of time (its own server overloaded, say) must not open the
+    breaker of a healthy department. Anything else surfaces as an ExchangeUnavailable subclass
+    with `reason` and `attempts`.
     """
     attempts = 0
 
@@ -57,7 +62,12 @@ async def call_department(
 
     async def attempt() -> T:
         nonlocal attempts
-        async with breaker.guard(excluded=is_answer):
+        allowed = deadline.timeout_for(call_timeout)
+
+        def cut_short(exc: BaseException) -> bool:
+            return isinstance(exc, DeadlineExceeded) and allowed < slow_call_seconds
+
+        async with breaker.guard(excluded=is_answer, inconclusive=cut_short):
             attempts += 1
             return await deadline.run(fn, call_timeout)
 

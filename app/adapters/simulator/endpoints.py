@@ -36,6 +36,8 @@ from app.adapters.simulator.schemas import (
     BatchResponse,
     DatasetInfo,
     DatasetList,
+    DisbursementReceipt,
+    DisbursementRequest,
     LookupRequest,
     LookupResponse,
     Subject,
@@ -82,7 +84,8 @@ def _bearer(authorization: str | None) -> str | None:
 
 
 class _Simulator:
-    """Everything the routes share: settings, population, context, faults, transfers."""
+    """Everything the routes share: settings, population, context, faults, transfers and
+    disbursements."""
 
     def __init__(self, settings: SimulatorSettings) -> None:
         self.settings = settings
@@ -90,6 +93,7 @@ class _Simulator:
         self.context: Context = new_context(self.population)
         self.faults = FaultState(dict(settings.faults))
         self.transfers: dict[tuple[str, str, str], TransferReceipt] = {}
+        self.disbursements: dict[str, DisbursementReceipt] = {}
 
     def as_of(self) -> datetime:
         """The population's date at the current UTC time of day."""
@@ -244,6 +248,29 @@ def _router(sim: _Simulator) -> APIRouter:
             effective_date=body.effective_date, status="completed", recorded_at=datetime.now(UTC),
         )  # fmt: skip
         sim.transfers[key] = receipt
+        return receipt
+
+    @router.post("/gjj/disbursements", response_model=DisbursementReceipt, dependencies=[caller])
+    async def disburse(body: DisbursementRequest) -> DisbursementReceipt:
+        """Accept the payment of an approved withdrawal; idempotent per case."""
+        receipt = sim.disbursements.get(body.application_number)
+        if receipt is None:
+            receipt = sim.disbursements[body.application_number] = DisbursementReceipt(
+                disbursement_id=str(uuid.uuid4()), application_number=body.application_number,
+                service=body.service, status="accepted", recorded_at=datetime.now(UTC),
+            )  # fmt: skip
+        return receipt
+
+    @router.get(
+        "/gjj/disbursements/{application_number}",
+        response_model=DisbursementReceipt,
+        dependencies=[caller],
+    )
+    async def disbursement(application_number: str) -> DisbursementReceipt:
+        """The receipt of a case's disbursement; 404 when none was accepted."""
+        receipt = sim.disbursements.get(application_number)
+        if receipt is None:
+            raise SimulatorError(404, "simulator.disbursement_unknown", "No such disbursement")
         return receipt
 
     return router

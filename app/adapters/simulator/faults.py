@@ -77,6 +77,8 @@ def _route(path: str) -> tuple[str, str] | None:
         return parts[0], parts[2]
     if len(parts) == 4 and parts[1] == "accounts" and parts[3] == "transfer":
         return parts[0], "transfer"
+    if len(parts) in (2, 3) and parts[1] == "disbursements":
+        return parts[0], "disbursements"
     if len(parts) == 2 and parts[1] == "datasets":
         return parts[0], "(list)"
     return None

@@ -101,6 +101,26 @@ class TransferReceipt(BaseModel):
     recorded_at: datetime
 
 
+class DisbursementRequest(BaseModel):
+    """A housing-fund withdrawal to pay out: the approved case, the fund and bank accounts."""
+
+    application_number: str = Field(min_length=1, max_length=32)
+    service: str = Field(max_length=100)
+    hpf_account: str | None = Field(default=None, max_length=64)
+    bank_name: str | None = Field(default=None, max_length=200)
+    bank_account: str | None = Field(default=None, max_length=64)
+
+
+class DisbursementReceipt(BaseModel):
+    """The fund centre's receipt; the same case always returns the same receipt."""
+
+    disbursement_id: str
+    application_number: str
+    service: str
+    status: Literal["accepted"]
+    recorded_at: datetime
+
+
 class FaultsView(BaseModel):
     """The faults currently injected, per department."""
 

@@ -2,15 +2,18 @@
 
 The machine may say yes; only a person says no (DESIGN §2). For an `auto` service with a
 ruleset in force on the application date, the datasets the ruleset needs are gathered under one
-deadline (QE_APPROVAL_DEADLINE_SECONDS, every read logged for the applicant with the case
-number), the facts are derived with their provenance, and the ruleset is evaluated. Approved:
-the case is `approved` and its outcome runs in the same transaction (outcomes.py). Anything
+deadline (QE_APPROVAL_DEADLINE_SECONDS from the request's arrival, less the reserve for writing
+and sending the answer, QE_APPROVAL_ANSWER_RESERVE_SECONDS; every read logged for the applicant
+with the case number), the facts are derived with their provenance, and the ruleset is
+evaluated. Approved: the case is `approved` and its outcome runs in the same transaction
+(outcomes.py). Anything
 else — a failed criterion, data a department did not give in time — goes to the clerks of the
 service's department as `pending_review`, with every criterion explained.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -83,12 +86,19 @@ async def evaluate_case(
     plan: Plan,
     *,
     on: date,
+    answer_by: float,
 ) -> Evaluation | None:
-    """Gather the departments' data (under the deadline, every read logged for the applicant)
-    and evaluate the ruleset; None when a clerk decides."""
+    """Gather the departments' data and evaluate the ruleset; None when a clerk decides.
+
+    The departments get until `answer_by` (time.monotonic()) less the answer reserve: what
+    has not arrived by then is unknown, and the case goes to a clerk. Every read is logged
+    for the applicant."""
     if plan.ruleset is None:
         return None
-    gathered = await _gather(session, settings, application, service, person, plan.ruleset)
+    gathered = await _gather(
+        session, application, service, person, plan.ruleset,
+        until=answer_by - settings.approval_answer_reserve_seconds,
+    )  # fmt: skip
     facts = derive_facts(
         gathered,
         applicant=ApplicantFacts(person.realname_level, person.verified_at, person.id_number),
@@ -130,11 +140,12 @@ async def record_first_decision(
 
 async def _gather(
     session: AsyncSession,
-    settings: Settings,
     application: Application,
     service: ServiceDetail,
     person: VerifiedPerson,
     ruleset: Ruleset,
+    *,
+    until: float,
 ) -> dict[DatasetKey, FactResult]:
     keys: list[DatasetKey] = []
     for name in needed_datasets(ruleset):
@@ -146,20 +157,26 @@ async def _gather(
         "purpose": f"application:{service.code}",
         "actor": Actor("person", str(person.account_id)),
         "case_id": application.number,
-        "deadline_seconds": settings.approval_deadline_seconds,
     }
     gathered: dict[DatasetKey, FactResult] = {}
     if people:
         gathered |= await exchange.gather_facts(
-            session, Subject.person(person.id_number, name=person.name), people, **common
-        )
+            session, Subject.person(person.id_number, name=person.name), people, **common,
+            deadline_seconds=_left(until),
+        )  # fmt: skip
     if firms and application.applicant_uscc is not None:
-        # After the person's datasets, within what is left of nothing: enterprise services
+        # After the person's datasets, within what is left of the time: enterprise services
         # need few person datasets, so the second gathering rarely waits on the first.
         gathered |= await exchange.gather_facts(
-            session, Subject.enterprise(application.applicant_uscc), firms, **common
-        )
+            session, Subject.enterprise(application.applicant_uscc), firms, **common,
+            deadline_seconds=_left(until),
+        )  # fmt: skip
     return gathered
+
+
+def _left(until: float) -> float:
+    # No time left is a gathering that answers at once: every dataset unknown ("deadline").
+    return max(0.0, until - time.monotonic())
 
 
 async def _held_license(

@@ -11,7 +11,7 @@ from app.audit.dependencies import AuditContextDep
 from app.auth.dependencies import AUTH_ERRORS, CurrentPrincipal
 from app.auth.errors import RealnameLevelRequired
 from app.config import API_V1
-from app.dependencies import SessionDep, SettingsDep
+from app.dependencies import ReceivedAtDep, SessionDep, SettingsDep
 from app.errors import InvalidCursor, error_responses
 from app.idempotency.middleware import IDEMPOTENCY_KEY_DOC
 from app.kit.pagination import Page
@@ -48,13 +48,16 @@ async def submit_application(
     session: SessionDep,
     settings: SettingsDep,
     audit: AuditContextDep,
+    received_at: ReceivedAtDep,
 ) -> ApplicationRead:
     """Submit an application (申请办理) for a service, as a citizen or acting for an
     enterprise. The form is checked against the service's schema. For a 秒批 service the
     answer carries the decision: `approved`, or `pending_review` with every reason; other
     services go to the department's clerks (`pending_review`). Send an `Idempotency-Key`:
     a retry returns the first answer and never files a second case."""
-    return await applications.submit(session, settings, principal, data, audit_context=audit)
+    return await applications.submit(
+        session, settings, principal, data, audit_context=audit, received_at=received_at
+    )
 
 
 @router.get(

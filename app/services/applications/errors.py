@@ -17,6 +17,14 @@ class InvalidApplication(InvalidInput):
     title_en = "The application is invalid"
 
 
+class MaterialsMissing(InvalidApplication):
+    """A required material is satisfied by nothing the applicant gave or holds."""
+
+    code = "applications.materials_missing"
+    title_zh = "缺少必需的申请材料"
+    title_en = "Required materials are missing"
+
+
 class NotAnApplicant(Forbidden):
     code = "applications.not_an_applicant"
     title_zh = "须由群众本人或代表企业的经办人申请"

@@ -3,7 +3,8 @@
 - A renewal service (换证/延续: a code ending in `.renew` or `.continue`) renews the license of
   that type the applicant holds: the next version, issued on behalf of the issuing department.
 - A service that produces a new license issues it through the registry (`issue_as_system`);
-  the fields come from the approved form (`LICENSE_BUILDERS`).
+  the fields come from the approved form (`LICENSE_BUILDERS`). A person who founds an
+  enterprise (企业设立登记) is recorded as its founder, so they can act for it at once.
 - A housing-fund withdrawal queues the disbursement instruction as a durable job (outbox), so
   that it is sent exactly once after the approval commits, with retries.
 
@@ -18,6 +19,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.schemas import AuditContext
+from app.auth import service as auth
 from app.auth.schemas import VerifiedPerson
 from app.certificates import service as certificates
 from app.certificates.schemas import HolderCreate, LicenseCreate, LicenseRead
@@ -31,6 +33,7 @@ ACTOR = "approvals"
 HPF_DISBURSEMENT_JOB = "applications.hpf_disbursement"
 _USCC_BODY = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 RENEWAL_SUFFIXES = (".renew", ".continue")
+BUSINESS_LICENSE = "business-license"
 
 LicenseBuilder = Callable[[Application, VerifiedPerson, Any], LicenseCreate]
 
@@ -73,6 +76,14 @@ async def run(
         audit_context=audit_context,
     )  # fmt: skip
     application.license_no = issued.license_no
+    if type_code == BUSINESS_LICENSE and application.applicant_uscc is None:
+        # A person founded the enterprise: they act for it from now on (its wallet holds the
+        # license), before market regulation's register takes it in.
+        await auth.record_founded_enterprise(
+            session, uscc=issued.holder.uscc or "", name=issued.holder.name,
+            founder_account_id=application.applicant_account_id,
+            source=f"application:{application.number}", audit_context=audit_context,
+        )  # fmt: skip
 
 
 async def applicants_license(
@@ -122,4 +133,4 @@ def _business_license(
     )
 
 
-LICENSE_BUILDERS: dict[str, LicenseBuilder] = {"business-license": _business_license}
+LICENSE_BUILDERS: dict[str, LicenseBuilder] = {BUSINESS_LICENSE: _business_license}

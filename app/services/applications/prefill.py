@@ -29,10 +29,10 @@ from app.adapters.service import Actor, DatasetKey, FactResult
 from app.auth import service as auth
 from app.auth.principals import Citizen, Principal
 from app.auth.schemas import VerifiedAttribute, VerifiedPerson
-from app.certificates import service as certificates
 from app.config import Settings
 from app.services.applications.errors import InvalidApplication, NotAnApplicant
 from app.services.applications.facts_enterprise import REGISTRATION
+from app.services.applications.materials import Holder, registry_license
 from app.services.applications.schemas_prefill import (
     LicenseSatisfaction,
     PrefilledField,
@@ -43,7 +43,6 @@ from app.services.catalog import service as catalog
 from app.services.catalog.schemas import MaterialRead
 
 FUND_ACCOUNT: DatasetKey = ("gjj", "fund-account")
-VALID = "valid"
 
 # Which form fields carry which verified attribute. A person applying for themselves (or
 # founding an enterprise) is the applicant and its legal representative; acting for an
@@ -233,21 +232,20 @@ async def _materials(
     session: AsyncSession, account_id: uuid.UUID, uscc: str | None, materials: list[MaterialRead]
 ) -> list[PrefilledMaterial]:
     """Each material and the holder's valid registry license of its type, if there is one:
-    the enterprise's when acting for one, else the person's."""
-    holder: dict[str, str | None] = (
-        {"holder_uscc": uscc}
+    the enterprise's when acting for one, else the person's (as submission finds it)."""
+    holder = (
+        Holder(uscc=uscc)
         if uscc is not None
-        else {"holder_id_index": await auth.id_number_index(session, account_id)}
+        else Holder(id_index=await auth.id_number_index(session, account_id))
     )
     answer = []
     for material in materials:
-        satisfied_by = None
-        if material.license_type is not None and any(holder.values()):
-            held = await certificates.held_license(
-                session, type_code=material.license_type, **holder
-            )
-            if held is not None and held.status == VALID:
-                satisfied_by = LicenseSatisfaction(license_no=held.license_no)
+        license_no = (
+            await registry_license(session, holder, material.license_type)
+            if material.license_type is not None
+            else None
+        )
+        satisfied_by = LicenseSatisfaction(license_no=license_no) if license_no else None
         answer.append(
             PrefilledMaterial(code=material.code, name=material.name, satisfied_by=satisfied_by)
         )

@@ -7,7 +7,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 ApplicationStatus = Literal[
     "submitted",
@@ -22,13 +22,21 @@ ApplicationStatus = Literal[
 
 
 class MaterialGiven(BaseModel):
-    """A required material: a license from the applicant's wallet by number (else the
-    registry is searched for one of the material's type)."""
+    """A material of the service: a license from the applicant's wallet by number, or a file
+    uploaded with `POST /api/v1/uploads` by id, or neither (the registry is searched for the
+    applicant's license of the material's type). Materials not listed are searched for too."""
 
     model_config = ConfigDict(extra="forbid")
 
-    code: str = Field(max_length=64, examples=["lease-filing"])
+    code: str = Field(max_length=64, examples=["bank-card"])
     license_no: str | None = Field(default=None, max_length=80)
+    upload_id: uuid.UUID | None = Field(default=None, description="An upload of the applicant")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> MaterialGiven:
+        if self.license_no is not None and self.upload_id is not None:
+            raise ValueError("give license_no or upload_id, not both")
+        return self
 
 
 class ApplicationCreate(BaseModel):

@@ -8,8 +8,8 @@ for a 秒批 (`auto`) service (decisions.py), to the clerks otherwise.
 
 from __future__ import annotations
 
+import time
 import uuid
-from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -19,22 +19,22 @@ from app.audit import service as audit
 from app.audit.schemas import AuditContext
 from app.auth import service as auth
 from app.auth.errors import RealnameLevelRequired
-from app.auth.principals import Principal, Staff
+from app.auth.principals import Principal
 from app.auth.schemas import VerifiedPerson
 from app.config import Settings
-from app.errors import InvalidCursor
 from app.kit import pagination
 from app.kit.clock import SHANGHAI, utcnow
 from app.kit.ids import new_id
 from app.kit.pagination import Page
 from app.kit.workdays import Calendar
 from app.services.applications import (
+    answers,
+    clerks,
     decisions,
-    explanations,
     forms,
+    materials,
     prefill,
     repository,
-    review,
     transitions,
 )
 from app.services.applications.errors import (
@@ -42,23 +42,17 @@ from app.services.applications.errors import (
     InvalidApplication,
     NotAnApplicant,
 )
-from app.services.applications.models import Application, ApplicationEvent
+from app.services.applications.models import Application
 from app.services.applications.schemas import (
     ApplicationCreate,
     ApplicationRead,
     ApplicationSummary,
-    ReviewCaseRead,
-    ReviewCaseSummary,
-    ServiceRef,
     Supplement,
-    TimelineEntry,
 )
 from app.services.applications.status import Status
 from app.services.catalog import service as catalog
 from app.services.catalog.errors import ServiceNotFound
 from app.services.catalog.schemas import ServiceDetail
-
-_ACTORS = {"citizen": "applicant", "clerk": "clerk", "system": "system"}
 
 
 def _applicant(principal: Principal) -> tuple[uuid.UUID, str | None]:
@@ -107,8 +101,12 @@ async def submit(
     data: ApplicationCreate,
     *,
     audit_context: AuditContext,
+    received_at: float | None = None,
 ) -> ApplicationRead:
-    """Submit an application; for a 秒批 service the decision is in the answer."""
+    """Submit an application; for a 秒批 service the decision is in the answer, within the
+    deadline counted from `received_at` (time.monotonic() when the request arrived; now if
+    None)."""
+    answer_by = (received_at or time.monotonic()) + settings.approval_deadline_seconds
     account_id, uscc = _applicant(principal)
     service = await _service(session, data.service_code)
     _check_audience(service, uscc)
@@ -119,6 +117,9 @@ async def submit(
             f"this service needs real-name level L{service.realname_level}",
         )
     await _check_form(session, settings, service, person, uscc, data.form)
+    resolved = await materials.resolve(
+        session, service, principal=principal, person=person, given=data.materials
+    )
     day, now = today(), utcnow()
     application = Application(
         id=new_id(),
@@ -129,7 +130,7 @@ async def submit(
         applicant_account_id=account_id,
         applicant_uscc=uscc,
         form=data.form,
-        materials=[material.model_dump() for material in data.materials],
+        materials=resolved,
         status=Status.SUBMITTED,
         deadline=calendar(settings).add_workdays(day, service.time_limit_days),
         decision=None,
@@ -147,7 +148,7 @@ async def submit(
     application.number = f"{day:%Y%m%d}{await repository.next_sequence(session, day):06d}"
     await session.commit()
     evaluation = await decisions.evaluate_case(
-        session, settings, application, person, service, plan, on=day
+        session, settings, application, person, service, plan, on=day, answer_by=answer_by
     )
     await repository.add(
         session, application, transitions.event(application, None, "citizen", str(account_id))
@@ -155,8 +156,11 @@ async def submit(
     await decisions.record_first_decision(
         session, settings, application, service, person, evaluation, audit_context=audit_context
     )
-    # Audited last: the audit chain's head is locked until commit, and the departments'
-    # answers must not be awaited while holding it.
+    answer = await answers.read(session, application, service)
+    # Audited last and committed at once: the audit chain's head is locked from the append to
+    # the commit, and every submission waits for it. Nothing may come between them — not the
+    # departments' answers, not a query, not building the answer (each await is a turn of an
+    # event loop that other requests keep busy, and the lock would be held through it).
     await audit.record(
         session,
         audit_context.entry(
@@ -165,14 +169,15 @@ async def submit(
             after={"service": service.code, "number": application.number},
         ),
     )  # fmt: skip
-    return await _read(session, application, service)
+    await session.commit()
+    return answer
 
 
 async def get(session: AsyncSession, principal: Principal, application_id: str) -> ApplicationRead:
     """One of the caller's applications; ApplicationNotFound (404) for anyone else's."""
     account_id, uscc = _applicant(principal)
     application = await _owned(session, application_id, account_id, uscc)
-    return await _read(
+    return await answers.read(
         session, application, await catalog.cached_service(session, application.service_code)
     )
 
@@ -220,7 +225,7 @@ async def list_mine(
             ApplicationSummary(
                 id=row.id,
                 number=row.number,
-                service=_service_ref(services[row.service_code]),
+                service=answers.service_ref(services[row.service_code]),
                 status=row.status,
                 deadline=row.deadline,
                 submitted_at=row.submitted_at,
@@ -243,44 +248,17 @@ async def withdraw(
     application = await _owned(session, application_id, account_id, uscc, for_update=True)
     await transitions.move(session, application, Status.WITHDRAWN, actor_type="citizen",
                actor_id=str(account_id), note=reason)  # fmt: skip
-    await audit.record(
+    answer = await answers.read(
+        session, application, await catalog.cached_service(session, application.service_code)
+    )
+    await audit.record(  # last: see submit
         session,
         audit_context.entry(
             actor_type="person", actor_id=str(account_id), action="application.withdrawn",
             subject_type="application", subject_id=str(application.id),
         ),
     )  # fmt: skip
-    return await _read(
-        session, application, await catalog.cached_service(session, application.service_code)
-    )
-
-
-def _service_ref(service: ServiceDetail) -> ServiceRef:
-    return ServiceRef(code=service.code, name=service.name, department=service.department.code)
-
-
-async def _read(
-    session: AsyncSession, application: Application, service: ServiceDetail
-) -> ApplicationRead:
-    events: Sequence[ApplicationEvent] = await repository.events(session, application.id)
-    return ApplicationRead(
-        id=application.id,
-        number=application.number,
-        service=_service_ref(service),
-        status=application.status,
-        applicant_uscc=application.applicant_uscc,
-        form=application.form,
-        materials=application.materials,
-        decision=explanations.read(application.decision),
-        license_no=application.license_no,
-        timeline=[
-            TimelineEntry(at=e.at, status=e.status_to, actor=_ACTORS[e.actor_type], note=e.note)
-            for e in events
-        ],
-        deadline=application.deadline,
-        submitted_at=application.submitted_at,
-        decided_at=application.decided_at,
-    )
+    return answer
 
 
 async def _check_form(
@@ -318,120 +296,23 @@ async def supplement(
                            actor_id=str(account_id))  # fmt: skip
     application.form = form
     if data.materials:
-        application.materials = [material.model_dump() for material in data.materials]
-    await audit.record(
+        application.materials = await materials.resolve(
+            session, service, principal=principal, person=person, given=data.materials,
+            kept=application.materials,
+        )  # fmt: skip
+    answer = await answers.read(session, application, service)
+    await audit.record(  # last: see submit
         session,
         audit_context.entry(
             actor_type="person", actor_id=str(account_id), action="application.resubmitted",
             subject_type="application", subject_id=str(application.id),
         ),
     )  # fmt: skip
-    return await _read(session, application, service)
+    return answer
 
 
-# The clerks' side (review.py)
-
-
-async def review_queue(
-    session: AsyncSession,
-    clerk: Staff,
-    *,
-    statuses: Sequence[str],
-    service_code: str | None,
-    cursor: str | None,
-    limit: int,
-) -> Page[ReviewCaseSummary]:
-    """The clerk's department's cases, earliest deadline first."""
-    after = _decode_queue(cursor)
-    rows = await review.queue(session, clerk, statuses=statuses, service_code=service_code,
-                              after=after, limit=limit + 1)  # fmt: skip
-    page = rows[:limit]
-    items = []
-    for row in page:
-        service = await catalog.cached_service(session, row.service_code)
-        referred = explanations.read(row.decision)
-        items.append(
-            ReviewCaseSummary(
-                id=row.id,
-                number=row.number,
-                service=_service_ref(service),
-                status=row.status,
-                deadline=row.deadline,
-                submitted_at=row.submitted_at,
-                claimed_by=row.claimed_by,
-                claim_expires_at=row.claim_expires_at,
-                referred_for=[c.id for c in referred.criteria if c.result != "passed"]
-                if referred
-                else [],
-            )
-        )
-    next_cursor = (
-        pagination.encode_cursor([page[-1].deadline.isoformat(), str(page[-1].id)])
-        if len(rows) > limit
-        else None
-    )
-    return Page[ReviewCaseSummary](items=items, next_cursor=next_cursor)
-
-
-def _decode_queue(cursor: str | None) -> tuple[date, uuid.UUID] | None:
-    if cursor is None:
-        return None
-    try:
-        day, last = pagination.decode_cursor(cursor, arity=2)
-        return date.fromisoformat(str(day)), uuid.UUID(str(last))
-    except (pagination.InvalidCursor, ValueError) as exc:
-        raise InvalidCursor("分页游标无效", "the cursor is malformed") from exc
-
-
-async def review_case(session: AsyncSession, clerk: Staff, application_id: str) -> ReviewCaseRead:
-    """A case of the clerk's department; 404 for another department's."""
-    application = await review.department_case(session, clerk, application_id)
-    return await _review_read(session, application)
-
-
-async def _review_read(session: AsyncSession, application: Application) -> ReviewCaseRead:
-    service = await catalog.cached_service(session, application.service_code)
-    read = await _read(session, application, service)
-    return ReviewCaseRead(
-        **read.model_dump(),
-        claimed_by=application.claimed_by,
-        claim_expires_at=application.claim_expires_at,
-    )
-
-
-async def claim_case(
-    session: AsyncSession,
-    settings: Settings,
-    clerk: Staff,
-    application_id: str,
-    *,
-    audit_context: AuditContext,
-) -> ReviewCaseRead:
-    """Take a case for review (one clerk at a time; claims lapse)."""
-    application = await review.claim(
-        session, settings, clerk, application_id, audit_context=audit_context
-    )
-    return await _review_read(session, application)
-
-
-async def decide_case(
-    session: AsyncSession,
-    settings: Settings,
-    clerk: Staff,
-    application_id: str,
-    target: Status,
-    *,
-    note: str | None,
-    audit_context: AuditContext,
-) -> ReviewCaseRead:
-    """Approve (the outcome runs), reject, or ask for a supplement, as the claiming clerk."""
-    application = await review.decide(
-        session, clerk, application_id, target, note=note, audit_context=audit_context
-    )
-    if target == Status.APPROVED:
-        service = await catalog.cached_service(session, application.service_code)
-        person = await auth.verified_person(session, settings, application.applicant_account_id)
-        await decisions.run_outcome(
-            session, settings, application, service, person, audit_context=audit_context
-        )
-    return await _review_read(session, application)
+# The clerks' side, for the review routes: other domains still call only this module.
+review_queue = clerks.review_queue
+review_case = clerks.review_case
+claim_case = clerks.claim_case
+decide_case = clerks.decide_case

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from app.audit.dependencies import AuditContextDep
 from app.auth.dependencies import AUTH_ERRORS, RequireStaff
 from app.auth.models import StaffRole
 from app.auth.principals import Staff
 from app.config import API_V1
-from app.dependencies import SessionDep, SettingsDep
+from app.dependencies import SessionDep, SettingsDep, WriteSessionDep
 from app.errors import InvalidCursor, error_responses
 from app.kit.pagination import Page
+from app.services.applications import materials
 from app.services.applications import service as applications
 from app.services.applications.errors import ApplicationNotFound, StatusConflict
 from app.services.applications.schemas import (
@@ -26,12 +27,15 @@ from app.services.applications.schemas import (
     SupplementRequest,
 )
 from app.services.applications.status import Status
+from app.uploads.endpoints import DOWNLOAD_RESPONSES, download_response
+from app.uploads.errors import UploadNotFound
 
 router = APIRouter(
     prefix=f"{API_V1}/review", tags=["review"], responses=error_responses(*AUTH_ERRORS)
 )
 Clerk = Annotated[Staff, Depends(RequireStaff(StaffRole.CLERK, StaffRole.DEPARTMENT_ADMIN))]
 CaseId = Annotated[str, Path(max_length=64)]
+UploadId = Annotated[str, Path(max_length=64)]
 _ACTION_ERRORS = error_responses(ApplicationNotFound, StatusConflict)
 
 
@@ -67,6 +71,25 @@ async def case(case_id: CaseId, clerk: Clerk, session: SessionDep) -> ReviewCase
     """The whole case: form, materials, the rules' explanation (every criterion with the value
     found, the requirement and its source) and the timeline."""
     return await applications.review_case(session, clerk, case_id)
+
+
+@router.get(
+    "/cases/{case_id}/materials/{upload_id}",
+    response_class=Response,
+    status_code=200,
+    summary="Download a material of a case",
+    responses={**DOWNLOAD_RESPONSES, **error_responses(ApplicationNotFound, UploadNotFound)},
+)
+async def material(
+    case_id: CaseId, upload_id: UploadId, clerk: Clerk, session: WriteSessionDep,
+    audit: AuditContextDep,
+) -> Response:  # fmt: skip
+    """A file the applicant uploaded for a material of the case (as an attachment); 404 for a
+    case of another department or an upload the case does not name. Every download is
+    audited."""
+    return download_response(
+        await materials.case_upload(session, clerk, case_id, upload_id, audit_context=audit)
+    )
 
 
 @router.post(

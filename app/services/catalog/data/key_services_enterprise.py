@@ -61,7 +61,8 @@ ENTERPRISE_KEY_SERVICES: tuple[ServiceSeed, ...] = (
         time_limit_days=0,
         realname_level=3,
         category="行政许可",
-        audience="enterprise",
+        # The founder applies as a person: the enterprise exists once the license is issued.
+        audience="person",
         aliases=("开公司", "注册公司", "企业开办", "办营业执照", "公司注册"),
         keywords=("营业执照", "企业开办", "公司设立", "有限责任公司", "工商注册", "一网通办"),
         materials=(

@@ -1,0 +1,20 @@
+"""The suite's Settings: one place for what every test's settings share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.config import Settings
+
+
+def make_settings(database_url: str, **overrides: Any) -> Settings:
+    """Test settings on `database_url`: no background worker unless a test starts one, no .env
+    file; `overrides` as Settings fields (e.g. upload_max_bytes=65536)."""
+    return Settings(
+        env="test",
+        database_url=database_url,
+        inprocess_worker=False,
+        job_poll_seconds=0.05,
+        _env_file=None,
+        **overrides,
+    )
