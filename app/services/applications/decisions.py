@@ -6,9 +6,9 @@ deadline (QE_APPROVAL_DEADLINE_SECONDS from the request's arrival, less the rese
 and sending the answer, QE_APPROVAL_ANSWER_RESERVE_SECONDS; every read logged for the applicant
 with the case number), the facts are derived with their provenance, and the ruleset is
 evaluated. Approved: the case is `approved` and its outcome runs in the same transaction
-(outcomes.py). Anything
-else — a failed criterion, data a department did not give in time — goes to the clerks of the
-service's department as `pending_review`, with every criterion explained.
+(outcomes.py). Anything else — a failed criterion, data a department did not give in time —
+goes to the clerks of the service's department as `pending_review`, with every criterion
+explained.
 """
 
 from __future__ import annotations

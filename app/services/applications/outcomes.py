@@ -76,11 +76,12 @@ async def run(
         audit_context=audit_context,
     )  # fmt: skip
     application.license_no = issued.license_no
-    if type_code == BUSINESS_LICENSE and application.applicant_uscc is None:
+    uscc = issued.holder.uscc
+    if type_code == BUSINESS_LICENSE and application.applicant_uscc is None and uscc is not None:
         # A person founded the enterprise: they act for it from now on (its wallet holds the
         # license), before market regulation's register takes it in.
         await auth.record_founded_enterprise(
-            session, uscc=issued.holder.uscc or "", name=issued.holder.name,
+            session, uscc=uscc, name=issued.holder.name,
             founder_account_id=application.applicant_account_id,
             source=f"application:{application.number}", audit_context=audit_context,
         )  # fmt: skip
