@@ -55,7 +55,7 @@ def _limits(settings: Settings) -> dict[str, Limit]:
         "address": Limit("login.address", settings.login_attempts_per_address, _WINDOW),
         "login": Limit("login.login", settings.login_attempts_per_login, _WINDOW),
         "sms_address": Limit("sms.address", settings.sms_codes_per_address_per_hour, 3600),
-        "sms_phone_minute": Limit("sms.phone", 1, settings.sms_resend_seconds),
+        "sms_phone_minute": Limit("sms.phone", 1, settings.sms_resend_seconds, anchored=True),
         "sms_phone_day": Limit("sms.phone.day", settings.sms_codes_per_phone_per_day, 86400),
     }
 

@@ -35,11 +35,16 @@ _PRUNE_ONE_IN = 200
 
 @dataclass(frozen=True, slots=True)
 class Limit:
-    """At most `hits` per `window_seconds` for each key."""
+    """At most `hits` per `window_seconds` for each key.
+
+    Windows are aligned to the clock, unless `anchored`: then a key's window starts at its
+    first hit, which is what a cooldown needs (one SMS code a minute must not allow two codes a
+    second apart across a minute's boundary)."""
 
     name: str
     hits: int
     window_seconds: int
+    anchored: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +56,11 @@ class Verdict:
 
 
 class Backend(Protocol):
-    async def increment(self, key: str, expires_at: datetime, ttl_seconds: int) -> int:
-        """Add one hit to `key`'s counter and return the count."""
+    async def increment(
+        self, key: str, expires_at: datetime, ttl_seconds: int, *, anchored: bool = False
+    ) -> int:
+        """Add one hit to `key`'s counter and return the count; an anchored counter that has
+        expired starts again at 1 with the new expiry."""
 
 
 class DatabaseBackend:
@@ -61,8 +69,15 @@ class DatabaseBackend:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def increment(self, key: str, expires_at: datetime, ttl_seconds: int) -> int:
-        count = await repository.increment_counter(self.session, key, expires_at)
+    async def increment(
+        self, key: str, expires_at: datetime, ttl_seconds: int, *, anchored: bool = False
+    ) -> int:
+        if anchored:
+            count = await repository.increment_anchored_counter(
+                self.session, key, utcnow(), expires_at
+            )
+        else:
+            count = await repository.increment_counter(self.session, key, expires_at)
         # Not security-relevant randomness: it only spreads the clean-up over requests.
         if random.randrange(_PRUNE_ONE_IN) == 0:  # noqa: S311
             await repository.delete_expired_counters(self.session, utcnow())
@@ -85,7 +100,10 @@ class RedisBackend:
         self.client = client
         self.fallback = fallback
 
-    async def increment(self, key: str, expires_at: datetime, ttl_seconds: int) -> int:
+    async def increment(
+        self, key: str, expires_at: datetime, ttl_seconds: int, *, anchored: bool = False
+    ) -> int:
+        # The script gives a new counter its expiry at its first hit: anchored either way.
         try:
             # EVALSHA, loading the script first where the server does not know it yet.
             count = await _increment_script(self.client)(
@@ -94,7 +112,7 @@ class RedisBackend:
             return int(count)
         except (RedisError, OSError):
             logger.warning("redis unreachable; rate limits fall back to the database")
-            return await self.fallback.increment(key, expires_at, ttl_seconds)
+            return await self.fallback.increment(key, expires_at, ttl_seconds, anchored=anchored)
 
 
 class RateLimiter:
@@ -106,12 +124,16 @@ class RateLimiter:
     async def hit(self, limit: Limit, key: str) -> Verdict:
         """Count one hit of `key` against `limit`."""
         now = utcnow().timestamp()
-        window = int(now // limit.window_seconds)
-        window_end = (window + 1) * limit.window_seconds
-        counter = f"{limit.name}:{key}:{window}"
+        if limit.anchored:
+            # Retry-After is then the whole window: an upper bound, never too early.
+            counter, window_end = f"{limit.name}:{key}", now + limit.window_seconds
+        else:
+            window = int(now // limit.window_seconds)
+            window_end = (window + 1) * limit.window_seconds
+            counter = f"{limit.name}:{key}:{window}"
         expires_at = datetime.fromtimestamp(window_end, UTC)
         ttl = max(1, int(window_end - now) + 1)
-        count = await self.backend.increment(counter, expires_at, ttl)
+        count = await self.backend.increment(counter, expires_at, ttl, anchored=limit.anchored)
         return Verdict(allowed=count <= limit.hits, retry_after=ttl)
 
 

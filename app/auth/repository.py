@@ -13,7 +13,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Executable, and_, bindparam, delete, exists, false, or_, select, text, update
+from sqlalchemy import (
+    Executable,
+    and_,
+    bindparam,
+    case,
+    delete,
+    exists,
+    false,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -466,6 +478,28 @@ async def increment_counter(session: AsyncSession, key: str, expires_at: datetim
         .values(key=key, hits=1, expires_at=expires_at)
         .on_conflict_do_update(
             index_elements=["key"], set_={"hits": RateLimitCounter.__table__.c.hits + 1}
+        )
+        .returning(RateLimitCounter.hits)
+    )
+    return int((await session.execute(statement)).scalar_one())
+
+
+async def increment_anchored_counter(
+    session: AsyncSession, key: str, now: datetime, expires_at: datetime
+) -> int:
+    """Add one hit to a counter whose window started at its first hit (created at 1; an
+    expired one starts again at 1, until `expires_at`) and return its count."""
+    table = RateLimitCounter.__table__
+    expired = table.c.expires_at <= now
+    statement = (
+        _insert(session)(RateLimitCounter)
+        .values(key=key, hits=1, expires_at=expires_at)
+        .on_conflict_do_update(
+            index_elements=["key"],
+            set_={
+                "hits": case((expired, 1), else_=table.c.hits + 1),
+                "expires_at": case((expired, expires_at), else_=table.c.expires_at),
+            },
         )
         .returning(RateLimitCounter.hits)
     )

@@ -129,3 +129,38 @@ async def test_sms_codes_are_limited_per_phone_and_per_address(
             statuses.append(response.status_code)
     # A second text to one phone within a minute is refused; the address may ask three times.
     assert statuses == [200, 429, 200, 429]
+
+
+@pytest.mark.parametrize("backend", ["database", "redis"])
+async def test_a_cooldown_holds_across_the_clocks_minute(
+    backend: str, database: Database, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One SMS code a minute: a second code half a second later is refused even when a minute
+    of the clock turns in between (an aligned window would have allowed it), and allowed a
+    minute after the first."""
+    from datetime import UTC, datetime, timedelta
+
+    from app.auth import ratelimit
+
+    start = datetime(2026, 11, 24, 8, 0, 59, 700_000, tzinfo=UTC)
+    clock = {"now": start}
+    monkeypatch.setattr(ratelimit, "utcnow", lambda: clock["now"])
+    cooldown = ratelimit.Limit("test.cooldown", 1, 60, anchored=True)
+    aligned = ratelimit.Limit("test.aligned", 1, 60)
+    async with database.session() as session:
+        fallback = ratelimit.DatabaseBackend(session)
+        store: ratelimit.Backend = fallback
+        if backend == "redis":
+            store = ratelimit.RedisBackend(Redis.from_url(redis_url), fallback)
+        limiter = ratelimit.RateLimiter(store)
+        assert (await limiter.hit(cooldown, "phone")).allowed
+        assert (await limiter.hit(aligned, "phone")).allowed
+        clock["now"] = start + timedelta(seconds=0.6)  # 08:01:00.3
+        refused = await limiter.hit(cooldown, "phone")
+        assert (refused.allowed, refused.retry_after) == (False, 61)
+        assert (await limiter.hit(aligned, "phone")).allowed, "what the aligned window allows"
+        if backend == "database":  # Redis expires keys on its own clock, not the patched one
+            clock["now"] = start + timedelta(seconds=60.1)
+            assert (await limiter.hit(cooldown, "phone")).allowed
+            clock["now"] = start + timedelta(seconds=61)
+            assert not (await limiter.hit(cooldown, "phone")).allowed
