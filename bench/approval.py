@@ -289,9 +289,11 @@ def _outcome(status: int, answer: bytes) -> str:
 
 
 def _referred_for(answer: bytes) -> list[str]:
+    # "criterion: result (why)", the why being the reason's last part ("…: deadline").
     criteria = (json.loads(answer).get("decision") or {}).get("criteria") or []
     return [
-        f"{c['id']}: {c['result']}" + (f" ({c['reason'].split(':')[0]})" if c.get("reason") else "")
+        f"{c['id']}: {c['result']}"
+        + (f" ({c['reason'].rsplit(':', 1)[-1].strip()})" if c.get("reason") else "")
         for c in criteria
         if c["result"] != "passed"
     ]

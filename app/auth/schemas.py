@@ -308,3 +308,5 @@ class VerifiedPerson:
     id_number_index: str
     realname_level: int
     verified_at: datetime
+    # The account's phone as its SMS login proved it: the one a form's locked phone must carry.
+    phone: str = field(repr=False)

@@ -78,7 +78,6 @@ __all__ = [
     "issue_tokens",
     "me",
     "my_data_access_log",
-    "owner_phone",
     "purge_expired",
     "record_founded_enterprise",
     "register_client",
@@ -137,12 +136,6 @@ async def get_person_account(session: AsyncSession, account_id: uuid.UUID) -> Pe
     return accounts.read(await accounts.get(session, account_id))
 
 
-async def owner_phone(session: AsyncSession, settings: Settings, account_id: uuid.UUID) -> str:
-    """The account's phone number in full, for its owner only."""
-    account = await accounts.get(session, account_id)
-    return reveal_phone(settings, account.phone_cipher)
-
-
 async def id_number_index(session: AsyncSession, account_id: uuid.UUID) -> str | None:
     """The blind index of the account's ID number (None before one is recorded): the same
     index the data-access log keeps, for `list_for_subject_index`."""
@@ -170,6 +163,7 @@ async def verified_person(
         id_number_index=account.id_number_index,
         realname_level=account.realname_level,
         verified_at=account.realname_verified_at,
+        phone=reveal_phone(settings, account.phone_cipher),
     )
 
 

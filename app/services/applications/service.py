@@ -116,7 +116,7 @@ async def submit(
             f"该事项须达到实名等级 L{service.realname_level}",
             f"this service needs real-name level L{service.realname_level}",
         )
-    await _check_form(session, settings, service, person, uscc, data.form)
+    _check_form(service, person, uscc, data.form)
     resolved = await materials.resolve(
         session, service, principal=principal, person=person, given=data.materials
     )
@@ -261,19 +261,13 @@ async def withdraw(
     return answer
 
 
-async def _check_form(
-    session: AsyncSession,
-    settings: Settings,
-    service: ServiceDetail,
-    person: VerifiedPerson,
-    uscc: str | None,
-    form: dict[str, Any],
+def _check_form(
+    service: ServiceDetail, person: VerifiedPerson, uscc: str | None, form: dict[str, Any]
 ) -> None:
     """The form fits the service's schema, and its government-verified fields are the verified
     values (prefill locks them; the server checks, DESIGN §2 principle 3)."""
     forms.check_form(service.form_schema, form)
-    phone = await auth.owner_phone(session, settings, person.account_id)
-    prefill.check_locked_fields(prefill.Identity.of(person, uscc, phone=phone), form)
+    prefill.check_locked_fields(prefill.Identity.of(person, uscc, phone=person.phone), form)
 
 
 async def supplement(
@@ -291,7 +285,7 @@ async def supplement(
     service = await catalog.cached_service(session, application.service_code)
     form = {**application.form, **data.form}
     person = await auth.verified_person(session, settings, account_id)
-    await _check_form(session, settings, service, person, uscc, form)
+    _check_form(service, person, uscc, form)
     await transitions.move(session, application, Status.RESUBMITTED, actor_type="citizen",
                            actor_id=str(account_id))  # fmt: skip
     application.form = form
