@@ -97,15 +97,19 @@ async def athrowaway_database(url: str | None) -> AsyncIterator[str]:
 
 
 @contextlib.contextmanager
-def running(command: list[str], *, cwd: Path, env: dict[str, str], port: int) -> Iterator[int]:
-    """A server subprocess on `port`, once its /readyz answers 200; yields its pid."""
+def running(
+    command: list[str], *, cwd: Path, env: dict[str, str], port: int, ready_path: str = "/readyz",
+    headers: dict[str, str] | None = None,
+) -> Iterator[int]:  # fmt: skip
+    """A server subprocess on `port`, once GET `ready_path` answers 200; yields its pid."""
     process = subprocess.Popen(command, cwd=cwd, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
         while True:
             with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                answer = httpx.get(f"{base}{ready_path}", headers=headers, timeout=2)
+                if answer.status_code == 200:
                     break
             if process.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit("the server did not become ready")

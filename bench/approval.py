@@ -53,7 +53,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -439,25 +439,10 @@ def percentile(values: list[float], pct: float) -> float:
 @contextmanager
 def simulator(port: int) -> Iterator[int]:
     """`qingeban simulator` as its own process, ready: its pid."""
-    process = subprocess.Popen([sys.executable, "-m", "app.cli", "simulator", "--port", str(port)],
-                               cwd=ROOT, env=environment("sqlite+aiosqlite://"))  # fmt: skip
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            with suppress(httpx.HTTPError):
-                answer = httpx.get(f"http://127.0.0.1:{port}/_admin/faults", headers=SIM_ADMIN)
-                if answer.status_code == 200:
-                    break
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("the simulator did not start")
-            time.sleep(0.1)
-        yield process.pid
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    command = [sys.executable, "-m", "app.cli", "simulator", "--port", str(port)]
+    with running(command, cwd=ROOT, env=environment("sqlite+aiosqlite://"), port=port,
+                 ready_path="/_admin/faults", headers=SIM_ADMIN) as pid:  # fmt: skip
+        yield pid
 
 
 def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
