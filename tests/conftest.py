@@ -16,6 +16,7 @@ import shutil
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -39,6 +40,7 @@ from app.certificates import service as certificates
 from app.config import Settings
 from app.db import Database
 from app.demo import seed_demo_world
+from app.kit import clock
 from app.kit.clock import utcnow
 from app.kit.ids import new_id
 from app.main import create_app
@@ -108,6 +110,22 @@ def _cheap_password_hashes() -> Iterator[None]:
     passwords.hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
     yield
     passwords.hasher = original
+
+
+Travel = Callable[[str], None]
+
+
+@pytest.fixture
+def travel() -> Iterator[Travel]:
+    """Move the platform's clock: `travel("2026-11-24T09:00:00+08:00")`; it keeps running from
+    there, and is back to the machine's after the test. Tests that compare dates travel first,
+    so that none depends on the day the suite runs."""
+
+    def to(moment: str) -> None:
+        clock.travel_to(datetime.fromisoformat(moment))
+
+    yield to
+    clock.back_to_real_time()
 
 
 @pytest.fixture(scope="session")
@@ -264,11 +282,22 @@ async def admin_headers(database: Database, settings: Settings) -> dict[str, str
     return {"Authorization": f"Bearer {token}"}
 
 
+# The simulated departments' world is dated 2026-11-23 (app.adapters.simulator.population):
+# tests that use it run on the next morning, a Tuesday, whatever day the suite runs.
+WORLD_DAY = "2026-11-24T09:00:00+08:00"
+
+
 @pytest.fixture
-async def world(database: Database, settings: Settings) -> AsyncIterator[None]:
-    """The demo world: the personas' accounts (L2) and licenses, and the demo staff. The data
-    exchange is fresh before and after (registration, act-as and decisions ask the simulated
-    departments; no breaker state or injected fault crosses tests)."""
+def on_world_day(travel: Travel) -> None:
+    """The platform's clock on the demo world's next working morning (WORLD_DAY)."""
+    travel(WORLD_DAY)
+
+
+@pytest.fixture
+async def world(database: Database, settings: Settings, on_world_day: None) -> AsyncIterator[None]:
+    """The demo world on its day (WORLD_DAY): the personas' accounts (L2) and licenses, and the
+    demo staff. The data exchange is fresh before and after (registration, act-as and decisions
+    ask the simulated departments; no breaker state or injected fault crosses tests)."""
     reset_exchange()
     await seed_demo_world(database, settings)
     yield

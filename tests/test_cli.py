@@ -59,7 +59,10 @@ def test_migrate_seed_twice_and_verify_the_audit_chain(
 
 
 def test_seed_demo_gives_personas_and_staff_accounts_once(
-    fresh_sqlite: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    fresh_sqlite: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    on_world_day: None,
 ) -> None:
     monkeypatch.delenv("QE_DEMO", raising=False)
     assert main(["seed", "--demo"]) == 0

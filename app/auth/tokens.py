@@ -12,6 +12,7 @@ import hashlib
 from typing import Any
 
 from app.kit import jose
+from app.kit.clock import utcnow
 from app.kit.encoding import b64url_encode
 from app.kit.jose import Key
 
@@ -84,12 +85,11 @@ def verify(
     found = str(header(token).get("typ", "")).lower()
     if found != typ.lower():
         raise TokenError("wrong token type")
-    # python-jose turns every `require_*` into a `verify_*`, so an expired token can only be
-    # let through by not requiring `exp` there; its presence is checked below instead.
+    # The times are checked below against the platform's clock (app.kit.clock), not by
+    # python-jose against the machine's: one clock for issuing and for verifying.
     options = {
-        "leeway": leeway,
-        "verify_exp": not allow_expired,
-        "require_exp": not allow_expired,
+        "verify_exp": False,
+        "verify_nbf": False,
         "require_iat": True,
         "require_iss": True,
         "require_aud": True,
@@ -104,13 +104,24 @@ def verify(
             issuer=issuer,
             options=options,
         )
-    except jose.SignatureExpired as exc:
-        raise TokenExpired("token expired") from exc
     except jose.JoseFailure as exc:
         raise TokenError("invalid token") from exc
-    if not isinstance(claims.get("exp"), int):
-        raise TokenError("no expiry")
+    _check_times(claims, leeway=leeway, allow_expired=allow_expired)
     return claims
+
+
+def _check_times(claims: dict[str, Any], *, leeway: int, allow_expired: bool) -> None:
+    now = utcnow().timestamp()
+    expires, not_before = claims.get("exp"), claims.get("nbf")
+    if not isinstance(expires, int) or isinstance(expires, bool):
+        raise TokenError("no expiry")
+    if not_before is not None:
+        if not isinstance(not_before, int | float) or isinstance(not_before, bool):
+            raise TokenError("invalid nbf")
+        if not_before > now + leeway:
+            raise TokenError("token not yet valid")
+    if not allow_expired and expires < now - leeway:
+        raise TokenExpired("token expired")
 
 
 def at_hash(access_token: str) -> str:

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import httpx
+import pytest
 from license_support import Headers
 from sqlalchemy import text
 
@@ -18,8 +19,18 @@ Issue = Callable[..., Awaitable[dict[str, Any]]]
 TODAY = date(2026, 11, 24)
 
 
+@pytest.fixture(autouse=True)
+def _on_the_day(travel: Callable[[str], None]) -> None:
+    """The platform's clock on TODAY before any token is issued: suspending needs a license not
+    yet expired, whatever day the suite runs."""
+    travel("2026-11-24T09:00:00+08:00")
+
+
 async def test_valid_licenses_expiring_within_the_window_in_date_order(
-    client: httpx.AsyncClient, database: Database, issued: Issue, scjg_clerk: Headers
+    client: httpx.AsyncClient,
+    database: Database,
+    issued: Issue,
+    scjg_clerk: Headers,
 ) -> None:
     async def ending(last_day: str) -> str:
         license_ = await issued(valid_from="2022-01-01", valid_until=last_day)

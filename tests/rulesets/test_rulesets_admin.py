@@ -50,7 +50,11 @@ async def test_the_shipped_ruleset_is_stored_as_published_version_1(
 
 
 async def test_a_draft_is_tested_published_and_then_decides(
-    client: httpx.AsyncClient, gjj_admin: Headers, database: Database, settings: Settings
+    on_world_day: None,
+    client: httpx.AsyncClient,
+    gjj_admin: Headers,
+    database: Database,
+    settings: Settings,
 ) -> None:
     body = copy.deepcopy((await _published(client, gjj_admin))["ruleset"])
     body["title"] = "住房公积金提取（租赁住房）2026 修订"
