@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     approval_answer_reserve_seconds: float = Field(default=0.3, ge=0, le=5)
     # How long a clerk's claim on a case lasts before another clerk may take it.
     review_claim_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    # Working days a clerk has for a case 秒批 referred (services decided on the spot have no
+    # statutory limit of their own): 3, as the housing fund's regulation gives its decisions
+    # (《住房公积金管理条例》第二十五条), counted from the day after the referral.
+    referral_workdays: int = Field(default=3, ge=1, le=60)
     # Uploads (materials no e-license stands in for): the largest file accepted, and how many
     # files one account may upload per hour (the bytes are kept in the database).
     upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024)

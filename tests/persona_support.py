@@ -50,7 +50,6 @@ async def uploaded(
 # What the personas upload for each service the tests apply for: the required materials no
 # e-license of theirs stands in for (an identity card is their verified identity).
 UPLOADED_MATERIALS: dict[str, tuple[str, ...]] = {
-    "gjj.withdraw.rent": ("bank-card",),
     "jyj.kindergarten-licence.continue": ("org-certificate", "fire-safety", "audit-report"),
     "wjw.hygiene-permit.renew": ("health-certificates", "commitment"),
     "scjg.enterprise.establish": ("articles", "officer-appointment"),

@@ -41,7 +41,7 @@ def _rule(*datasets: str, reference_required: bool = False) -> PurposeRule:
 _UTILITIES = ("water/*", "power/*", "gas/*", "heat/*", "catv/*", "broadband/*", "citycard/*")
 # What a case may read, and so what the clerk reviewing it may read too.
 _CASE_DEPARTMENTS = (
-    *("gaj/*", "mzj/*", "rsj/*", "tax/*", "ybj/*", "bdc/*", "gjj/*", "scjg/*", "jyj/*"),
+    *("gaj/*", "mzj/*", "rsj/*", "tax/*", "ybj/*", "bdc/*", "gjj/*", "scjg/*", "jyj/*", "zjj/*"),
     *("wjw/*", "court/*", "sfj/*"),
     *_UTILITIES,
 )
@@ -89,6 +89,7 @@ DEFAULT_POLICY: PurposePolicy = {
         "gjj/*",
         "jyj/*",
         "wjw/*",
+        "zjj/*",
         *_UTILITIES,
     ),
 }

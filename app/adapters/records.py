@@ -108,6 +108,13 @@ class PropertyOwnership(DatasetRecord):
     properties: tuple[OwnedProperty, ...]
 
 
+class BoundCard(DatasetRecord):
+    """The bank card the fund centre pays an account's withdrawals to."""
+
+    bank_name: str
+    card_number: str
+
+
 class FundAccount(DatasetRecord):
     """gjj/fund-account."""
 
@@ -116,6 +123,7 @@ class FundAccount(DatasetRecord):
     employer_uscc: str | None = None
     employer_name: str | None = None
     balance: int
+    bound_card: BoundCard | None = None
 
 
 class FundContributions(DatasetRecord):
@@ -138,6 +146,7 @@ class FundLoan(DatasetRecord):
     amount: int
     start_date: date
     outstanding: int
+    settled_on: date | None = None
 
 
 class FundLoans(DatasetRecord):
@@ -145,6 +154,85 @@ class FundLoans(DatasetRecord):
 
     has_loan: bool
     loans: tuple[FundLoan, ...] = ()
+    repayment_agreement: bool = False
+
+
+class UnitAccount(DatasetRecord):
+    """gjj/unit-account: an employer's deposit account."""
+
+    unit_account: str
+    employee_count: int
+    paid_until: str
+
+
+class Mortgage(DatasetRecord):
+    """A registered mortgage; a commercial loan's registration names the loan."""
+
+    certificate_number: str
+    registered_on: date
+    loan_kind: Literal["commercial"] | None = None
+    lender: str | None = None
+    loan_contract_number: str | None = None
+    loan_amount: int | None = None
+
+
+class PropertyTransactions(DatasetRecord):
+    """bdc/property-transactions: purchases and mortgages registered."""
+
+    mortgages: tuple[Mortgage, ...] = ()
+
+
+class PurchaseContract(DatasetRecord):
+    """A new-home purchase contract filed online (网签备案)."""
+
+    contract_number: str
+    filed_on: date
+    total_price: int
+    address: str
+
+
+class PurchaseContracts(DatasetRecord):
+    """zjj/purchase-contracts: the filed contracts naming the person as buyer."""
+
+    contracts: tuple[PurchaseContract, ...] = ()
+
+
+class PublicRentalLease(DatasetRecord):
+    """zjj/public-rental-leases: the person's public rental lease."""
+
+    lease_number: str
+    start: date
+    end: date
+    annual_rent: int
+
+
+class DeedTaxPayment(DatasetRecord):
+    """One deed-tax payment on a home purchase."""
+
+    voucher_number: str
+    paid_on: date
+    taxable_price: int
+
+
+class DeedTax(DatasetRecord):
+    """tax/deed-tax: the person's deed-tax payments."""
+
+    payments: tuple[DeedTaxPayment, ...] = ()
+
+
+class EmploymentRegistration(DatasetRecord):
+    """rsj/employment-registration: employed by an employer, flexibly employed, or neither."""
+
+    employed: bool
+    employment_type: Literal["employee", "flexible", "none"]
+    employer_uscc: str | None = None
+
+
+class HygieneInspection(DatasetRecord):
+    """wjw/hygiene-inspections: the health supervisors' last inspection of the premises."""
+
+    inspected_on: date
+    conditions_unchanged: bool
 
 
 class Degrees(DatasetRecord):
@@ -215,10 +303,17 @@ RECORD_TYPES: dict[tuple[str, str], type[DatasetRecord]] = {
     ("rsj", "talent-certification"): TalentCertification,
     ("rsj", "pension-entitlement"): PensionEntitlement,
     ("bdc", "property-ownership"): PropertyOwnership,
+    ("bdc", "property-transactions"): PropertyTransactions,
+    ("zjj", "purchase-contracts"): PurchaseContracts,
+    ("zjj", "public-rental-leases"): PublicRentalLease,
+    ("tax", "deed-tax"): DeedTax,
+    ("rsj", "employment-registration"): EmploymentRegistration,
+    ("wjw", "hygiene-inspections"): HygieneInspection,
     ("gjj", "fund-account"): FundAccount,
     ("gjj", "fund-contributions"): FundContributions,
     ("gjj", "fund-withdrawals"): FundWithdrawals,
     ("gjj", "fund-loans"): FundLoans,
+    ("gjj", "unit-account"): UnitAccount,
     ("jyj", "degrees"): Degrees,
     ("court", "judgment-defaulters"): JudgmentDefaulters,
     ("scjg", "enterprise-registration"): EnterpriseRegistration,

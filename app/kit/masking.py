@@ -30,6 +30,11 @@ def mask_phone(value: str) -> str:
     return _mask_keeping_tail(value)
 
 
+def mask_account(value: str) -> str:
+    """Mask a bank card or account number, keeping its last 4 digits: ****5678."""
+    return "****" + value[-4:] if len(value) > 8 else _mask_keeping_tail(value)
+
+
 def mask_name(value: str) -> str:
     """Mask a personal name, keeping only its first character."""
     if len(value) <= 1:

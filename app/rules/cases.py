@@ -1,8 +1,9 @@
 """Run the YAML cases a ruleset ships with (the OpenFisca habit: law as code comes with tests).
 
-A case gives facts on a date and says what the evaluation must come to: the outcome and exactly
-which criteria fail and which are unknown. Facts named under `unknown:` are `Unknown` (as when
-a department does not answer); facts the case does not mention are absent, hence unknown too.
+A case gives facts on a date and says what the evaluation must come to: the outcome, exactly
+which criteria fail and which are unknown, and (optionally) the amount an approval pays. Facts
+named under `unknown:` are `Unknown` (as when a department does not answer); facts the case does
+not mention are absent, hence unknown too.
 `qingeban rules test`, the test suite and the admin API's "test before publish" all run them.
 """
 
@@ -52,6 +53,9 @@ def run_case(ruleset: Ruleset, case: Case) -> CaseResult:
     diff: dict[str, dict[str, object]] = {}
     if evaluation.outcome != expected.outcome:
         diff["outcome"] = {"expected": expected.outcome, "actual": evaluation.outcome}
+    paid = evaluation.amount.value if evaluation.amount is not None else None
+    if expected.amount is not None and paid != expected.amount:
+        diff["amount"] = {"expected": expected.amount, "actual": paid}
     for aspect, want, got in (
         ("failing", expected.failing, evaluation.failing),
         ("unknown", expected.unknown, evaluation.unknown),

@@ -8,7 +8,11 @@ passed, and `refer` (to a clerk) otherwise: the machine may say yes, only a pers
 (DESIGN §2, principle 1), so there is no "reject" here.
 
 Each result carries its explanation (principle 2): the value found, the requirement as text and
-as data, and where the fact came from and as of when.
+as data, and where the fact came from and as of when. A disbursement's amount is computed from
+the ruleset's formula (amount.py) and explained the same way; an approval that would pay an
+amount nobody can compute, or nothing, is referred instead (the synthetic criterion `amount`).
+Criteria marked as commitments (告知承诺制) that passed are listed, so the approval records
+them and their later check.
 """
 
 from __future__ import annotations
@@ -20,9 +24,21 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, JsonValue
 
-from app.rules import operators, vocabulary
+from app.rules import amount, operators, vocabulary
 from app.rules.facts import FactScalar, FactSet, Known, Unknown
-from app.rules.model import AllOf, AnyOf, Condition, Criterion, Leaf, Outcome, Ruleset, Scalar
+from app.rules.model import (
+    AllOf,
+    AnyOf,
+    Condition,
+    Criterion,
+    Leaf,
+    Outcome,
+    Ruleset,
+    Scalar,
+    leaves,
+)
+
+AMOUNT_CRITERION = "amount"
 
 Result = Literal["passed", "failed", "unknown"]
 
@@ -64,6 +80,30 @@ class CriterionResult(BaseModel):
     facts: tuple[FactRead, ...]
 
 
+class AmountRead(BaseModel):
+    """The computed amount (whole yuan; None when it could not be computed) and how."""
+
+    model_config = ConfigDict(frozen=True)
+
+    value: int | None
+    formula: str
+    read: dict[str, JsonValue]
+    source: list[str]
+    as_of: datetime | None
+
+
+class CommitmentRead(BaseModel):
+    """A commitment the approval stands on: what was declared, the law, and the later check."""
+
+    model_config = ConfigDict(frozen=True)
+
+    criterion: str
+    legal_reference: str
+    declared: dict[str, JsonValue]
+    verify: JsonValue
+    within_days: int
+
+
 class Evaluation(BaseModel):
     """The decision's explanation: which ruleset, on which date, each criterion, the outcome."""
 
@@ -77,6 +117,8 @@ class Evaluation(BaseModel):
     criteria: tuple[CriterionResult, ...]
     reasons: tuple[str, ...]
     """The ids of the gates and criteria that did not pass, gates first."""
+    amount: AmountRead | None = None
+    commitments: tuple[CommitmentRead, ...] = ()
 
     @property
     def failing(self) -> tuple[str, ...]:
@@ -112,6 +154,11 @@ def evaluate(ruleset: Ruleset, facts: FactSet, on: date) -> Evaluation:
         for gate, group in ((True, ruleset.gates), (False, ruleset.criteria))
         for criterion in group
     ]
+    paid = _amount(ruleset, facts, parameters)
+    if paid is not None and not any(r.result != "passed" for r in results):
+        payable = _payable(paid)
+        if payable is not None:
+            results.append(payable)
     reasons = tuple(result.id for result in results if result.result != "passed")
     return Evaluation(
         ruleset_service=ruleset.service,
@@ -121,7 +168,71 @@ def evaluate(ruleset: Ruleset, facts: FactSet, on: date) -> Evaluation:
         outcome="refer" if reasons else "approve",
         criteria=tuple(results),
         reasons=reasons,
+        amount=paid,
+        commitments=_commitments(ruleset, results, facts) if not reasons else (),
     )
+
+
+def _amount(ruleset: Ruleset, facts: FactSet, parameters: Mapping[str, Any]) -> AmountRead | None:
+    formula = ruleset.outcome.amount
+    if formula is None:
+        return None
+    computed = amount.compute(formula, facts, parameters)
+    return AmountRead(
+        value=computed.value,
+        formula=computed.formula,
+        read={name: _json(value) for name, value in computed.read.items()},  # type: ignore[arg-type]
+        source=list(computed.sources),
+        as_of=computed.as_of,
+    )
+
+
+def _payable(paid: AmountRead) -> CriterionResult | None:
+    """Nothing to refer for when the amount is positive; else why a clerk must look."""
+    if paid.value is not None and paid.value > 0:
+        return None
+    unknown = paid.value is None
+    return CriterionResult(
+        id=AMOUNT_CRITERION,
+        title="可支付金额可依据核验数据计算且大于零",
+        title_en="The amount to pay is computed from verified data and is above zero",
+        gate=False,
+        result="unknown" if unknown else "failed",
+        found=paid.value,
+        required=f"{paid.formula} > 0",
+        requirement={"amount": paid.formula, "op": "gt", "value": 0},
+        source=paid.source[0] if len(paid.source) == 1 else paid.source or None,
+        as_of=paid.as_of,
+        reason="amount cannot be computed" if unknown else None,
+        facts=(),
+    )
+
+
+def _commitments(
+    ruleset: Ruleset, results: list[CriterionResult], facts: FactSet
+) -> tuple[CommitmentRead, ...]:
+    passed = {result.id for result in results if result.result == "passed"}
+    made = []
+    for criterion in ruleset.all_criteria:
+        commitment = criterion.commitment
+        if commitment is None or criterion.id not in passed:
+            continue
+        declared = {
+            leaf.fact: _json(fact.value)
+            for leaf in leaves(criterion.condition)
+            if vocabulary.trust_of(leaf.fact) == "declared"
+            and isinstance(fact := facts.get(leaf.fact), Known)
+        }
+        made.append(
+            CommitmentRead(
+                criterion=criterion.id,
+                legal_reference=commitment.legal_reference,
+                declared=declared,
+                verify=commitment.verify.model_dump(mode="json", by_alias=True, exclude_none=True),
+                within_days=commitment.within_days,
+            )
+        )
+    return tuple(made)
 
 
 def parameter_on(ruleset: Ruleset, name: str, on: date) -> Scalar | list[Scalar]:

@@ -11,6 +11,10 @@ The result is a complete `Ruleset` that no longer mentions its template, which i
 as an immutable version.
 
 YAML is read with `safe_load`: plain data, no tags that construct objects.
+
+The shipped rulesets are version 2 (December 2026): version 1 let what the applicant typed
+carry an approval and named no outcome; stored version 1 rows stay as the history decisions
+name, and version 2 supersedes them over the same period.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from app.rules.model import Ruleset, RulesetError
 RULESETS_DIR = Path(__file__).resolve().parent / "rulesets"
 TEMPLATES = "templates"
 _TEMPLATE_KEYS = frozenset(
-    {"extends", "omit", "legal_reference", "datasets", "parameters", "gates", "criteria"}
+    {"extends", "omit", "legal_reference", "datasets", "parameters", "gates", "criteria", "outcome"}
 )
 _FILE_KEYS = frozenset({"rulesets", "shared"})
 Raw = dict[str, Any]

@@ -2,38 +2,63 @@
 
 A ruleset is law as code for one service over a period: its legal reference, the department
 datasets it needs, parameters with dated values (a limit that changes on a date is a new value,
-not a new ruleset), gates (such as the credit gate) and criteria. A criterion's condition is data
-only: `{all: [...]}`, `{any: [...]}`, `{not: ...}` or a leaf `{fact, op, value | parameter}`;
-nothing in a ruleset is ever run as code. Every mistake an admin can make (an unknown fact or
-parameter, an operator given the wrong shape of value, a duplicate id, a case that names a
-criterion that does not exist) is refused here, so evaluation never meets it.
+not a new ruleset), gates (such as the credit gate), criteria, and the outcome of an approval
+(a payment, a license, a renewal or an instruction to a department). A criterion's condition is
+data only: `{all: [...]}`, `{any: [...]}`, `{not: ...}` or a leaf `{fact, op, value |
+parameter}`; nothing in a ruleset is ever run as code. Every mistake an admin can make (an
+unknown fact or parameter, an operator given the wrong shape of value, a duplicate id, a case
+that names a criterion that does not exist, an approval resting on what the applicant merely
+typed, an approval with no outcome) is refused here, so evaluation never meets it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Discriminator,
-    Field,
-    Tag,
-    ValidationInfo,
-    field_validator,
-    model_validator,
+from pydantic import Field, ValidationInfo, field_validator, model_validator
+
+from app.rules import amount, vocabulary
+from app.rules.conditions import (
+    LIST_OPS,
+    ORDERED_OPS,
+    AllOf,
+    AnyOf,
+    Condition,
+    Leaf,
+    NotOf,
+    Op,
+    Scalar,
+    _Schema,
+    check_operand,
+    leaves,
 )
+from app.rules.outcome import ApprovalOutcome, OutcomeKind
 
-from app.rules import vocabulary
+__all__ = [
+    "LIST_OPS",
+    "ORDERED_OPS",
+    "AllOf",
+    "AnyOf",
+    "ApprovalOutcome",
+    "Case",
+    "Commitment",
+    "Condition",
+    "Criterion",
+    "Leaf",
+    "NotOf",
+    "Op",
+    "OutcomeKind",
+    "Ruleset",
+    "RulesetError",
+    "Scalar",
+    "check_operand",
+    "leaves",
+]
 
-Scalar = bool | int | float | str | date
-Op = Literal["eq", "ne", "gt", "gte", "lt", "lte", "in", "not_in", "exists", "between"]
 Outcome = Literal["approve", "refer"]
-
-LIST_OPS: frozenset[str] = frozenset({"in", "not_in"})
-ORDERED_OPS: frozenset[str] = frozenset({"gt", "gte", "lt", "lte", "between"})
+ENTITLEMENT_PREFIX = "entitlement."
 _ID = r"^[a-z][a-z0-9_.-]*$"
 _SERVICE = r"^[a-z][a-z0-9-]*(\.[a-z0-9-]+)+$"
 _DATASET = r"^[a-z]+/[a-z0-9-]+$"
@@ -43,119 +68,17 @@ class RulesetError(ValueError):
     """A ruleset, template or case that cannot be used; the message says where and why."""
 
 
-class _Schema(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+class Commitment(_Schema):
+    """告知承诺制: the law lets the applicant's word stand in for a proof, for now.
 
+    A criterion marked so may pass on declared facts (what the applicant typed); the approval
+    records the commitment, and `within_days` after it a check evaluates `verify` — a condition
+    on verified facts — against the departments, putting the case before a clerk if it fails.
+    """
 
-class Leaf(_Schema):
-    """One test of one fact: `{fact, op, value}` or `{fact, op, parameter}`; `exists` takes
-    neither."""
-
-    fact: str
-    op: Op
-    value: Scalar | list[Scalar] | None = None
-    parameter: str | None = None
-
-    @field_validator("fact")
-    @classmethod
-    def _known_fact(cls, fact: str) -> str:
-        if not vocabulary.is_known(fact):
-            raise ValueError(f"unknown fact {fact!r} (see app/rules/vocabulary.py)")
-        return fact
-
-    @model_validator(mode="after")
-    def _operand(self) -> Leaf:
-        if self.op == "exists":
-            if self.value is not None or self.parameter is not None:
-                raise ValueError("'exists' takes neither a value nor a parameter")
-            return self
-        if (self.value is None) == (self.parameter is None):
-            raise ValueError(f"'{self.op}' on {self.fact} takes exactly one of value or parameter")
-        if self.value is not None:
-            check_operand(self.op, self.value)
-        return self
-
-
-class AllOf(_Schema):
-    """Passes when every condition passes."""
-
-    all: list[Condition] = Field(min_length=1)
-
-
-class AnyOf(_Schema):
-    """Passes when some condition passes."""
-
-    any: list[Condition] = Field(min_length=1)
-
-
-class NotOf(_Schema):
-    """Passes when the condition fails (and stays unknown when it is unknown)."""
-
-    not_: Condition = Field(alias="not")
-
-
-def _condition_kind(raw: Any) -> str | None:
-    if isinstance(raw, BaseModel):
-        kinds = {AllOf: "all", AnyOf: "any", NotOf: "not", Leaf: "leaf"}
-        return kinds.get(type(raw))
-    if not isinstance(raw, dict):
-        return None
-    for key in ("all", "any", "not"):
-        if key in raw:
-            return key
-    return "leaf" if "fact" in raw else None
-
-
-Condition = Annotated[
-    Annotated[AllOf, Tag("all")]
-    | Annotated[AnyOf, Tag("any")]
-    | Annotated[NotOf, Tag("not")]
-    | Annotated[Leaf, Tag("leaf")],
-    Discriminator(
-        _condition_kind,
-        custom_error_type="condition",
-        custom_error_message="a condition is {all: [...]}, {any: [...]}, {not: ...} or "
-        "{fact, op, value | parameter}",
-    ),
-]
-AllOf.model_rebuild()
-AnyOf.model_rebuild()
-NotOf.model_rebuild()
-
-
-def leaves(condition: Condition) -> Iterator[Leaf]:
-    """Every leaf of a condition, depth first."""
-    if isinstance(condition, Leaf):
-        yield condition
-    elif isinstance(condition, AllOf):
-        for child in condition.all:
-            yield from leaves(child)
-    elif isinstance(condition, AnyOf):
-        for child in condition.any:
-            yield from leaves(child)
-    else:
-        yield from leaves(condition.not_)
-
-
-def check_operand(op: str, value: object) -> None:
-    """Refuse a value of the wrong shape for the operator (a list for in/not_in, a pair for
-    between, a scalar otherwise)."""
-    if op in LIST_OPS:
-        if not isinstance(value, list) or not value:
-            raise ValueError(f"'{op}' takes a non-empty list")
-    elif op == "between":
-        if not isinstance(value, list) or len(value) != 2:
-            raise ValueError("'between' takes a list of two values [low, high]")
-        low, high = value
-        numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
-        if not (numbers or all(isinstance(v, date) for v in value)):
-            raise ValueError("'between' takes two numbers or two dates")
-        if low > high:
-            raise ValueError(f"'between' low {low!r} is above high {high!r}")
-    elif isinstance(value, list):
-        raise ValueError(f"'{op}' takes a single value, not a list")
-    elif op in ORDERED_OPS and isinstance(value, bool):
-        raise ValueError(f"'{op}' does not order true and false")
+    legal_reference: str = Field(min_length=1)
+    verify: Condition
+    within_days: int = Field(default=30, ge=1, le=365)
 
 
 class Criterion(_Schema):
@@ -166,6 +89,7 @@ class Criterion(_Schema):
     title_en: str = Field(min_length=1)
     condition: Condition
     legal_reference: str | None = None
+    commitment: Commitment | None = None
 
 
 class DatedValue(_Schema):
@@ -181,6 +105,7 @@ class Expected(_Schema):
     outcome: Outcome
     failing: tuple[str, ...] = ()
     unknown: tuple[str, ...] = ()
+    amount: int | None = None
 
     @model_validator(mode="after")
     def _approve_has_no_reasons(self) -> Expected:
@@ -224,6 +149,7 @@ class Ruleset(_Schema):
     parameters: dict[str, tuple[DatedValue, ...]] = Field(default_factory=dict)
     gates: tuple[Criterion, ...] = ()
     criteria: tuple[Criterion, ...] = ()
+    outcome: ApprovalOutcome
     cases: tuple[Case, ...] = ()
 
     @property
@@ -243,6 +169,7 @@ class Ruleset(_Schema):
             raise ValueError("a ruleset has at least one gate or criterion")
         _check_ids(self.all_criteria)
         _check_parameters(self)
+        _check_trust(self)
         _check_datasets(self)
         _check_cases(self)
         return self
@@ -267,7 +194,7 @@ def _check_parameters(ruleset: Ruleset) -> None:
         if starts[0] > ruleset.effective_from:
             raise ValueError(f"parameter {name!r} has no value on {ruleset.effective_from}")
     for criterion in ruleset.all_criteria:
-        for leaf in leaves(criterion.condition):
+        for leaf in _all_leaves(criterion):
             if leaf.parameter is None:
                 continue
             if leaf.parameter not in ruleset.parameters:
@@ -279,17 +206,93 @@ def _check_parameters(ruleset: Ruleset) -> None:
                     raise ValueError(
                         f"{criterion.id}: parameter {leaf.parameter!r} from {dated.from_}: {exc}"
                     ) from None
+    amount_term = ruleset.outcome.amount
+    for name in amount.parameters_of(amount_term) if amount_term is not None else ():
+        if name not in ruleset.parameters:
+            raise ValueError(f"outcome.amount: unknown parameter {name!r}")
+
+
+def _all_leaves(criterion: Criterion) -> Iterator[Leaf]:
+    yield from leaves(criterion.condition)
+    if criterion.commitment is not None:
+        yield from leaves(criterion.commitment.verify)
+
+
+def decision_facts(ruleset: Ruleset) -> tuple[str, ...]:
+    """The facts the decision reads: every criterion's and the amount's, in first-use order
+    (not a commitment's later check)."""
+    names: dict[str, None] = {}
+    for criterion in ruleset.all_criteria:
+        names.update((leaf.fact, None) for leaf in leaves(criterion.condition))
+    if ruleset.outcome.amount is not None:
+        names.update((fact, None) for fact in amount.facts_of(ruleset.outcome.amount))
+    return tuple(names)
+
+
+def _datasets_of(facts: Iterable[str]) -> tuple[str, ...]:
+    needed: dict[str, None] = {}
+    for name in facts:
+        spec = vocabulary.FACTS_BY_NAME.get(name)
+        if spec is not None and spec.dataset is not None:
+            needed[spec.dataset] = None
+    return tuple(needed)
 
 
 def needed_datasets(ruleset: Ruleset) -> tuple[str, ...]:
-    """The department datasets the ruleset's facts come from, in first-use order."""
-    needed: dict[str, None] = {}
+    """The department datasets the decision's facts come from, in first-use order."""
+    return _datasets_of(decision_facts(ruleset))
+
+
+def gathered_datasets(ruleset: Ruleset) -> tuple[str, ...]:
+    """What a decision gathers: the datasets its facts need, then the outcome's records."""
+    return tuple(dict.fromkeys((*needed_datasets(ruleset), *ruleset.outcome.records)))
+
+
+def commitment_datasets(ruleset: Ruleset) -> tuple[str, ...]:
+    """The datasets the later checks of the ruleset's commitments read."""
+    return _datasets_of(
+        leaf.fact
+        for criterion in ruleset.all_criteria
+        if criterion.commitment is not None
+        for leaf in leaves(criterion.commitment.verify)
+    )
+
+
+def _check_trust(ruleset: Ruleset) -> None:
+    # Principle 8: only verified facts carry an approval. Every criterion is on the approving
+    # path (all must pass), so a declared fact anywhere in one needs the commitment mark.
     for criterion in ruleset.all_criteria:
-        for leaf in leaves(criterion.condition):
-            spec = vocabulary.FACTS_BY_NAME.get(leaf.fact)
-            if spec is not None and "/" in spec.source:
-                needed[spec.source] = None
-    return tuple(needed)
+        declared = [
+            leaf.fact
+            for leaf in leaves(criterion.condition)
+            if vocabulary.trust_of(leaf.fact) == "declared"
+        ]
+        if declared and criterion.commitment is None:
+            raise ValueError(
+                f"{criterion.id}: rests on what the applicant declared ({', '.join(declared)}); "
+                "use a verified fact, or mark it as a commitment (告知承诺制) with its legal "
+                "reference"
+            )
+        if criterion.commitment is not None:
+            unverified = [
+                leaf.fact
+                for leaf in leaves(criterion.commitment.verify)
+                if vocabulary.trust_of(leaf.fact) != "verified"
+            ]
+            if unverified:
+                raise ValueError(
+                    f"{criterion.id}: a commitment is checked on verified facts, not "
+                    f"{', '.join(unverified)}"
+                )
+    amount_term = ruleset.outcome.amount
+    for name in amount.facts_of(amount_term) if amount_term is not None else ():
+        if vocabulary.trust_of(name) != "verified":
+            raise ValueError(f"outcome.amount: money is computed from verified facts, not {name}")
+        if not vocabulary.is_known(name):
+            raise ValueError(f"outcome.amount: unknown fact {name!r}")
+    platform = [name for name in decision_facts(ruleset) if name.startswith(ENTITLEMENT_PREFIX)]
+    if platform and ruleset.outcome.entitlement is None:
+        raise ValueError(f"{', '.join(platform)} need the outcome to name its entitlement")
 
 
 def _check_datasets(ruleset: Ruleset) -> None:

@@ -21,7 +21,8 @@ HEADERS = {
     "X-Purpose": "test",
 }
 CODES = {"gaj", "mzj", "rsj", "tax", "ybj", "bdc", "gjj", "scjg", "jyj", "wjw", "court", "sfj",
-         "jtj", "water", "power", "gas", "heat", "catv", "broadband", "citycard"}  # fmt: skip
+         "jtj", "zjj", "water", "power", "gas", "heat", "catv", "broadband",
+         "citycard"}  # fmt: skip
 
 
 @pytest.fixture(scope="module")

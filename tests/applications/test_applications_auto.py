@@ -44,7 +44,7 @@ async def test_the_eligible_renter_is_approved_in_the_response(
     assert case["status"] == "approved"
     decision = case["decision"]
     assert (decision["outcome"], decision["decided_by"]) == ("approve", "rules")
-    assert decision["ruleset_version"] == 1
+    assert decision["ruleset_version"] == 2
     criteria = _criteria(case)
     assert {"credit", "account_normal", "consecutive_deposits", "no_property_in_qingdao"} <= set(
         criteria
@@ -55,12 +55,15 @@ async def test_the_eligible_renter_is_approved_in_the_response(
     assert criteria["consecutive_deposits"]["source"] == "gjj/fund-contributions"
     assert criteria["no_property_in_qingdao"]["source"] == "bdc/property-ownership"
     assert criteria["no_property_in_qingdao"]["as_of"]
-    assert [step["status"] for step in case["timeline"]] == ["submitted", "approved"]
+    assert [step["status"] for step in case["timeline"]] == ["submitted", "approved", "approved"]
+    assert "支付指令" in case["timeline"][-1]["note"], "the payment's progress shows"
+    assert decision["amount"]["value"] == decision["paid_amount"] == 18000
     async with database.session(write=False) as session:
         jobs = (await session.scalars(select(Job).where(Job.kind == HPF_DISBURSEMENT_JOB))).all()
     assert [job.payload["number"] for job in jobs] == [case["number"]]
     log = (await client.get("/api/v1/me/data-access-log", headers=headers)).json()["items"]
-    assert {r["purpose"] for r in log if r["case_id"] == case["number"]} == {f"application:{RENT}"}
+    purposes = {r["purpose"] for r in log if r["case_id"] == case["number"]}
+    assert purposes == {f"application:{case['number']}"}, "every read names the case it serves"
 
 
 async def test_the_flat_owner_is_referred_and_a_clerk_decides(

@@ -82,19 +82,40 @@ async def test_the_form_is_checked_without_echoing_values(
     client: httpx.AsyncClient, sign_in: SignIn
 ) -> None:
     headers = await sign_in("renter", face=True)
-    form = rent_withdrawal(PERSONAS["renter"]) | {"bank_account": "卡号待补", "rent_basis": "随便"}
+    form = rent_withdrawal(PERSONAS["renter"]) | {"lease_start": "下个月", "rent_basis": "随便"}
     del form["lease_end"]
-    answer = await _apply(client, headers, "gjj.withdraw.rent", form)
+    answer = await _apply(client, headers, "gjj.withdraw.rent", form | {"remark": "备注"})
     assert answer.status_code == 422, answer.text
     assert answer.headers["content-type"].startswith("application/problem+json")
     params = {(p["name"], p["reason"]) for p in answer.json()["invalid_params"]}
     assert params == {
-        ("body.form.bank_account", "pattern"),
+        ("body.form.lease_start", "format"),
         ("body.form.rent_basis", "enum"),
         ("body.form.lease_end", "required"),
+        ("body.form.remark", "unexpected"),
     }
-    assert "卡号待补" not in answer.text
+    assert "下个月" not in answer.text
     assert "随便" not in answer.text
+    assert "备注" not in answer.text
+
+
+async def test_a_form_naming_an_account_to_pay_is_refused_naming_the_field(
+    client: httpx.AsyncClient, sign_in: SignIn
+) -> None:
+    headers = await sign_in("renter", face=True)
+    form = rent_withdrawal(PERSONAS["renter"]) | {
+        "hpf_account": "370200009999999", "bank_account": "6222020300099999999",
+    }  # fmt: skip
+    answer = await _apply(client, headers, "gjj.withdraw.rent", form)
+    assert answer.status_code == 422, answer.text
+    problem = answer.json()
+    assert problem["code"] == "applications.payee_not_allowed"
+    assert {(p["name"], p["reason"]) for p in problem["invalid_params"]} == {
+        ("body.form.hpf_account", "paid_to_account_on_record"),
+        ("body.form.bank_account", "paid_to_account_on_record"),
+    }
+    assert "370200009999999" not in answer.text
+    assert "6222020300099999999" not in answer.text
 
 
 @pytest.mark.parametrize(

@@ -49,34 +49,45 @@ def _refusal(answer: httpx.Response) -> dict[str, Any]:
     return {k: v for k, v in answer.json().items() if k not in ("request_id", "instance")}
 
 
-async def test_a_required_material_missing_is_named(
+async def test_nothing_to_upload_for_the_rent_withdrawal(
     client: httpx.AsyncClient, sign_in: SignIn
 ) -> None:
     headers = await sign_in("renter", face=True)
-    answer = await _apply(client, headers, RENT, rent_withdrawal(PERSONAS["renter"]), [],
+    # The ID card is the verified identity, the lease filing is optional, and the money goes
+    # to the card the fund centre holds: no bank card to upload any more.
+    answer = await _apply(client, headers, RENT, rent_withdrawal(PERSONAS["renter"]), [])
+    assert answer.status_code == 201, answer.text
+    assert _by_code(answer.json()) == {"id-card": {"kind": "identity"}}
+
+
+async def test_a_required_material_missing_is_named(
+    client: httpx.AsyncClient, sign_in: SignIn
+) -> None:
+    salon = await sign_in("hygiene", enterprise=True)
+    answer = await _apply(client, salon, HYGIENE, hygiene_renewal(PERSONAS["hygiene"]), [],
                           **{"Accept-Language": "en"})  # fmt: skip
     assert answer.status_code == 422, answer.text
     problem = answer.json()
     assert problem["code"] == "applications.materials_missing"
-    # The ID card is the verified identity and the lease filing is optional: only the card.
-    assert [m["code"] for m in problem["materials"]] == ["bank-card"]
-    assert "Class I debit card" in problem["detail"]
+    # The business license and the permit are in the registry: only what no license proves.
+    assert [m["code"] for m in problem["materials"]] == ["health-certificates", "commitment"]
 
 
 async def test_an_upload_satisfies_it_and_is_kept_with_the_case(
     client: httpx.AsyncClient, sign_in: SignIn, database: Database
 ) -> None:
-    headers = await sign_in("renter", face=True)
-    card = await upload(client, headers, PDF, name="借记卡.pdf", content_type="application/pdf")
-    answer = await _apply(client, headers, RENT, rent_withdrawal(PERSONAS["renter"]),
-                          [{"code": "bank-card", "upload_id": card["id"]}])  # fmt: skip
+    salon = await sign_in("hygiene", enterprise=True)
+    card = await upload(client, salon, PDF, name="承诺书.pdf", content_type="application/pdf")
+    health = await uploaded(client, salon, "health-certificates")
+    answer = await _apply(client, salon, HYGIENE, hygiene_renewal(PERSONAS["hygiene"]),
+                          [*health, {"code": "commitment", "upload_id": card["id"]}])  # fmt: skip
     assert answer.status_code == 201, answer.text
     materials = _by_code(answer.json())
-    assert materials == {
-        "id-card": {"kind": "identity"},
-        "bank-card": {"kind": "upload", "upload_id": card["id"], "content_type": "application/pdf",
-                      "size": len(PDF), "sha256": card["sha256"]},
+    assert materials["commitment"] == {
+        "kind": "upload", "upload_id": card["id"], "content_type": "application/pdf",
+        "size": len(PDF), "sha256": card["sha256"],
     }  # fmt: skip
+    headers = salon
     async with database.session(write=False) as session:
         stored = await session.get(Upload, uuid.UUID(card["id"]))
         assert stored is not None
@@ -90,14 +101,15 @@ async def test_someone_elses_upload_is_refused_like_an_unknown_one(
 ) -> None:
     owner = await sign_in("flat_owner")
     theirs = await upload(client, owner)
-    headers = await sign_in("renter", face=True)
-    form = rent_withdrawal(PERSONAS["renter"])
-    refused = await _apply(client, headers, RENT, form,
-                           [{"code": "bank-card", "upload_id": theirs["id"]}])  # fmt: skip
-    unknown = await _apply(client, headers, RENT, form,
-                           [{"code": "bank-card", "upload_id": str(uuid.uuid4())}])  # fmt: skip
+    salon = await sign_in("hygiene", enterprise=True)
+    form = hygiene_renewal(PERSONAS["hygiene"])
+    health = await uploaded(client, salon, "health-certificates")
+    mine = [*health, {"code": "commitment", "upload_id": theirs["id"]}]
+    refused = await _apply(client, salon, HYGIENE, form, mine)
+    nobodys = [*health, {"code": "commitment", "upload_id": str(uuid.uuid4())}]
+    unknown = await _apply(client, salon, HYGIENE, form, nobodys)
     assert _refusal(refused) == _refusal(unknown)
-    assert refused.json()["material"] == "bank-card"
+    assert refused.json()["material"] == "commitment"
     assert theirs["sha256"] not in refused.text
     async with database.session(write=False) as session:
         stored = await session.get(Upload, uuid.UUID(theirs["id"]))

@@ -38,8 +38,25 @@ def _facts_in(condition: Any) -> list[str]:
     return []
 
 
-def ruleset_raw(**fields: Any) -> dict[str, Any]:
-    """A valid ruleset mapping; `datasets` follows from the facts used unless given."""
+# The engine's tests read form facts as any others; the trust rule (a declared fact approves
+# only as a commitment) is tested on its own, so these builders mark such criteria.
+TEST_COMMITMENT = {
+    "legal_reference": "测试用承诺",
+    "verify": {"fact": "hpf.account_exists", "op": "eq", "value": True},
+}
+TEST_OUTCOME = {"kind": "instruction", "department": "gjj", "action": "test"}
+
+
+def committed(item: dict[str, Any]) -> dict[str, Any]:
+    declared = any(vocabulary.trust_of(name) == "declared" for name in _facts_in(item["condition"]))
+    return (
+        {**item, "commitment": TEST_COMMITMENT} if declared and "commitment" not in item else item
+    )
+
+
+def ruleset_raw(*, commit_declared: bool = True, **fields: Any) -> dict[str, Any]:
+    """A valid ruleset mapping; `datasets` follows from the facts used unless given, and a
+    criterion on a declared fact is marked as a commitment unless `commit_declared` is False."""
     raw: dict[str, Any] = {
         "service": "gjj.withdraw.rent",
         "version": 1,
@@ -48,8 +65,12 @@ def ruleset_raw(**fields: Any) -> dict[str, Any]:
         "title": "住房公积金提取（租赁住房）",
         "title_en": "Housing fund withdrawal for renting a home",
         "criteria": [criterion("c", leaf("form.a", "gte", 3))],
+        "outcome": TEST_OUTCOME,
         **fields,
     }
+    if commit_declared:
+        for key in ("gates", "criteria"):
+            raw[key] = [committed(item) for item in raw.get(key, [])]
     if "datasets" not in fields:
         sources = [
             vocabulary.FACTS_BY_NAME[name].source

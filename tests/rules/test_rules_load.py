@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
-from ruleset_builders import criterion, leaf, ruleset, ruleset_raw
+from ruleset_builders import committed, criterion, leaf, ruleset, ruleset_raw
 
 from app.rules.load import check_versions, in_force, load_rulesets, parse_ruleset
 from app.rules.model import RulesetError
@@ -145,9 +145,9 @@ def test_templates_are_merged_and_the_result_stands_alone(tmp_path: Path) -> Non
             "parameters": {"p": [{"from": date(2024, 1, 1), "value": 3}]},
             "gates": [criterion("credit", leaf("credit.court_defaulter", "eq", False))],
             "criteria": [
-                criterion("a", leaf("form.a", "gte", parameter="p")),
-                criterion("b", leaf("form.b", "eq", True)),
-                criterion("c", leaf("form.c", "eq", True)),
+                committed(criterion("a", leaf("form.a", "gte", parameter="p"))),
+                committed(criterion("b", leaf("form.b", "eq", True))),
+                committed(criterion("c", leaf("form.c", "eq", True))),
             ],
         },
     )

@@ -112,5 +112,5 @@ def test_cli_rules_test_fails_on_a_failing_case(
     monkeypatch.setattr(rules_commands, "load_rulesets", lambda: load.load_rulesets(tmp_path))
     assert main(["rules", "test"]) == 1
     out = capsys.readouterr().out
-    assert "FAIL gjj.withdraw.rent v1 · two months of deposits are not enough" in out
+    assert "FAIL gjj.withdraw.rent v2 · two months of deposits are not enough" in out
     assert '"missing": ["account_normal"]' in out

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from application_forms import rent_withdrawal
 from persona_support import materials_for
 
 from app.adapters.service import reset_exchange
@@ -39,12 +40,12 @@ async def _published(client: httpx.AsyncClient, headers: Headers) -> dict[str, A
     return dict(next(v for v in versions if v["state"] == "published"))
 
 
-async def test_the_shipped_ruleset_is_stored_as_published_version_1(
+async def test_the_shipped_ruleset_is_stored_as_published_version_2(
     client: httpx.AsyncClient, gjj_admin: Headers
 ) -> None:
     versions = (await client.get(RENT, headers=gjj_admin)).json()
     assert [(v["version"], v["state"], v["created_by"]) for v in versions] == [
-        (1, "published", "seed")
+        (2, "published", "seed")
     ]
     assert versions[0]["ruleset"]["service"] == "gjj.withdraw.rent"
 
@@ -60,12 +61,12 @@ async def test_a_draft_is_tested_published_and_then_decides(
     body["title"] = "住房公积金提取（租赁住房）2026 修订"
     drafted = await client.post(RENT, headers=gjj_admin, json={"ruleset": body})
     assert drafted.status_code == 201, drafted.text
-    assert (drafted.json()["version"], drafted.json()["state"]) == (2, "draft")
-    run = (await client.post(f"{RENT}/2/test", headers=gjj_admin)).json()
+    assert (drafted.json()["version"], drafted.json()["state"]) == (3, "draft")
+    run = (await client.post(f"{RENT}/3/test", headers=gjj_admin)).json()
     assert (run["failed"], run["passed"]) == (0, len(body["cases"]))
-    published = await client.post(f"{RENT}/2/publish", headers=gjj_admin)
+    published = await client.post(f"{RENT}/3/publish", headers=gjj_admin)
     assert published.status_code == 200, published.text
-    again = await client.post(f"{RENT}/2/publish", headers=gjj_admin)
+    again = await client.post(f"{RENT}/3/publish", headers=gjj_admin)
     assert again.status_code == 409
 
     await seed_demo_world(database, settings)
@@ -78,19 +79,14 @@ async def test_a_draft_is_tested_published_and_then_decides(
     headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
     await client.post("/api/v1/auth/face-verification", headers=headers,
                       json={"selfie_token": "selfie-2026-11-24"})  # fmt: skip
-    form = {
-        "applicant_name": renter.name, "id_number": renter.id_number, "phone": renter.login,
-        "hpf_account": "370200001234567", "rent_basis": "按本市租房提取限额",
-        "rental_address": "青岛市市南区香港中路 10 号", "lease_start": "2026-09-01",
-        "lease_end": "2027-08-31", "bank_name": "工商银行", "bank_account": "6222020300012345678",
-    }  # fmt: skip
+    form = rent_withdrawal(renter)
     case = await client.post(
         "/api/v1/applications", headers=headers,
         json={"service_code": "gjj.withdraw.rent", "form": form,
               "materials": await materials_for(client, headers, "gjj.withdraw.rent")},
     )  # fmt: skip
     assert case.status_code == 201, case.text
-    assert (case.json()["status"], case.json()["decision"]["ruleset_version"]) == ("approved", 2)
+    assert (case.json()["status"], case.json()["decision"]["ruleset_version"]) == ("approved", 3)
 
 
 async def test_a_draft_whose_cases_fail_is_not_published(
@@ -102,9 +98,9 @@ async def test_a_draft_whose_cases_fail_is_not_published(
         if criterion["id"] == "no_property_in_qingdao":
             criterion["condition"]["value"] = True
     assert (await client.post(RENT, headers=gjj_admin, json={"ruleset": body})).status_code == 201
-    run = (await client.post(f"{RENT}/2/test", headers=gjj_admin)).json()
+    run = (await client.post(f"{RENT}/3/test", headers=gjj_admin)).json()
     assert run["failed"] >= 1
-    refused = await client.post(f"{RENT}/2/publish", headers=gjj_admin)
+    refused = await client.post(f"{RENT}/3/publish", headers=gjj_admin)
     assert refused.status_code == 409
     assert refused.json()["code"] == "rulesets.cases_failed"
     assert refused.json()["failed"]
@@ -118,6 +114,41 @@ async def test_a_draft_that_does_not_load_is_refused(
     refused = await client.post(RENT, headers=gjj_admin, json={"ruleset": body})
     assert refused.status_code == 422, refused.text
     assert refused.json()["code"] == "rulesets.invalid"
+
+
+async def test_a_draft_approving_on_what_the_applicant_typed_is_refused(
+    client: httpx.AsyncClient, gjj_admin: Headers
+) -> None:
+    body = copy.deepcopy((await _published(client, gjj_admin))["ruleset"])
+    # Ownership as the applicant states it, instead of the real-estate register's.
+    for criterion in body["criteria"]:
+        if criterion["id"] == "no_property_in_qingdao":
+            criterion["condition"] = {"fact": "form.owns_home", "op": "eq", "value": False}
+    refused = await client.post(RENT, headers=gjj_admin, json={"ruleset": body})
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["code"] == "rulesets.invalid"
+    assert "form.owns_home" in refused.json()["detail"]
+    # The same criterion marked as a commitment the law allows, checked later, is accepted.
+    for criterion in body["criteria"]:
+        if criterion["id"] == "no_property_in_qingdao":
+            criterion["commitment"] = {
+                "legal_reference": "国办发〔2020〕42号",
+                "verify": {"fact": "property.owns_in_qingdao", "op": "eq", "value": False},
+            }
+    body["datasets"] = [d for d in body["datasets"] if d != "bdc/property-ownership"]
+    body["cases"] = []
+    accepted = await client.post(RENT, headers=gjj_admin, json={"ruleset": body})
+    assert accepted.status_code == 201, accepted.text
+
+
+async def test_a_draft_without_an_outcome_is_refused(
+    client: httpx.AsyncClient, gjj_admin: Headers
+) -> None:
+    body = copy.deepcopy((await _published(client, gjj_admin))["ruleset"])
+    del body["outcome"]
+    refused = await client.post(RENT, headers=gjj_admin, json={"ruleset": body})
+    assert refused.status_code == 422, refused.text
+    assert "outcome" in refused.json()["detail"]
 
 
 async def test_only_the_departments_admins(

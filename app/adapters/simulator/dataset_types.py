@@ -96,6 +96,10 @@ class Context:
     address_book: AddressBook
     # (utility, account_no) -> current holder's person index, after transfers.
     holders: dict[tuple[str, str], int] = field(default_factory=dict)
+    # Fund account -> the day of the last withdrawal paid through the simulator.
+    withdrawals: dict[str, date] = field(default_factory=dict)
+    # USCC -> what the last health inspection found (conditions unchanged), when recorded.
+    inspections: dict[str, bool] = field(default_factory=dict)
 
 
 PersonView = Callable[[Context, Person, Mapping[str, Any]], Record | None]

@@ -14,6 +14,7 @@ from app.adapters.simulator.datasets_business import (
     UTILITY_DEPARTMENTS,
     WJW_BUSINESS,
 )
+from app.adapters.simulator.datasets_housing import TAX_HOUSING, ZJJ
 from app.adapters.simulator.datasets_people import (
     GAJ,
     JYJ_PEOPLE,
@@ -28,10 +29,11 @@ DEPARTMENTS: dict[str, Department] = {
     for d in (
         GAJ,
         *PEOPLE_DEPARTMENTS,
-        Department("tax", "税务局", TAX_PEOPLE + TAX_BUSINESS),
+        Department("tax", "税务局", TAX_PEOPLE + TAX_HOUSING + TAX_BUSINESS),
         Department("jyj", "教育局", JYJ_PEOPLE + JYJ_BUSINESS),
         Department("wjw", "卫健委", WJW_PEOPLE + WJW_BUSINESS),
         *BUSINESS_DEPARTMENTS,
+        ZJJ,
         *UTILITY_DEPARTMENTS,
     )
 }

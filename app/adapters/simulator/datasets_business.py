@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date, timedelta
 from typing import Any
 
 from app.adapters.simulator.dataset_types import (
@@ -13,7 +14,8 @@ from app.adapters.simulator.dataset_types import (
     Record,
     iso,
 )
-from app.adapters.simulator.records import Enterprise, LicenceKind, Person
+from app.adapters.simulator.draw import Draw
+from app.adapters.simulator.records import CommercialLoan, Enterprise, LicenceKind, Person
 from app.kit.masking import mask_id_number, mask_name
 
 Fields = Mapping[str, Any]
@@ -45,18 +47,34 @@ def _ownership(ctx: Context, p: Person, fields: Fields) -> Record:
 
 
 def _transactions(ctx: Context, p: Person, fields: Fields) -> Record:
+    # Mortgages of commercial loans carry the loan (the registration names lender and amount);
+    # others are listed as registered, without a loan the centre can name.
+    loans = {loan.certificate_number: loan for loan in p.commercial_loans}
+    mortgages: list[Record] = []
+    for prop in p.properties:
+        loan = loans.pop(prop.certificate_number, None)
+        if prop.mortgaged or loan is not None:
+            mortgages.append(_mortgage(prop.certificate_number, prop.acquired_on, loan))
+    mortgages += [
+        _mortgage(loan.certificate_number, loan.registered_on, loan) for loan in loans.values()
+    ]
     return {
         "transactions": [
             {"type": "purchase", "certificate_number": prop.certificate_number,
              "date": iso(prop.acquired_on), "address": prop.address}
             for prop in p.properties
         ],
-        "mortgages": [
-            {"certificate_number": prop.certificate_number, "registered_on": iso(prop.acquired_on)}
-            for prop in p.properties
-            if prop.mortgaged
-        ],
+        "mortgages": mortgages,
     }  # fmt: skip
+
+
+def _mortgage(certificate: str, registered: date, loan: CommercialLoan | None) -> Record:
+    record: Record = {"certificate_number": certificate, "registered_on": iso(registered)}
+    if loan is not None:
+        record |= {"loan_kind": "commercial", "lender": loan.lender,
+                   "loan_contract_number": loan.contract_number, "loan_amount": loan.amount,
+                   "registered_on": iso(loan.registered_on)}  # fmt: skip
+    return record
 
 
 def _fund(p: Person) -> bool:
@@ -68,13 +86,17 @@ def _fund_account(ctx: Context, p: Person, fields: Fields) -> Record | None:
     if not _fund(p):
         return None
     employer = None if f.employer_index is None else ctx.population.enterprise(f.employer_index)
+    card = f.bound_card
     return {
         "account_number": f.account_number,
         "status": "正常" if p.alive and employer is not None else "封存",
         "employer_uscc": None if employer is None else employer.uscc,
         "employer_name": None if employer is None else employer.name,
         "balance": f.balance,
-    }
+        # Withdrawals are paid to this card only; the platform names it, the centre checks it.
+        "bound_card": None if card is None else
+        {"bank_name": card.bank_name, "card_number": card.card_number},
+    }  # fmt: skip
 
 
 def _fund_contributions(ctx: Context, p: Person, fields: Fields) -> Record | None:
@@ -85,18 +107,36 @@ def _fund_contributions(ctx: Context, p: Person, fields: Fields) -> Record | Non
 
 
 def _fund_withdrawals(ctx: Context, p: Person, fields: Fields) -> Record | None:
-    return {"last_withdrawal_date": iso(p.housing_fund.last_withdrawal)} if _fund(p) else None
+    fund = p.housing_fund
+    if fund.account_number is None:
+        return None
+    paid = [day for day in (fund.last_withdrawal, ctx.withdrawals.get(fund.account_number)) if day]
+    return {"last_withdrawal_date": iso(max(paid)) if paid else None}
 
 
 def _fund_loans(ctx: Context, p: Person, fields: Fields) -> Record | None:
     if not _fund(p):
         return None
-    loan = p.housing_fund.loan
+    fund = p.housing_fund
+    loan = fund.loan
+    agreement = fund.repayment_agreement
     if loan is None:
-        return {"has_loan": False, "loans": []}
+        return {"has_loan": False, "loans": [], "repayment_agreement": agreement}
     item = {"contract_number": loan.contract_number, "amount": loan.amount,
-            "start_date": iso(loan.start_date), "outstanding": loan.outstanding}  # fmt: skip
-    return {"has_loan": True, "loans": [item]}
+            "start_date": iso(loan.start_date), "outstanding": loan.outstanding,
+            "settled_on": iso(loan.settled_on)}  # fmt: skip
+    # A repaid loan stays on record (the settlement certificate proves it); "has_loan" is owing.
+    return {"has_loan": loan.outstanding > 0, "loans": [item], "repayment_agreement": agreement}
+
+
+def _unit_account(ctx: Context, e: Enterprise, fields: Fields) -> Record | None:
+    # Active employers deposit for their staff; the account number follows the credit code.
+    if e.status != "存续":
+        return None
+    staff = 3 + Draw(ctx.population.seed, "unit-staff", e.index).below(120)
+    as_of = ctx.population.as_of
+    return {"unit_account": f"DW{e.uscc[8:17]}", "employee_count": staff,
+            "paid_until": f"{as_of.year:04d}-{as_of.month:02d}"}  # fmt: skip
 
 
 def _registration(ctx: Context, e: Enterprise, fields: Fields) -> Record:
@@ -146,6 +186,15 @@ def _licences(kind: LicenceKind) -> Any:
     return view
 
 
+def _inspection(ctx: Context, e: Enterprise, fields: Fields) -> Record | None:
+    # Health supervisors inspect licensed premises; the last visit is ten days back.
+    if not any(lic.kind == "public_place_hygiene" for lic in e.licences):
+        return None
+    inspected = ctx.population.as_of - timedelta(days=10)
+    unchanged = ctx.inspections.get(e.uscc, not e.premises_changed)
+    return {"inspected_on": iso(inspected), "conditions_unchanged": unchanged}
+
+
 def _account(utility: str) -> Any:
     def view(ctx: Context, d: Dwelling, fields: Fields) -> Record:
         account_no = getattr(d.accounts, utility)
@@ -175,6 +224,7 @@ BUSINESS_DEPARTMENTS: tuple[Department, ...] = (
         Dataset("fund-contributions", "公积金缴存", "person", _fund_contributions),
         Dataset("fund-withdrawals", "公积金提取", "person", _fund_withdrawals),
         Dataset("fund-loans", "公积金贷款", "person", _fund_loans),
+        Dataset("unit-account", "单位公积金账户", "enterprise", _unit_account),
     )),
     Department("scjg", "市场监管局", (
         Dataset("enterprise-registration", "企业登记", "enterprise", _registration),
@@ -189,6 +239,7 @@ JYJ_BUSINESS = (
 )
 WJW_BUSINESS = (
     Dataset("hygiene-permits", "公共场所卫生许可", "enterprise", _licences("public_place_hygiene")),
+    Dataset("hygiene-inspections", "卫生监督检查", "enterprise", _inspection),
 )
 UTILITY_DEPARTMENTS = tuple(
     Department(

@@ -65,7 +65,9 @@ def _cremation(ctx: Context, p: Person, fields: Fields) -> Record | None:
 
 def _subsistence(ctx: Context, p: Person, fields: Fields) -> Record:
     poor = p.employer_index is None and not p.pension.receiving and p.alive
-    receiving = poor and Draw(ctx.population.seed, "subsistence", p.index).chance(0.08)
+    receiving = p.subsistence_allowance
+    if receiving is None:
+        receiving = poor and Draw(ctx.population.seed, "subsistence", p.index).chance(0.08)
     return {"receiving": receiving, "monthly_amount": 1046 if receiving else 0}
 
 
@@ -97,7 +99,9 @@ def _pension(ctx: Context, p: Person, fields: Fields) -> Record:
 
 
 def _employment(ctx: Context, p: Person, fields: Fields) -> Record:
-    return {"employed": p.employer_index is not None, **_employer(ctx, p.employer_index)}
+    employed = p.employer_index is not None
+    kind = "employee" if employed else "flexible" if p.flexibly_employed else "none"
+    return {"employed": employed, "employment_type": kind, **_employer(ctx, p.employer_index)}
 
 
 def _talent(ctx: Context, p: Person, fields: Fields) -> Record:

@@ -28,6 +28,7 @@ from app.adapters.simulator.datasets import (
     new_context,
 )
 from app.adapters.simulator.endpoints_admin import SimulatorError, admin_routes
+from app.adapters.simulator.endpoints_instructions import instruction_routes
 from app.adapters.simulator.faults import FaultMiddleware, FaultState
 from app.adapters.simulator.population import Population
 from app.adapters.simulator.schemas import (
@@ -37,7 +38,7 @@ from app.adapters.simulator.schemas import (
     DatasetInfo,
     DatasetList,
     DisbursementReceipt,
-    DisbursementRequest,
+    InstructionReceipt,
     LookupRequest,
     LookupResponse,
     Subject,
@@ -94,6 +95,7 @@ class _Simulator:
         self.faults = FaultState(dict(settings.faults))
         self.transfers: dict[tuple[str, str, str], TransferReceipt] = {}
         self.disbursements: dict[str, DisbursementReceipt] = {}
+        self.instructions: dict[tuple[str, str, str], InstructionReceipt] = {}
 
     def as_of(self) -> datetime:
         """The population's date at the current UTC time of day."""
@@ -250,29 +252,7 @@ def _router(sim: _Simulator) -> APIRouter:
         sim.transfers[key] = receipt
         return receipt
 
-    @router.post("/gjj/disbursements", response_model=DisbursementReceipt, dependencies=[caller])
-    async def disburse(body: DisbursementRequest) -> DisbursementReceipt:
-        """Accept the payment of an approved withdrawal; idempotent per case."""
-        receipt = sim.disbursements.get(body.application_number)
-        if receipt is None:
-            receipt = sim.disbursements[body.application_number] = DisbursementReceipt(
-                disbursement_id=str(uuid.uuid4()), application_number=body.application_number,
-                service=body.service, status="accepted", recorded_at=datetime.now(UTC),
-            )  # fmt: skip
-        return receipt
-
-    @router.get(
-        "/gjj/disbursements/{application_number}",
-        response_model=DisbursementReceipt,
-        dependencies=[caller],
-    )
-    async def disbursement(application_number: str) -> DisbursementReceipt:
-        """The receipt of a case's disbursement; 404 when none was accepted."""
-        receipt = sim.disbursements.get(application_number)
-        if receipt is None:
-            raise SimulatorError(404, "simulator.disbursement_unknown", "No such disbursement")
-        return receipt
-
+    instruction_routes(router, sim.context, sim.disbursements, sim.instructions, caller, admin)
     return router
 
 

@@ -16,6 +16,7 @@ from app.adapters.simulator.names import (
 )
 from app.adapters.simulator.records import (
     DEGREE_RANK,
+    BankCard,
     Degree,
     Education,
     HousingFund,
@@ -137,5 +138,22 @@ def housing_fund(
         loan = HousingLoan(f"GJJ{start.year}{index:09d}", amount, start, amount // 2)
     account = f"37020{index:010d}"
     return HousingFund(
-        account, insurance.employer_index, consecutive, deposit, balance, withdrawal, loan
-    )
+        account, insurance.employer_index, consecutive, deposit, balance, withdrawal, loan,
+        bound_card(account),
+    )  # fmt: skip
+
+
+_BANKS = (
+    "中国工商银行青岛分行",
+    "中国建设银行青岛分行",
+    "中国银行青岛分行",
+    "青岛银行",
+    "交通银行青岛分行",
+)
+
+
+def bound_card(account_number: str) -> BankCard:
+    """The debit card the fund centre pays an account's withdrawals to (a stream of its own,
+    so that the person's other draws stay as they were)."""
+    draw = Draw("bank-card", account_number)
+    return BankCard(draw.pick(_BANKS), f"6222{draw.below(10**15):015d}")

@@ -4,22 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from app.adapters.simulator import facts
 from app.adapters.simulator.enterprises import hygiene_permit, school_licence
 from app.adapters.simulator.identity import is_male_index
 from app.adapters.simulator.names import OTHER_REGIONS
-from app.adapters.simulator.population import anniversary, retirement_age
+from app.adapters.simulator.population import FUND_ACCOUNT_PREFIX, anniversary, retirement_age
 from app.adapters.simulator.records import (
+    CommercialLoan,
     Death,
+    DeedTax,
     Education,
     Household,
     HousingFund,
+    HousingLoan,
     MedicalInsurance,
     Pension,
     Person,
+    PublicRentalLease,
+    PurchaseContract,
     Sex,
     SocialInsurance,
 )
@@ -71,6 +76,14 @@ _SPECS: tuple[_Spec, ...] = (
     _Spec("buyer", "郑雪", "female", range(26, 40), ("Second-hand flat: buyer, no property in Qingdao / 二手房买方,在青岛无房",)),  # noqa: E501
     _Spec("defaulter", "黄志强", "male", range(30, 55), ("On the court's judgment-defaulter list / 法院失信被执行人",)),  # noqa: E501
     _Spec("criminal_record", "马俊", "male", range(25, 50), ("No-criminal-record certificate refused: has a record / 无犯罪记录证明:有犯罪记录",)),  # noqa: E501
+    _Spec("homebuyer", "林晓燕", "female", range(27, 40), ("Housing-fund withdrawal for a new home: purchase contract filed online / 购房提取公积金:商品房合同已网签备案",)),  # noqa: E501
+    _Spec("resale_buyer", "何志伟", "male", range(30, 45), ("Housing-fund withdrawal for a second-hand home: transfer registered, deed tax paid / 二手房提取公积金:已过户并缴契税",)),  # noqa: E501
+    _Spec("retiree", "高玉兰", "female", range(61, 70), ("Housing-fund withdrawal on retirement; loan settlement certificate / 退休提取公积金;公积金贷款结清证明",)),  # noqa: E501
+    _Spec("borrower", "罗建华", "male", range(32, 50), ("Housing-fund loan: repay, prepay, settle, change terms, cancel the monthly-repayment agreement / 公积金贷款:还贷提取、提前还款、结清、变更、解约",)),  # noqa: E501
+    _Spec("low_income", "梁秀珍", "female", range(35, 54), ("Housing-fund withdrawal while on the subsistence allowance / 享受低保提取公积金",)),  # noqa: E501
+    _Spec("gig_worker", "宋子豪", "male", range(25, 45), ("Flexibly employed: closing withdrawal, re-registration, account transfer / 灵活就业:销户提取、缴存登记、账户转移",)),  # noqa: E501
+    _Spec("public_tenant", "谢丽娟", "female", range(26, 45), ("Housing-fund withdrawal for public rental housing rent / 公租房租金提取公积金",)),  # noqa: E501
+    _Spec("new_hire", "唐浩然", "male", range(22, 30), ("New employee: opens a housing-fund account / 新入职:设立公积金个人账户",)),  # noqa: E501
 )  # fmt: skip
 
 _ENTERPRISES: dict[str, dict[str, Any]] = {
@@ -177,10 +190,27 @@ def build_personas(population: Population) -> tuple[tuple[Persona, ...], Overrid
     return tuple(personas), people, firms
 
 
+def _account(base: Person) -> str:
+    return f"{FUND_ACCOUNT_PREFIX}{base.index:010d}"
+
+
 def _employed(base: Person, employer: int, months: int) -> dict[str, Any]:
     insurance = SocialInsurance(True, employer, months + 24, months, 9000)
-    fund = HousingFund(f"37020{base.index:010d}", employer, months, 2160, 2160 * months, None, None)
+    account = _account(base)
+    fund = HousingFund(account, employer, months, 2160, 2160 * months, None, None,
+                       facts.bound_card(account))  # fmt: skip
     return {"employer_index": employer, "social_insurance": insurance, "housing_fund": fund}
+
+
+def _sealed_fund(base: Person, balance: int, loan: HousingLoan | None = None) -> HousingFund:
+    """An account no employer pays into any more (封存), with what was saved."""
+    account = _account(base)
+    return HousingFund(account, None, 0, 0, balance, None, loan, facts.bound_card(account))
+
+
+def _recent_home(base: Person, population: Population, days: int) -> Any:
+    (home,) = _own_home(base, population)
+    return replace(home, acquired_on=population.as_of - timedelta(days=days))
 
 
 def _own_home(base: Person, population: Population) -> tuple[Any, ...]:
@@ -200,7 +230,13 @@ def _facts_for(key: str, base: Person, population: Population, employer: int) ->
     if key in ("renter", "buyer"):
         return {**_employed(base, employer, 36), "properties": (), "household": _local(base)}
     if key == "flat_owner":
-        return {**_employed(base, employer, 60), "properties": _own_home(base, population)}
+        # Her flat is mortgaged to a bank (a commercial loan, registered with the real-estate
+        # centre): she may withdraw to repay it, and sign the monthly-repayment agreement.
+        homes = _own_home(base, population)
+        loan = CommercialLoan(f"JSYH{homes[0].acquired_on.year}{base.index:08d}",
+                              "中国建设银行青岛分行", 900_000, homes[0].acquired_on,
+                              homes[0].certificate_number)  # fmt: skip
+        return {**_employed(base, employer, 60), "properties": homes, "commercial_loans": (loan,)}
     if key == "talent":
         region, place = OTHER_REGIONS[1]
         degree = Education(
@@ -244,6 +280,58 @@ def _facts_for(key: str, base: Person, population: Population, employer: int) ->
         }
     if key == "seller":
         return {"properties": _own_home(base, population)}
+    return _housing_facts(key, base, population, employer)
+
+
+def _housing_facts(key: str, base: Person, population: Population, employer: int) -> dict[str, Any]:
+    """The personas of the housing fund's 秒批 services, each with the records one needs."""
+    as_of = population.as_of
+    if key == "homebuyer":
+        contract = PurchaseContract(
+            f"QDWQ{as_of.year}{base.index:08d}", as_of - timedelta(days=20), 2_350_000,
+            "山东省青岛市崂山区海尔路66号滨海花园3号楼2单元1201户",
+        )  # fmt: skip
+        return {**_employed(base, employer, 36), "properties": (),
+                "purchase_contracts": (contract,), "household": _local(base)}  # fmt: skip
+    if key == "resale_buyer":
+        home = _recent_home(base, population, 30)
+        tax = DeedTax(f"QS{as_of.year}{base.index:010d}", as_of - timedelta(days=35), 1_800_000,
+                      home.address)  # fmt: skip
+        return {**_employed(base, employer, 48), "properties": (home,), "deed_taxes": (tax,)}
+    if key == "retiree":
+        retired = anniversary(base.birth_date, retirement_age(base.index))
+        loan = HousingLoan(f"GJJ2012{base.index:09d}", 300_000, date(2012, 5, 1), 0,
+                           settled_on=as_of - timedelta(days=400))  # fmt: skip
+        return {
+            "employer_index": None, "pension": Pension(True, retired, 3800),
+            "social_insurance": SocialInsurance(True, None, 380, 0, 6500),
+            "housing_fund": _sealed_fund(base, 96_000, loan), "household": _local(base),
+            "properties": _own_home(base, population),
+        }  # fmt: skip
+    if key == "borrower":
+        employed = _employed(base, employer, 60)
+        start = as_of - timedelta(days=6 * 365)
+        loan = HousingLoan(f"GJJ{start.year}{base.index:09d}", 600_000, start, 41_200)
+        fund = replace(employed["housing_fund"], loan=loan, repayment_agreement=True)
+        return {**employed, "housing_fund": fund, "properties": _own_home(base, population)}
+    if key == "low_income":
+        return {"employer_index": None, "subsistence_allowance": True, "properties": (),
+                "social_insurance": SocialInsurance(True, None, 96, 0, 3500),
+                "housing_fund": _sealed_fund(base, 8_640)}  # fmt: skip
+    if key == "gig_worker":
+        return {"employer_index": None, "flexibly_employed": True, "properties": (),
+                "social_insurance": SocialInsurance(True, None, 60, 0, 5000),
+                "housing_fund": _sealed_fund(base, 25_920)}  # fmt: skip
+    if key == "public_tenant":
+        lease = PublicRentalLease(
+            f"GZF{as_of.year - 1}{base.index:08d}", as_of - timedelta(days=200),
+            as_of + timedelta(days=530), 9_600, "山东省青岛市李沧区永平路29号公租房5号楼301户",
+        )  # fmt: skip
+        return {**_employed(base, employer, 24), "properties": (), "public_rental_lease": lease}
+    if key == "new_hire":
+        insurance = SocialInsurance(True, employer, 2, 2, 7000)
+        return {"employer_index": employer, "social_insurance": insurance,
+                "housing_fund": HousingFund(None, None, 0, 0, 0, None, None)}  # fmt: skip
     if key == "defaulter":
         return {"court_defaulter": True}
     if key == "criminal_record":

@@ -34,6 +34,7 @@ DEFAULT_SEED = 20201123
 DEFAULT_SIZE = 100_000
 REFERENCE_DATE = date(2026, 11, 23)
 PEOPLE_PER_ENTERPRISE = 20
+FUND_ACCOUNT_PREFIX = "37020"
 _REP_AGES = range(25, 55)
 _DISTRICTS = tuple(QINGDAO_DISTRICTS)
 _FUNERAL_HOMES = ("青岛市殡仪馆", "黄岛区殡仪馆", "即墨区殡仪馆", "胶州市殡仪馆")
@@ -95,6 +96,17 @@ class Population:
         """Return the person with this resident ID number, or None."""
         index = self._codec.index_of_id(id_number)
         return None if index is None or index >= self.size else self.person(index)
+
+    def person_by_fund_account(self, account_number: str) -> Person | None:
+        """Return the holder of a housing-fund account (numbered "37020" + index), or None."""
+        digits = account_number.strip()
+        if len(digits) != 15 or not digits.startswith(FUND_ACCOUNT_PREFIX) or not digits.isdigit():
+            return None
+        index = int(digits[len(FUND_ACCOUNT_PREFIX) :])
+        if index >= self.size:
+            return None
+        person = self.person(index)
+        return person if person.housing_fund.account_number == digits else None
 
     def find_person_by_phone(self, phone: str) -> Person | None:
         """Return the person with this mobile number, or None."""

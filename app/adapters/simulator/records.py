@@ -63,6 +63,15 @@ class HousingLoan:
     amount: int
     start_date: date
     outstanding: int
+    settled_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BankCard:
+    """A bank card as the fund centre binds it to an account: withdrawals are paid only here."""
+
+    bank_name: str
+    card_number: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +85,51 @@ class HousingFund:
     balance: int
     last_withdrawal: date | None
     loan: HousingLoan | None
+    bound_card: BankCard | None = None
+    # 按月委托提取还贷协议: the centre withdraws each month to repay the holder's mortgage.
+    repayment_agreement: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CommercialLoan:
+    """A commercial home loan, as its mortgage registration at the real-estate centre shows it."""
+
+    contract_number: str
+    lender: str
+    amount: int
+    registered_on: date
+    certificate_number: str
+
+
+@dataclass(frozen=True, slots=True)
+class PurchaseContract:
+    """A new-home purchase contract filed online with the housing bureau (网签备案)."""
+
+    contract_number: str
+    filed_on: date
+    total_price: int
+    address: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeedTax:
+    """Deed tax paid on a home purchase (契税完税), as the tax bureau records it."""
+
+    voucher_number: str
+    paid_on: date
+    taxable_price: int
+    address: str
+
+
+@dataclass(frozen=True, slots=True)
+class PublicRentalLease:
+    """A public rental housing lease (公租房) the housing bureau holds."""
+
+    lease_number: str
+    start: date
+    end: date
+    annual_rent: int
+    address: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +210,14 @@ class Person:
     bus_card_last_use: date | None
     court_defaulter: bool
     criminal_record: bool
+    # Registered with HR as flexibly employed (灵活就业), rather than by an employer.
+    flexibly_employed: bool = False
+    # On civil affairs' subsistence register; None: as the population's draw decides.
+    subsistence_allowance: bool | None = None
+    commercial_loans: tuple[CommercialLoan, ...] = ()
+    purchase_contracts: tuple[PurchaseContract, ...] = ()
+    deed_taxes: tuple[DeedTax, ...] = ()
+    public_rental_lease: PublicRentalLease | None = None
 
     @property
     def alive(self) -> bool:
@@ -201,3 +263,5 @@ class Enterprise:
     abnormal_operation: bool
     tax_credit_rating: TaxCreditRating
     licences: tuple[Licence, ...]
+    # What the health supervisors' last inspection found of licensed premises.
+    premises_changed: bool = False

@@ -102,13 +102,16 @@ class TransferReceipt(BaseModel):
 
 
 class DisbursementRequest(BaseModel):
-    """A housing-fund withdrawal to pay out: the approved case, the fund and bank accounts."""
+    """A housing-fund withdrawal to pay out: the approved case, the account, the amount, and the
+    card bound to the account (the centre pays nowhere else)."""
 
     application_number: str = Field(min_length=1, max_length=32)
     service: str = Field(max_length=100)
-    hpf_account: str | None = Field(default=None, max_length=64)
-    bank_name: str | None = Field(default=None, max_length=200)
-    bank_account: str | None = Field(default=None, max_length=64)
+    hpf_account: str = Field(min_length=1, max_length=64)
+    amount: int = Field(gt=0)
+    bank_name: str = Field(min_length=1, max_length=200)
+    bank_account: str = Field(min_length=1, max_length=64)
+    approved_on: date
 
 
 class DisbursementReceipt(BaseModel):
@@ -117,8 +120,36 @@ class DisbursementReceipt(BaseModel):
     disbursement_id: str
     application_number: str
     service: str
+    amount: int
+    bank_account_masked: str
     status: Literal["accepted"]
     recorded_at: datetime
+
+
+class InstructionRequest(BaseModel):
+    """An approved case a department carries out: open an account, move a household, …"""
+
+    application_number: str = Field(min_length=1, max_length=32)
+    service: str = Field(max_length=100)
+    action: str = Field(min_length=1, max_length=64)
+    subject: dict[str, str]
+    terms: dict[str, Any] = Field(default_factory=dict)
+
+
+class InstructionReceipt(BaseModel):
+    """The department's receipt; the same case and action always return the same receipt."""
+
+    instruction_id: str
+    application_number: str
+    action: str
+    status: Literal["accepted"]
+    recorded_at: datetime
+
+
+class InspectionFinding(BaseModel):
+    """What a health inspection found of an enterprise's premises (admin, for rehearsals)."""
+
+    conditions_unchanged: bool
 
 
 class FaultsView(BaseModel):

@@ -10,13 +10,12 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.schemas import AuditContext
-from app.auth import service as auth
 from app.auth.principals import Staff
 from app.config import Settings
 from app.errors import InvalidCursor
 from app.kit import pagination
 from app.kit.pagination import Page
-from app.services.applications import answers, decisions, explanations, review
+from app.services.applications import answers, approvals, explanations, review
 from app.services.applications.models import Application
 from app.services.applications.schemas import ReviewCaseRead, ReviewCaseSummary
 from app.services.applications.status import Status
@@ -113,6 +112,7 @@ async def decide_case(
     target: Status,
     *,
     note: str | None,
+    amount: int | None = None,
     audit_context: AuditContext,
 ) -> ReviewCaseRead:
     """Approve (the outcome runs), reject, or ask for a supplement, as the claiming clerk."""
@@ -120,9 +120,7 @@ async def decide_case(
         session, clerk, application_id, target, note=note, audit_context=audit_context
     )
     if target == Status.APPROVED:
-        service = await catalog.cached_service(session, application.service_code)
-        person = await auth.verified_person(session, settings, application.applicant_account_id)
-        await decisions.run_outcome(
-            session, settings, application, service, person, audit_context=audit_context
+        await approvals.approve(
+            session, settings, application, amount=amount, audit_context=audit_context
         )
     return await _review_read(session, application)

@@ -5,37 +5,31 @@ ruleset in force on the application date, the datasets the ruleset needs are gat
 deadline (QE_APPROVAL_DEADLINE_SECONDS from the request's arrival, less the reserve for writing
 and sending the answer, QE_APPROVAL_ANSWER_RESERVE_SECONDS; every read logged for the applicant
 with the case number), the facts are derived with their provenance, and the ruleset is
-evaluated. Approved: the case is `approved` and its outcome runs in the same transaction
-(outcomes.py). Anything else — a failed criterion, data a department did not give in time —
-goes to the clerks of the service's department as `pending_review`, with every criterion
-explained.
+evaluated. Approved: the entitlement it grants is recorded once (entitlements.py), the case is
+`approved` and its outcome runs in the same transaction (outcomes.py). Anything else — a failed
+criterion, data a department did not give in time, an approval another case took first — goes
+to the clerks of the service's department as `pending_review`, with every criterion explained,
+due a number of working days after the referral.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.adapters import service as exchange
-from app.adapters.client import Subject
-from app.adapters.service import Actor, DatasetKey, FactResult
+from app.adapters.service import DatasetKey, FactResult
 from app.audit.schemas import AuditContext
 from app.auth.schemas import VerifiedPerson
 from app.config import Settings
 from app.kit.clock import utcnow
 from app.rules.evaluate import Evaluation, evaluate
-from app.rules.model import Ruleset, needed_datasets
-from app.services.applications import outcomes, transitions
-from app.services.applications.facts import (
-    ENTERPRISE_DATASETS,
-    ApplicantFacts,
-    HeldLicense,
-    derive_facts,
-)
+from app.rules.model import Ruleset, gathered_datasets
+from app.services.applications import deadlines, entitlements, gathering, outcomes, transitions
+from app.services.applications.entitlements import GrantHistory
+from app.services.applications.facts import ApplicantFacts, HeldLicense, derive_facts
 from app.services.applications.models import Application
 from app.services.applications.status import Status
 from app.services.catalog.schemas import ServiceDetail
@@ -43,6 +37,8 @@ from app.services.rulesets import service as rulesets
 
 TO_CLERK_NOTE = "已提交，等待工作人员审核"
 RULES_ACTOR = "rules"
+TAKEN_NOTE = "同一待遇已由另一办件批准，转人工审核"
+RECORDS_MISSING_NOTE = "符合条件，但出具证照所需的部门数据暂不可用，转人工审核"
 
 
 async def ruleset_for(session: AsyncSession, service: ServiceDetail, on: date) -> Ruleset | None:
@@ -56,11 +52,20 @@ async def ruleset_for(session: AsyncSession, service: ServiceDetail, on: date) -
 @dataclass(frozen=True, slots=True)
 class Plan:
     """What deciding a case needs from the database, read before the departments are asked so
-    that no connection or lock is held while they answer: the ruleset in force, and the license
-    a renewal renews."""
+    that no connection or lock is held while they answer: the ruleset in force, the license a
+    renewal renews, and the applicant's grants of the entitlement the ruleset pays."""
 
     ruleset: Ruleset | None
     held: HeldLicense | None
+    grants: GrantHistory | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Decided:
+    """The rules' evaluation and the department records it was made on (outcomes reuse them)."""
+
+    evaluation: Evaluation
+    gathered: dict[DatasetKey, FactResult]
 
 
 async def plan(
@@ -74,7 +79,12 @@ async def plan(
     ruleset = await ruleset_for(session, service, on)
     if ruleset is None:
         return Plan(None, None)
-    return Plan(ruleset, await _held_license(session, application, service, person))
+    held = await _held_license(session, application, service, person)
+    entitlement = ruleset.outcome.entitlement
+    if entitlement is None:
+        return Plan(ruleset, held)
+    holder = entitlements.holder_of(application, person.id_number_index)
+    return Plan(ruleset, held, await entitlements.history(session, entitlement, holder))
 
 
 async def evaluate_case(
@@ -87,7 +97,7 @@ async def evaluate_case(
     *,
     on: date,
     answer_by: float,
-) -> Evaluation | None:
+) -> Decided | None:
     """Gather the departments' data and evaluate the ruleset; None when a clerk decides.
 
     The departments get until `answer_by` (time.monotonic()) less the answer reserve: what
@@ -95,8 +105,8 @@ async def evaluate_case(
     for the applicant."""
     if plan.ruleset is None:
         return None
-    gathered = await _gather(
-        session, application, service, person, plan.ruleset,
+    gathered = await gathering.gather(
+        session, application, person, gathered_datasets(plan.ruleset),
         until=answer_by - settings.approval_answer_reserve_seconds,
     )  # fmt: skip
     facts = derive_facts(
@@ -104,9 +114,10 @@ async def evaluate_case(
         applicant=ApplicantFacts(person.realname_level, person.verified_at, person.id_number),
         on=on,
         license=plan.held,
+        grants=plan.grants,
         form=application.form,
     )
-    return evaluate(plan.ruleset, facts, on)
+    return Decided(evaluate(plan.ruleset, facts, on), gathered)
 
 
 async def record_first_decision(
@@ -115,68 +126,55 @@ async def record_first_decision(
     application: Application,
     service: ServiceDetail,
     person: VerifiedPerson,
-    evaluation: Evaluation | None,
+    plan: Plan,
+    decided: Decided | None,
     *,
+    on: date,
     audit_context: AuditContext,
 ) -> None:
     """Store the rules' decision and run an approval's outcome, or hand the case to the
     clerks (with every reason when the rules referred it)."""
-    if evaluation is None:
+    if decided is None or plan.ruleset is None:
         await transitions.move(session, application, Status.PENDING_REVIEW, actor_type="system",
                                actor_id="intake", note=TO_CLERK_NOTE)  # fmt: skip
         return
-    now = utcnow()
+    evaluation, now = decided.evaluation, utcnow()
     application.decision = {"rules": _explanation(evaluation, now)}
-    if evaluation.outcome == "approve":
-        application.decided_at = now
-        await transitions.move(session, application, Status.APPROVED, actor_type="system",
-                               actor_id=RULES_ACTOR, note="符合条件，秒批通过")  # fmt: skip
-        await outcomes.run(session, settings, application, service, person,
-                           audit_context=audit_context)  # fmt: skip
+    if evaluation.outcome != "approve":
+        await _refer(session, settings, application, service, _referral_note(evaluation), on)
         return
-    await transitions.move(session, application, Status.PENDING_REVIEW, actor_type="system",
-                           actor_id=RULES_ACTOR, note=_referral_note(evaluation))  # fmt: skip
+    records = outcomes.Records(decided.gathered)
+    if records.missing(outcomes.needs(plan.ruleset.outcome)):
+        await _refer(session, settings, application, service, RECORDS_MISSING_NOTE, on)
+        return
+    seen = plan.grants
+    if seen is not None:
+        paid = evaluation.amount.value if evaluation.amount is not None else None
+        if not await entitlements.grant(session, application, seen, amount=paid, on=on):
+            await _refer(session, settings, application, service, TAKEN_NOTE, on)
+            return
+    application.decided_at = now
+    await transitions.move(session, application, Status.APPROVED, actor_type="system",
+                           actor_id=RULES_ACTOR, note="符合条件，秒批通过")  # fmt: skip
+    await outcomes.run(
+        session, settings, application, service, person,
+        outcome=plan.ruleset.outcome, records=records, on=on, audit_context=audit_context,
+    )  # fmt: skip
 
 
-async def _gather(
+async def _refer(
     session: AsyncSession,
+    settings: Settings,
     application: Application,
     service: ServiceDetail,
-    person: VerifiedPerson,
-    ruleset: Ruleset,
-    *,
-    until: float,
-) -> dict[DatasetKey, FactResult]:
-    keys: list[DatasetKey] = []
-    for name in needed_datasets(ruleset):
-        department, _, dataset = name.partition("/")
-        keys.append((department, dataset))
-    people = [key for key in keys if key not in ENTERPRISE_DATASETS]
-    firms = [key for key in keys if key in ENTERPRISE_DATASETS]
-    common: dict[str, Any] = {
-        "purpose": f"application:{service.code}",
-        "actor": Actor("person", str(person.account_id)),
-        "case_id": application.number,
-    }
-    gathered: dict[DatasetKey, FactResult] = {}
-    if people:
-        gathered |= await exchange.gather_facts(
-            session, Subject.person(person.id_number, name=person.name), people, **common,
-            deadline_seconds=_left(until),
-        )  # fmt: skip
-    if firms and application.applicant_uscc is not None:
-        # After the person's datasets, within what is left of the time: enterprise services
-        # need few person datasets, so the second gathering rarely waits on the first.
-        gathered |= await exchange.gather_facts(
-            session, Subject.enterprise(application.applicant_uscc), firms, **common,
-            deadline_seconds=_left(until),
-        )  # fmt: skip
-    return gathered
-
-
-def _left(until: float) -> float:
-    # No time left is a gathering that answers at once: every dataset unknown ("deadline").
-    return max(0.0, until - time.monotonic())
+    note: str,
+    on: date,
+) -> None:
+    # A clerk's time starts with the referral, on the next working day (not on the day the
+    # rules looked at it, which may be a Saturday).
+    application.deadline = deadlines.for_referral(settings, service, on)
+    await transitions.move(session, application, Status.PENDING_REVIEW, actor_type="system",
+                           actor_id=RULES_ACTOR, note=note)  # fmt: skip
 
 
 async def _held_license(
@@ -195,7 +193,8 @@ async def _held_license(
 
 def _explanation(evaluation: Evaluation, decided_at: Any) -> dict[str, Any]:
     """The stored explanation: every criterion with the value found, the requirement, and the
-    provenance of what was read (DESIGN §2, principle 2)."""
+    provenance of what was read (DESIGN §2, principle 2); the amount and how it was computed;
+    the commitments the approval stands on."""
     return {
         "outcome": evaluation.outcome,
         "ruleset_version": evaluation.ruleset_version,
@@ -217,6 +216,8 @@ def _explanation(evaluation: Evaluation, decided_at: Any) -> dict[str, Any]:
             }
             for criterion in evaluation.criteria
         ],
+        "amount": evaluation.amount.model_dump(mode="json") if evaluation.amount else None,
+        "commitments": [c.model_dump(mode="json") for c in evaluation.commitments],
     }
 
 
@@ -229,16 +230,3 @@ def _referral_note(evaluation: Evaluation) -> str:
     if unknown:
         parts.append("数据暂不可用：" + "；".join(unknown))
     return "转人工审核。" + "。".join(parts)
-
-
-async def run_outcome(
-    session: AsyncSession,
-    settings: Settings,
-    application: Application,
-    service: ServiceDetail,
-    person: VerifiedPerson,
-    *,
-    audit_context: AuditContext,
-) -> None:
-    """What a clerk's approval does beyond the status: the same outcome as the rules'."""
-    await outcomes.run(session, settings, application, service, person, audit_context=audit_context)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.errors import Conflict, Forbidden, InvalidInput, NotFound
+from app.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceUnavailable
 
 
 class ApplicationNotFound(NotFound):
@@ -35,3 +35,35 @@ class StatusConflict(Conflict):
     code = "applications.status_conflict"
     title_zh = "办件当前状态不允许此操作"
     title_en = "The application's status does not allow this"
+
+
+class OpenCaseExists(Conflict):
+    """The applicant already has an open case of the service (one at a time)."""
+
+    code = "applications.open_case_exists"
+    title_zh = "该事项已有办理中的申请"
+    title_en = "An application for this service is still open"
+
+
+class PayeeNotAllowed(InvalidApplication):
+    """A form names an account to pay: money goes only to the account on record."""
+
+    code = "applications.payee_not_allowed"
+    title_zh = "款项只能支付至公积金中心登记的银行卡，申请表不得填写收款账户"
+    title_en = "Payments go only to the card on the fund centre's record; the form names none"
+
+
+class AmountRequired(InvalidApplication):
+    """A clerk approving a payment whose amount the rules could not compute must state it."""
+
+    code = "applications.amount_required"
+    title_zh = "请填写核定的支付金额"
+    title_en = "State the amount to pay"
+
+
+class OutcomeUnavailable(ServiceUnavailable):
+    """What an approval produces cannot be produced now (a department did not answer)."""
+
+    code = "applications.outcome_unavailable"
+    title_zh = "暂时无法办结，请稍后重试"
+    title_en = "The approval's outcome cannot be produced now; retry later"

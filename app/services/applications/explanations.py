@@ -10,7 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.services.applications.schemas import CriterionRead, DecisionRead
+from app.services.applications.schemas import (
+    AmountRead,
+    CommitmentRead,
+    CriterionRead,
+    DecisionRead,
+)
 
 
 def read(stored: dict[str, Any] | None) -> DecisionRead | None:
@@ -21,14 +26,24 @@ def read(stored: dict[str, Any] | None) -> DecisionRead | None:
     review: dict[str, Any] | None = stored.get("review")
     criteria = [CriterionRead.model_validate(c) for c in (rules or {}).get("criteria", [])]
     version = rules.get("ruleset_version") if rules else None
-    if review is not None:
+    amount = (rules or {}).get("amount")
+    shared: dict[str, Any] = {
+        "ruleset_version": version,
+        "criteria": criteria,
+        "amount": AmountRead.model_validate(amount) if amount else None,
+        "commitments": [
+            CommitmentRead.model_validate(c) for c in (rules or {}).get("commitments", [])
+        ],
+    }
+    if review is not None and "outcome" in review:
         return DecisionRead(
             outcome=review["outcome"], decided_by="clerk", decided_at=review["decided_at"],
-            reason=review.get("reason"), ruleset_version=version, criteria=criteria,
+            reason=review.get("reason"), paid_amount=review.get("amount"), **shared,
         )  # fmt: skip
     if rules is None:
         return None
+    paid = (amount or {}).get("value") if rules.get("outcome") == "approve" else None
     return DecisionRead(
         outcome=rules["outcome"], decided_by="rules", decided_at=rules["decided_at"],
-        ruleset_version=version, criteria=criteria,
+        paid_amount=paid, **shared,
     )  # fmt: skip

@@ -1,12 +1,14 @@
 """Facts for the rules engine, derived in code and each keeping its provenance.
 
 `derive_facts` turns what an application gathered — department datasets, the verified
-applicant, the license the service renews, the submitted form — into the facts the rules
-vocabulary (app/rules/vocabulary.py) names: every fact of the vocabulary, plus `form.<field>`
-for each submitted field. Dataset facts carry "<department>/<dataset>" and the department's
-`as_of`; applicant facts "applicant" and the real-name verification time; registry facts
-"registry"; form facts "form". A fact that cannot be had is `Unknown` with the reason, so a
-rule needing it goes to a clerk (DESIGN §2, principle 1). No I/O: the date is passed in.
+applicant, the license the service renews, the platform's own grants of the entitlement, the
+submitted form — into the facts the rules vocabulary (app/rules/vocabulary.py) names: every fact
+of the vocabulary, plus `form.<field>` for each submitted field. Dataset facts carry
+"<department>/<dataset>" and the department's `as_of`; applicant facts "applicant" and the
+real-name verification time; registry facts "registry"; the platform's facts "platform" and the
+time of its last grant; form facts "form" (declared: see app/rules/vocabulary.py). A fact that
+cannot be had is `Unknown` with the reason, so a rule needing it goes to a clerk (DESIGN §2,
+principle 1). No I/O: the date is passed in.
 """
 
 from __future__ import annotations
@@ -20,20 +22,27 @@ from typing import Any
 from app.adapters.service import DatasetKey, FactResult
 from app.kit.resident_id import InvalidResidentId, parse_resident_id
 from app.rules.facts import FactValue, Known, Provenance, Unknown
-from app.rules.vocabulary import FACTS, FORM_PREFIX, is_known
-from app.services.applications.facts_calendar import age_on
+from app.rules.vocabulary import FACTS, FORM_PREFIX, PLATFORM_SOURCE, is_known
+from app.services.applications.entitlements import GrantHistory
+from app.services.applications.facts_calendar import age_on, whole_months
 from app.services.applications.facts_dataset import AnyDatasetFacts, Context
 from app.services.applications.facts_enterprise import ENTERPRISE
+from app.services.applications.facts_housing import HOUSING
 from app.services.applications.facts_people import PEOPLE
 
 APPLICANT = "applicant"
+# What the vocabulary promises for "never granted" (as for hpf.months_since_last_withdrawal).
+NEVER_GRANTED = 999
 REGISTRY = "registry"
 FORM = "form"
 VALID = "valid"
 
-DATASET_FACTS: tuple[AnyDatasetFacts, ...] = PEOPLE + ENTERPRISE
-# Gathered with the enterprise's USCC as the subject, not the applicant's ID number.
-ENTERPRISE_DATASETS: frozenset[DatasetKey] = frozenset(spec.key for spec in ENTERPRISE)
+DATASET_FACTS: tuple[AnyDatasetFacts, ...] = PEOPLE + HOUSING + ENTERPRISE
+# Gathered with the enterprise's USCC as the subject, not the applicant's ID number: the
+# datasets enterprise facts come from, and those outcomes build an enterprise's papers from.
+ENTERPRISE_DATASETS: frozenset[DatasetKey] = frozenset(spec.key for spec in ENTERPRISE) | {
+    ("gjj", "unit-account")
+}
 _NO_FORM: Mapping[str, Any] = MappingProxyType({})
 
 
@@ -89,6 +98,7 @@ def derive_facts(
     applicant: ApplicantFacts,
     on: date,
     license: HeldLicense | None = None,
+    grants: GrantHistory | None = None,
     form: Mapping[str, Any] = _NO_FORM,
 ) -> dict[str, FactValue]:
     """Every vocabulary fact (Unknown when its dataset was not gathered) and the form's."""
@@ -98,8 +108,25 @@ def derive_facts(
         facts.update(spec.facts(gathered.get(spec.key), context))
     facts.update(applicant_facts(applicant, on))
     facts.update(license_facts(license, on))
+    facts.update(entitlement_facts(grants, on))
     facts.update(form_facts(form))
     return facts
+
+
+def entitlement_facts(grants: GrantHistory | None, on: date) -> dict[str, FactValue]:
+    """The platform's own approvals of the ruleset's entitlement for this applicant."""
+    names = ("entitlement.months_since_last_grant", "entitlement.granted_before")
+    if grants is None:
+        return {
+            name: Unknown("the ruleset names no entitlement", PLATFORM_SOURCE) for name in names
+        }
+    provenance = Provenance(PLATFORM_SOURCE, grants.last_granted_at)
+    last = grants.last_granted_on
+    months = NEVER_GRANTED if last is None else whole_months(min(last, on), on)
+    return {
+        "entitlement.months_since_last_grant": Known(months, provenance),
+        "entitlement.granted_before": Known(grants.count > 0, provenance),
+    }
 
 
 def applicant_facts(applicant: ApplicantFacts, on: date) -> dict[str, FactValue]:

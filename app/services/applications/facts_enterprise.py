@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.adapters.records import AbnormalOperations, EnterpriseRegistration
+from app.adapters.records import AbnormalOperations, EnterpriseRegistration, HygieneInspection
 from app.services.applications.facts_dataset import (
     NO_RECORD,
     AnyDatasetFacts,
@@ -49,6 +49,10 @@ def _abnormal(r: AbnormalOperations, _: Context) -> Values:
     return {"enterprise.abnormal_operation": r.listed}
 
 
+def _inspection(r: HygieneInspection, _: Context) -> Values:
+    return {"premises.conditions_unchanged": r.conditions_unchanged}
+
+
 ENTERPRISE: tuple[AnyDatasetFacts, ...] = (
     DatasetFacts(
         REGISTRATION, EnterpriseRegistration,
@@ -63,5 +67,11 @@ ENTERPRISE: tuple[AnyDatasetFacts, ...] = (
         ABNORMAL_OPERATIONS, AbnormalOperations, ("enterprise.abnormal_operation",), _abnormal,
         # The list is the record: not on it is not listed.
         absent={"enterprise.abnormal_operation": False},
+    ),
+    DatasetFacts(
+        ("wjw", "hygiene-inspections"), HygieneInspection, ("premises.conditions_unchanged",),
+        _inspection,
+        # Not inspected yet says nothing about the premises: a commitment stays unchecked.
+        absent={"premises.conditions_unchanged": Missing(NO_RECORD)},
     ),
 )  # fmt: skip

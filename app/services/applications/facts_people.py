@@ -13,6 +13,7 @@ from __future__ import annotations
 from app.adapters.records import (
     CriminalRecordCheck,
     Degrees,
+    EmploymentRegistration,
     FundAccount,
     FundContributions,
     FundLoans,
@@ -33,6 +34,7 @@ from app.services.applications.facts_dataset import (
     Context,
     DatasetFacts,
     Missing,
+    Value,
     Values,
 )
 
@@ -82,6 +84,14 @@ def _insurance(r: SocialInsuranceContributions, _: Context) -> Values:
         "social_insurance.enrolled": r.enrolled,
         "social_insurance.consecutive_months": r.consecutive_months,
         "social_insurance.total_months": r.contribution_months,
+        "social_insurance.monthly_base": r.monthly_base,
+    }
+
+
+def _employment(r: EmploymentRegistration, _: Context) -> Values:
+    return {
+        "employment.employed": r.employed,
+        "employment.flexible": r.employment_type == "flexible",
     }
 
 
@@ -131,7 +141,17 @@ def _fund_withdrawals(r: FundWithdrawals, context: Context) -> Values:
 def _fund_loans(r: FundLoans, _: Context) -> Values:
     # "未结清": a loan still owing money; listed loans decide, the flag only when none is listed.
     owing = any(loan.outstanding > 0 for loan in r.loans) if r.loans else r.has_loan
-    return {"hpf.has_loan": owing}
+    outstanding: Value = (
+        sum(loan.outstanding for loan in r.loans)
+        if r.loans or not r.has_loan
+        else Missing("loan listed without its amounts")
+    )
+    return {
+        "hpf.has_loan": owing,
+        "hpf.loan_outstanding": outstanding,
+        "hpf.loan_settled": bool(r.loans) and not owing,
+        "hpf.repayment_agreement": r.repayment_agreement,
+    }
 
 
 def _defaulter(r: JudgmentDefaulters, _: Context) -> Values:
@@ -165,10 +185,16 @@ PEOPLE: tuple[AnyDatasetFacts, ...] = (
     DatasetFacts(
         ("rsj", "social-insurance-contributions"), SocialInsuranceContributions,
         ("social_insurance.enrolled", "social_insurance.consecutive_months",
-         "social_insurance.total_months"), _insurance,
+         "social_insurance.total_months", "social_insurance.monthly_base"), _insurance,
         # The pension-insurance register is complete: no record is never enrolled, 0 months.
         absent={"social_insurance.enrolled": False, "social_insurance.consecutive_months": 0,
-                "social_insurance.total_months": 0},
+                "social_insurance.total_months": 0, "social_insurance.monthly_base": 0},
+    ),
+    DatasetFacts(
+        ("rsj", "employment-registration"), EmploymentRegistration,
+        ("employment.employed", "employment.flexible"), _employment,
+        # Every working person is registered one way or the other; no record says nothing.
+        absent={"employment.employed": _UNKNOWN, "employment.flexible": _UNKNOWN},
     ),
     DatasetFacts(
         ("rsj", "talent-certification"), TalentCertification, ("talent.certified",), _talent,
@@ -213,9 +239,12 @@ PEOPLE: tuple[AnyDatasetFacts, ...] = (
         absent={"hpf.months_since_last_withdrawal": _UNKNOWN},
     ),
     DatasetFacts(
-        ("gjj", "fund-loans"), FundLoans, ("hpf.has_loan",), _fund_loans,
+        ("gjj", "fund-loans"), FundLoans,
+        ("hpf.has_loan", "hpf.loan_outstanding", "hpf.loan_settled", "hpf.repayment_agreement"),
+        _fund_loans,
         # As above: no account; loans of an account that does not exist stay unknown.
-        absent={"hpf.has_loan": _UNKNOWN},
+        absent={"hpf.has_loan": _UNKNOWN, "hpf.loan_outstanding": _UNKNOWN,
+                "hpf.loan_settled": _UNKNOWN, "hpf.repayment_agreement": _UNKNOWN},
     ),
     DatasetFacts(
         ("court", "judgment-defaulters"), JudgmentDefaulters, ("credit.court_defaulter",),

@@ -43,4 +43,9 @@ def _param(error: ValidationError) -> dict[str, str]:
     if error.validator == "required" and isinstance(error.instance, dict):
         missing = [name for name in error.validator_value if name not in error.instance]
         return {"name": f"{path}.{missing[0]}" if missing else path, "reason": "required"}
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        # Name the field the form does not have (its name, never its value).
+        known = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+        extra = sorted(name for name in error.instance if name not in known)
+        return {"name": f"{path}.{extra[0]}" if extra else path, "reason": "unexpected"}
     return {"name": path, "reason": str(error.validator)}

@@ -6,7 +6,17 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UtcDateTime
@@ -21,6 +31,7 @@ STATUSES = (
     "supplement_requested",
     "resubmitted",
     "withdrawn",
+    "commitment_breached",
 )
 
 
@@ -42,6 +53,9 @@ class Application(Base):
         ),
         # "My applications", newest first.
         Index("ix_applications_applicant_id", "applicant_account_id", "id"),
+        # One open case per applicant and service, however submissions race: `open_key` is the
+        # applicant while the case is open and NULL once decided (NULLs never collide).
+        UniqueConstraint("service_code", "open_key", name="uq_applications_open_case"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -52,10 +66,12 @@ class Application(Base):
     mode: Mapped[str] = mapped_column(String(16))
     applicant_account_id: Mapped[uuid.UUID] = mapped_column()
     applicant_uscc: Mapped[str | None] = mapped_column(String(18), index=True)
+    open_key: Mapped[str | None] = mapped_column(String(64))
     form: Mapped[dict[str, Any]] = mapped_column(JSON)
     materials: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(24))
-    # The statutory deadline, in working days from submission (Asia/Shanghai).
+    # The statutory deadline, in working days (Asia/Shanghai): from submission, or for a case
+    # 秒批 referred to a clerk, from the referral.
     deadline: Mapped[date] = mapped_column(Date)
     decision: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # The license an approval issued (its GB/T 36904 number), if the service produces one.
@@ -82,6 +98,33 @@ class ApplicationEvent(Base):
     actor_id: Mapped[str] = mapped_column(String(64))
     # Shown to the applicant: the reason of a rejection, the items a supplement needs, …
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class EntitlementGrant(Base):
+    """An entitlement granted once (DESIGN §2, principle 9): the n-th grant of `entitlement` to
+    `holder`, by an approved case, with the amount paid.
+
+    Whoever approves reads how many grants the holder has (the platform's `entitlement.*`
+    facts) and inserts the next sequence number; two approvals racing on the same facts insert
+    the same number and the database keeps one.
+    """
+
+    __tablename__ = "entitlement_grants"
+    __table_args__ = (
+        UniqueConstraint(
+            "entitlement", "holder", "sequence", name="uq_entitlement_grants_sequence"
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    entitlement: Mapped[str] = mapped_column(String(100))
+    # The holder's blind index (a person) or credit code (an enterprise): never the ID number.
+    holder: Mapped[str] = mapped_column(String(128))
+    sequence: Mapped[int] = mapped_column(Integer)
+    application_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("applications.id"), unique=True)
+    amount: Mapped[int | None] = mapped_column(Integer)
+    granted_on: Mapped[date] = mapped_column(Date)
+    granted_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class ApplicationCounter(Base):

@@ -7,11 +7,16 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from app.services.applications.models import Application, ApplicationCounter, ApplicationEvent
+from app.services.applications.models import (
+    Application,
+    ApplicationCounter,
+    ApplicationEvent,
+    EntitlementGrant,
+)
 
 
 async def next_sequence(session: AsyncSession, day: date) -> int:
@@ -145,3 +150,45 @@ async def department_queue(
             )
         )
     return (await session.scalars(query)).all()
+
+
+async def open_case(session: AsyncSession, service_code: str, open_key: str) -> Application | None:
+    """The applicant's open case of a service (the one `uq_applications_open_case` allows)."""
+    query = select(Application).where(
+        Application.service_code == service_code, Application.open_key == open_key
+    )
+    return (await session.scalars(query)).first()
+
+
+async def grants(
+    session: AsyncSession, entitlement: str, holder: str
+) -> tuple[int, EntitlementGrant | None]:
+    """How many grants of an entitlement the holder has, and the last of them."""
+    scope = (EntitlementGrant.entitlement == entitlement, EntitlementGrant.holder == holder)
+    count = int(await session.scalar(select(func.count()).where(*scope)) or 0)
+    if count == 0:
+        return 0, None
+    last = select(EntitlementGrant).where(*scope).order_by(EntitlementGrant.sequence.desc())
+    return count, (await session.scalars(last.limit(1))).first()
+
+
+async def insert_grant(session: AsyncSession, values: dict[str, Any]) -> bool:
+    """Insert a grant unless its sequence number is taken; whether this one was inserted.
+
+    ON CONFLICT rather than check-then-insert: of two approvals that read the same history, the
+    database keeps exactly one (PostgreSQL makes the second wait for the first to commit)."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    insert = postgresql.insert if postgres else sqlite.insert
+    statement = (
+        insert(EntitlementGrant)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["entitlement", "holder", "sequence"])
+        .returning(EntitlementGrant.id)
+    )
+    return (await session.execute(statement)).first() is not None
+
+
+async def grant_of(session: AsyncSession, application_id: uuid.UUID) -> EntitlementGrant | None:
+    """The grant an approved case made, if it made one."""
+    query = select(EntitlementGrant).where(EntitlementGrant.application_id == application_id)
+    return (await session.scalars(query)).first()

@@ -10,6 +10,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 ApplicationStatus = Literal[
+    "commitment_breached",
     "submitted",
     "approved",
     "pending_review",
@@ -63,6 +64,26 @@ class CriterionRead(BaseModel):
     reason: str | None = Field(default=None, description="Why a value is unknown")
 
 
+class AmountRead(BaseModel):
+    """What an approval pays and how it was computed from verified data."""
+
+    value: int | None = Field(description="CNY; None when it could not be computed")
+    formula: str = Field(examples=["min(hpf.balance, monthly_rent_limit × …)"])
+    read: dict[str, Any] = Field(description="Every value the formula read")
+    source: list[str]
+    as_of: datetime | None = None
+
+
+class CommitmentRead(BaseModel):
+    """A commitment (告知承诺) an approval stands on, and how it is checked later."""
+
+    criterion: str
+    legal_reference: str
+    declared: dict[str, Any]
+    verify: Any
+    within_days: int
+
+
 class DecisionRead(BaseModel):
     """How the case was decided: by the rules (`outcome` approve or refer) and, after review,
     by a clerk (`outcome` approved or rejected, with `reason`)."""
@@ -73,6 +94,13 @@ class DecisionRead(BaseModel):
     decided_by: Literal["rules", "clerk"]
     criteria: list[CriterionRead] = Field(default_factory=list)
     reason: str | None = None
+    amount: AmountRead | None = Field(
+        default=None, description="A payment's amount, as the rules computed it"
+    )
+    paid_amount: int | None = Field(
+        default=None, description="The amount granted (CNY), once a payment is approved"
+    )
+    commitments: list[CommitmentRead] = Field(default_factory=list)
 
 
 class TimelineEntry(BaseModel):
@@ -155,6 +183,12 @@ class ReviewDecision(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     note: str | None = Field(default=None, max_length=255)
+    amount: int | None = Field(
+        default=None,
+        gt=0,
+        le=10_000_000,
+        description="For a withdrawal: the amount to pay (CNY), when the rules computed none",
+    )
 
 
 class Rejection(BaseModel):

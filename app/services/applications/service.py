@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import date
+from datetime import timedelta
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit
@@ -23,16 +24,17 @@ from app.auth.principals import Principal
 from app.auth.schemas import VerifiedPerson
 from app.config import Settings
 from app.kit import pagination
-from app.kit.clock import SHANGHAI, utcnow
+from app.kit.clock import utcnow
 from app.kit.ids import new_id
 from app.kit.pagination import Page
-from app.kit.workdays import Calendar
 from app.services.applications import (
     answers,
     clerks,
+    deadlines,
     decisions,
     forms,
     materials,
+    outcomes,
     prefill,
     repository,
     transitions,
@@ -41,6 +43,8 @@ from app.services.applications.errors import (
     ApplicationNotFound,
     InvalidApplication,
     NotAnApplicant,
+    OpenCaseExists,
+    PayeeNotAllowed,
 )
 from app.services.applications.models import Application
 from app.services.applications.schemas import (
@@ -84,14 +88,14 @@ def _check_audience(service: ServiceDetail, uscc: str | None) -> None:
         )
 
 
-def today() -> date:
-    """Today in Asia/Shanghai, where deadlines are counted."""
-    return utcnow().astimezone(SHANGHAI).date()
+# Fields a form may not carry for a service that pays money: the payee is the card the paying
+# department holds for the account (DESIGN §2, principle 9), never one the applicant names.
+PAYEE_FIELDS = ("hpf_account", "bank_name", "bank_account", "payee_account", "payee_name")
+# A case still `submitted` this long after it was filed was cut off before its decision (a
+# crash): the next submission hands it to a clerk rather than leave it open for ever.
+INTERRUPTED_AFTER = timedelta(minutes=5)
 
-
-def calendar(settings: Settings) -> Calendar:
-    """The working-day calendar, with the operator's additions."""
-    return Calendar.of(settings.holidays, settings.makeup_workdays)
+today = deadlines.today
 
 
 async def submit(
@@ -105,7 +109,7 @@ async def submit(
 ) -> ApplicationRead:
     """Submit an application; for a 秒批 service the decision is in the answer, within the
     deadline counted from `received_at` (time.monotonic() when the request arrived; now if
-    None)."""
+    None). One open case per applicant and service: another is 409 naming it."""
     answer_by = (received_at or time.monotonic()) + settings.approval_deadline_seconds
     account_id, uscc = _applicant(principal)
     service = await _service(session, data.service_code)
@@ -116,10 +120,6 @@ async def submit(
             f"该事项须达到实名等级 L{service.realname_level}",
             f"this service needs real-name level L{service.realname_level}",
         )
-    _check_form(service, person, uscc, data.form)
-    resolved = await materials.resolve(
-        session, service, principal=principal, person=person, given=data.materials
-    )
     day, now = today(), utcnow()
     application = Application(
         id=new_id(),
@@ -130,9 +130,9 @@ async def submit(
         applicant_account_id=account_id,
         applicant_uscc=uscc,
         form=data.form,
-        materials=resolved,
+        materials=[],
         status=Status.SUBMITTED,
-        deadline=calendar(settings).add_workdays(day, service.time_limit_days),
+        deadline=deadlines.for_submission(settings, service, day),
         decision=None,
         license_no=None,
         claimed_by=None,
@@ -141,21 +141,25 @@ async def submit(
         decided_at=None,
         updated_at=now,
     )
+    application.open_key = transitions.open_key(application)
     plan = await decisions.plan(session, application, service, person, day)
+    _check_form(service, person, uscc, data.form)
+    application.materials = await materials.resolve(
+        session, service, principal=principal, person=person, given=data.materials
+    )
     # Nothing may be held while the departments answer (up to the deadline): the reads so far
-    # end here, the number is taken in a moment of its own, and the case is written after.
+    # end here, the number is taken in a moment of its own, and the case is filed (committed,
+    # `submitted`) before the departments are asked, so that a second submission meets it.
     await session.commit()
     application.number = f"{day:%Y%m%d}{await repository.next_sequence(session, day):06d}"
-    await session.commit()
-    evaluation = await decisions.evaluate_case(
+    await _file(session, application)
+    decided = await decisions.evaluate_case(
         session, settings, application, person, service, plan, on=day, answer_by=answer_by
     )
-    await repository.add(
-        session, application, transitions.event(application, None, "citizen", str(account_id))
-    )
     await decisions.record_first_decision(
-        session, settings, application, service, person, evaluation, audit_context=audit_context
-    )
+        session, settings, application, service, person, plan, decided, on=day,
+        audit_context=audit_context,
+    )  # fmt: skip
     answer = await answers.read(session, application, service)
     # Audited last and committed at once: the audit chain's head is locked from the append to
     # the commit, and every submission waits for it. Nothing may come between them — not the
@@ -171,6 +175,37 @@ async def submit(
     )  # fmt: skip
     await session.commit()
     return answer
+
+
+async def _file(session: AsyncSession, application: Application) -> None:
+    """Commit the case as `submitted`; OpenCaseExists (409) when the applicant already has an
+    open case of the service (the database decides, however submissions race)."""
+    await repository.add(
+        session, application,
+        transitions.event(application, None, "citizen", str(application.applicant_account_id)),
+    )  # fmt: skip
+    try:
+        await session.commit()
+    except IntegrityError:
+        await session.rollback()
+    else:
+        return
+    assert application.open_key is not None
+    existing = await repository.open_case(session, application.service_code, application.open_key)
+    if existing is None:  # decided in the meantime: the applicant may simply submit again
+        raise OpenCaseExists(
+            "该事项的上一件申请刚刚办结，请重新提交", "the open case was just decided"
+        )
+    if existing.status == Status.SUBMITTED and existing.submitted_at < utcnow() - INTERRUPTED_AFTER:
+        await transitions.move(session, existing, Status.PENDING_REVIEW, actor_type="system",
+                               actor_id="intake", note="自动审批中断，转人工审核")  # fmt: skip
+        await session.commit()
+    raise OpenCaseExists(
+        f"该事项已有办理中的申请（办件号 {existing.number}），请勿重复提交",
+        f"application {existing.number} for this service is still open",
+        extra={"open_case": {"id": str(existing.id), "number": existing.number,
+                             "status": existing.status}},
+    )  # fmt: skip
 
 
 async def get(session: AsyncSession, principal: Principal, application_id: str) -> ApplicationRead:
@@ -262,10 +297,26 @@ async def withdraw(
 
 
 def _check_form(
-    service: ServiceDetail, person: VerifiedPerson, uscc: str | None, form: dict[str, Any]
+    service: ServiceDetail,
+    person: VerifiedPerson,
+    uscc: str | None,
+    form: dict[str, Any],
 ) -> None:
-    """The form fits the service's schema, and its government-verified fields are the verified
-    values (prefill locks them; the server checks, DESIGN §2 principle 3)."""
+    """The form names no payee of a payment, fits the service's schema, and its
+    government-verified fields are the verified values (prefill locks them; the server checks,
+    DESIGN §2 principle 3)."""
+    # Every withdrawal (提取) pays out of the fund, whoever decides it.
+    pays = service.code.startswith(outcomes.WITHDRAWAL_PREFIX)
+    payees = [name for name in PAYEE_FIELDS if name in form] if pays else []
+    if payees:
+        raise PayeeNotAllowed(
+            "款项只支付至公积金中心为账户登记的银行卡，请勿填写收款账户",
+            "the fund centre pays the card bound to the account: the form names no account",
+            extra={"invalid_params": [
+                {"name": f"body.form.{name}", "reason": "paid_to_account_on_record"}
+                for name in payees
+            ]},
+        )  # fmt: skip
     forms.check_form(service.form_schema, form)
     prefill.check_locked_fields(prefill.Identity.of(person, uscc, phone=person.phone), form)
 

@@ -5,6 +5,7 @@
                                               └▶ supplement_requested ─▶ resubmitted ─▶ in_review …
     pending_review, supplement_requested, resubmitted ─▶ withdrawn   (by the applicant)
     in_review ─▶ pending_review   (the clerk releases it, or the claim expires)
+    approved ─▶ commitment_breached ─▶ in_review …   (a commitment's later check failed)
 
 Only a person says no (DESIGN §2): `rejected` is reached from `in_review` alone, that is by a
 clerk who claimed the case.
@@ -24,6 +25,7 @@ class Status(StrEnum):
     SUPPLEMENT_REQUESTED = "supplement_requested"
     RESUBMITTED = "resubmitted"
     WITHDRAWN = "withdrawn"
+    COMMITMENT_BREACHED = "commitment_breached"
 
 
 ALLOWED: dict[Status, frozenset[Status]] = {
@@ -34,14 +36,28 @@ ALLOWED: dict[Status, frozenset[Status]] = {
     ),
     Status.SUPPLEMENT_REQUESTED: frozenset({Status.RESUBMITTED, Status.WITHDRAWN}),
     Status.RESUBMITTED: frozenset({Status.IN_REVIEW, Status.WITHDRAWN}),
-    Status.APPROVED: frozenset(),
+    # Approved on a commitment (告知承诺) that the departments' data later contradicts: back to
+    # a clerk, who upholds the approval or rejects (the only way an approval is reopened).
+    Status.APPROVED: frozenset({Status.COMMITMENT_BREACHED}),
+    Status.COMMITMENT_BREACHED: frozenset({Status.IN_REVIEW}),
     Status.REJECTED: frozenset(),
     Status.WITHDRAWN: frozenset(),
 }
 
 # Waiting for a clerk: what the queue lists and a claim starts from.
-AWAITING_CLERK = frozenset({Status.PENDING_REVIEW, Status.RESUBMITTED})
-FINAL = frozenset(status for status, nexts in ALLOWED.items() if not nexts)
+AWAITING_CLERK = frozenset({Status.PENDING_REVIEW, Status.RESUBMITTED, Status.COMMITMENT_BREACHED})
+# Not yet decided: an applicant has at most one such case per service (another submission is
+# 409), which the database enforces (Application.open_key).
+OPEN = frozenset(
+    {
+        Status.SUBMITTED,
+        Status.PENDING_REVIEW,
+        Status.IN_REVIEW,
+        Status.SUPPLEMENT_REQUESTED,
+        Status.RESUBMITTED,
+        Status.COMMITMENT_BREACHED,
+    }
+)
 
 
 def allows(current: str, target: Status) -> bool:

@@ -9,7 +9,12 @@ from app.kit.ids import new_id
 from app.services.applications import repository
 from app.services.applications.errors import StatusConflict
 from app.services.applications.models import Application, ApplicationEvent
-from app.services.applications.status import Status, allows
+from app.services.applications.status import OPEN, Status, allows
+
+
+def open_key(application: Application) -> str:
+    """Who a case is open for: the enterprise applied for, else the applicant's account."""
+    return application.applicant_uscc or application.applicant_account_id.hex
 
 
 def event(
@@ -52,4 +57,20 @@ async def move(
     previous = application.status
     application.status = target
     application.updated_at = utcnow()
+    # Open cases hold the applicant's key (one open case per service); decided ones release it.
+    application.open_key = open_key(application) if target in OPEN else None
     await repository.add(session, event(application, previous, actor_type, actor_id, note))
+
+
+async def note(
+    session: AsyncSession,
+    application: Application,
+    text: str,
+    *,
+    actor_type: str = "system",
+    actor_id: str = "outcomes",
+) -> None:
+    """A step of the timeline that changes no status: what an approval set in motion."""
+    await repository.add(
+        session, event(application, application.status, actor_type, actor_id, text)
+    )

@@ -113,10 +113,14 @@ async def approve(
     case_id: CaseId, data: ReviewDecision, clerk: Clerk, session: SessionDep,
     settings: SettingsDep, audit: AuditContextDep,
 ) -> ReviewCaseRead:  # fmt: skip
-    """Approve a claimed case; the approval's outcome runs (e.g. the license is issued)."""
+    """Approve a claimed case; the approval's outcome runs (e.g. the license is issued). A
+    withdrawal is paid once per entitlement to the card on the fund centre's record: the amount
+    the rules computed, or the `amount` the clerk states (required when the rules could not
+    compute one); 409 when the same entitlement was granted to another case meanwhile."""
     return await applications.decide_case(
-        session, settings, clerk, case_id, Status.APPROVED, note=data.note, audit_context=audit
-    )
+        session, settings, clerk, case_id, Status.APPROVED, note=data.note, amount=data.amount,
+        audit_context=audit,
+    )  # fmt: skip
 
 
 @router.post(

@@ -14,6 +14,7 @@ import uuid
 from datetime import date
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit
@@ -42,11 +43,25 @@ def _body(ruleset: Ruleset) -> dict[str, Any]:
 
 
 def parsed(row: StoredRuleset) -> Ruleset:
-    """The engine's view of a stored version (cached: versions never change)."""
+    """The engine's view of a stored version (cached: versions never change); InvalidRuleset
+    (422) for a version that the engine's schema no longer accepts (version 1 of the shipped
+    rulesets let declared facts approve and named no outcome: it stays stored as history)."""
     ruleset = _parsed.get(row.id)
     if ruleset is None:
-        ruleset = _parsed[row.id] = Ruleset.model_validate(row.body)
+        try:
+            ruleset = Ruleset.model_validate(row.body)
+        except ValidationError as exc:
+            raise InvalidRuleset(
+                f"{row.service_code} 版本 {row.version} 不符合现行规则格式，不能使用",
+                f"{row.service_code} v{row.version} no longer loads: {str(exc)[:300]}",
+            ) from exc
+        _parsed[row.id] = ruleset
     return ruleset
+
+
+async def stored_version(session: AsyncSession, service_code: str, number: int) -> Ruleset:
+    """One stored version as the engine reads it (the version a decision names)."""
+    return parsed(await _version(session, service_code, number))
 
 
 # Every 秒批 submission asks which version is in force; a version published elsewhere takes
@@ -114,7 +129,7 @@ async def draft(
             {**raw, "service": service_code, "version": number}, load.load_templates()
         )
     except RulesetError as exc:
-        raise InvalidRuleset("规则无法加载", str(exc)[:500]) from exc
+        raise InvalidRuleset(f"规则无法加载：{str(exc)[:500]}", str(exc)[:500]) from exc
     row = StoredRuleset(
         service_code=service_code, version=number, state="draft",
         effective_from=ruleset.effective_from, effective_to=ruleset.effective_to,

@@ -7,7 +7,6 @@ from collections.abc import Mapping, Sequence
 from app.services.catalog.data._builders import (
     PERSON_REQUIRED,
     Schema,
-    bank_account,
     material,
     person_fields,
     schema,
@@ -57,16 +56,10 @@ def withdraw_form(
     extra: Mapping[str, Schema] | None = None,
     extra_required: Sequence[str] = (),
 ) -> Schema:
-    """The form shared by withdrawals: applicant, account, receiving bank account, extras."""
-    properties: dict[str, Schema] = {
-        **person_fields(),
-        "hpf_account": hpf_account(),
-        **(extra or {}),
-        "bank_name": text("收款银行", max_length=60),
-        "bank_account": bank_account("收款银行账号"),
-    }
-    required = [*PERSON_REQUIRED, "hpf_account", *extra_required, "bank_name", "bank_account"]
-    return schema(title, properties, required)
+    """The form shared by withdrawals: the applicant and the ground's extras. No account: the
+    fund centre knows the applicant's account and pays the card bound to it."""
+    properties: dict[str, Schema] = {**person_fields(), **(extra or {})}
+    return schema(title, properties, [*PERSON_REQUIRED, *extra_required])
 
 
 def gjj(

@@ -87,14 +87,14 @@ ENTERPRISE_KEY_SERVICES: tuple[ServiceSeed, ...] = (
             "企业设立登记申请书",
             {
                 "company_name": text("企业名称", max_length=100),
+                # The forms with standardised articles (标准化章程) registered online in
+                # seconds; a joint-stock company or a partnership registers at the counter.
                 "entity_type": choice(
                     "企业类型",
                     [
                         "有限责任公司（自然人投资或控股）",
                         "有限责任公司（自然人独资）",
-                        "股份有限公司",
                         "个人独资企业",
-                        "合伙企业",
                     ],
                 ),
                 "registered_capital": number("注册资本（万元）", minimum=0.01),

@@ -57,7 +57,7 @@ HOUSING_FUND_ACCOUNT_SERVICES: tuple[ServiceSeed, ...] = (
             {
                 **person_fields(),
                 "unit_account": text("单位公积金账号", max_length=20),
-                "deposit_base": number("缴存基数（元）", maximum=100000),
+                "deposit_base": number("缴存基数（元）", minimum=1, maximum=100000),
                 "start_month": month("起缴年月"),
             },
             [*PERSON_REQUIRED, "unit_account", "deposit_base", "start_month"],
@@ -167,7 +167,7 @@ HOUSING_FUND_ACCOUNT_SERVICES: tuple[ServiceSeed, ...] = (
             {
                 "employee_name": text("职工姓名", max_length=50),
                 "employee_id_number": id_number("职工身份证号"),
-                "deposit_base": number("缴存基数（元）", maximum=100000),
+                "deposit_base": number("缴存基数（元）", minimum=1, maximum=100000),
             },
             ["employee_name", "employee_id_number", "deposit_base"],
         ),
@@ -273,7 +273,7 @@ HOUSING_FUND_ACCOUNT_SERVICES: tuple[ServiceSeed, ...] = (
             "灵活就业人员住房公积金缴存登记表",
             {
                 **person_fields(),
-                "deposit_base": number("月缴存基数（元）", maximum=100000),
+                "deposit_base": number("月缴存基数（元）", minimum=1, maximum=100000),
                 "deposit_rate": integer("缴存比例（%）", minimum=10, maximum=24),
                 "debit_account": bank_account("代扣银行账号"),
             },
@@ -355,7 +355,7 @@ HOUSING_FUND_ACCOUNT_SERVICES: tuple[ServiceSeed, ...] = (
                 "period_start": month("补缴起始年月"),
                 "period_end": month("补缴截止年月"),
                 "employee_count": integer("补缴人数", minimum=1),
-                "amount": number("补缴金额（元）"),
+                "amount": number("补缴金额（元）", minimum=1),
             },
             ["period_start", "period_end", "employee_count", "amount"],
         ),

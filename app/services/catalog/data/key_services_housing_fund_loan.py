@@ -181,7 +181,7 @@ HOUSING_FUND_LOAN_SERVICES: tuple[ServiceSeed, ...] = (
         form=_repay_form(
             "住房公积金贷款提前部分还款申请表",
             {
-                "prepay_amount": number("提前还款金额（元）"),
+                "prepay_amount": number("提前还款金额（元）", minimum=1),
                 "after_prepay": choice("还款后处理方式", ["缩短贷款期限", "减少月还款额"]),
                 "fund_source": choice("资金来源", ["自有资金", "提取住房公积金"]),
             },
@@ -230,15 +230,29 @@ HOUSING_FUND_LOAN_SERVICES: tuple[ServiceSeed, ...] = (
         aliases=("公积金贷款换还款卡", "变更还款方式", "等额本息改等额本金"),
         keywords=(*_LOAN_KW, "还款方式", "还款卡", "变更"),
         materials=(ID_CARD,),
-        form=_repay_form(
-            "住房公积金贷款还款变更申请表",
-            {
-                "change_type": choice("变更事项", ["还款方式", "还款账户", "还款日"]),
-                "repayment_method": choice("变更后还款方式", ["等额本息", "等额本金"]),
-                "repayment_account": bank_account("变更后还款银行账号"),
-            },
-            ["change_type"],
-        ),
+        form={
+            **_repay_form(
+                "住房公积金贷款还款变更申请表",
+                {
+                    "change_type": choice("变更事项", ["还款方式", "还款账户", "还款日"]),
+                    "repayment_method": choice("变更后还款方式", ["等额本息", "等额本金"]),
+                    "repayment_account": bank_account("变更后还款银行账号"),
+                },
+                ["change_type"],
+            ),
+            # What changes must be given: the new method, or the new account (the form, not
+            # the rules, holds the applicant's choices together).
+            "allOf": [
+                {
+                    "if": {"properties": {"change_type": {"const": "还款方式"}}},
+                    "then": {"required": ["repayment_method"]},
+                },
+                {
+                    "if": {"properties": {"change_type": {"const": "还款账户"}}},
+                    "then": {"required": ["repayment_account"]},
+                },
+            ],
+        },
     ),
     gjj(
         "gjj.loan.offsite-certificate",

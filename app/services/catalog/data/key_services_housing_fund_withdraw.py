@@ -3,6 +3,9 @@
 Withdrawals backed by shared data (online contract filing, real estate, civil affairs, social
 security) are approved in seconds (秒批, mode "auto"); those that need documents checked by staff
 are manual, decided within 3 working days as the Regulations on Housing Provident Fund require.
+Every withdrawal is paid to the card the fund centre has bound to the account: no form names an
+account to pay, and no bank card is uploaded (the heirs of a deceased depositor, whose own card
+the centre does not hold, are the one exception, paid by the centre after a clerk's review).
 """
 
 from __future__ import annotations
@@ -52,7 +55,6 @@ HOUSING_FUND_WITHDRAW_SERVICES: tuple[ServiceSeed, ...] = (
                 required=False,
                 license_type="house-lease-filing-proof",
             ),
-            BANK_CARD,
         ),
         form=withdraw_form(
             "住房公积金提取（租赁住房）申请表",
@@ -81,7 +83,6 @@ HOUSING_FUND_WITHDRAW_SERVICES: tuple[ServiceSeed, ...] = (
             PURCHASE_CONTRACT,
             material("purchase-invoice", "购房发票", "Invoice for the purchase"),
             MARRIAGE_CERTIFICATE,
-            BANK_CARD,
         ),
         form=withdraw_form(
             "住房公积金提取（购买自住住房）申请表",
@@ -109,7 +110,6 @@ HOUSING_FUND_WITHDRAW_SERVICES: tuple[ServiceSeed, ...] = (
             PROPERTY_CERTIFICATE,
             DEED_TAX_RECEIPT,
             MARRIAGE_CERTIFICATE,
-            BANK_CARD,
         ),
         form=withdraw_form(
             "住房公积金提取（购买二手住房）申请表",
@@ -135,7 +135,6 @@ HOUSING_FUND_WITHDRAW_SERVICES: tuple[ServiceSeed, ...] = (
             HOUSEHOLD_REGISTER,
             material("purchase-proof", "购房合同及购房发票（或不动产权证书）", "Sales contract"),
             MARRIAGE_CERTIFICATE,
-            BANK_CARD,
         ),
         form=withdraw_form(
             "住房公积金提取（在外地购买自住住房）申请表",
@@ -165,7 +164,6 @@ HOUSING_FUND_WITHDRAW_SERVICES: tuple[ServiceSeed, ...] = (
                 license_type="rural-construction-planning-permit",
             ),
             material("budget", "工程预算书及施工合同", "Budget and construction contract"),
-            BANK_CARD,
         ),
         form=withdraw_form(
             "住房公积金提取（建造、翻建、大修自住住房）申请表",
@@ -194,7 +192,6 @@ HOUSING_FUND_WITHDRAW_SERVICES: tuple[ServiceSeed, ...] = (
                 required=False,
                 license_type="retirement-certificate",
             ),
-            BANK_CARD,
         ),
         form=withdraw_form(
             "住房公积金提取（离休、退休）申请表",
@@ -212,7 +209,7 @@ HOUSING_FUND_WITHDRAW_SERVICES: tuple[ServiceSeed, ...] = (
         0,
         aliases=("还贷提取", "公积金还公积金贷款", "冲还贷"),
         keywords=(*_WITHDRAW_KW, "还贷", "公积金贷款", "提前还款"),
-        materials=(ID_CARD, BANK_CARD),
+        materials=(ID_CARD,),
         form=withdraw_form(
             "住房公积金提取（偿还住房公积金贷款）申请表",
             {
@@ -234,7 +231,6 @@ HOUSING_FUND_WITHDRAW_SERVICES: tuple[ServiceSeed, ...] = (
             ID_CARD,
             LOAN_CONTRACT,
             material("repayment-statement", "银行出具的还款明细", "Bank repayment statement"),
-            BANK_CARD,
         ),
         form=withdraw_form(
             "住房公积金提取（偿还商业性住房贷款）申请表",
@@ -263,7 +259,6 @@ HOUSING_FUND_WITHDRAW_SERVICES: tuple[ServiceSeed, ...] = (
                 "贷款地公积金中心出具的还款明细",
                 "Repayment statement from the lending fund centre",
             ),
-            BANK_CARD,
         ),
         form=withdraw_form(
             "住房公积金提取（偿还异地住房公积金贷款）申请表",
@@ -289,7 +284,6 @@ HOUSING_FUND_WITHDRAW_SERVICES: tuple[ServiceSeed, ...] = (
                 "解除或终止劳动关系证明",
                 "Proof of termination of the labour contract",
             ),
-            BANK_CARD,
         ),
         form=withdraw_form(
             "住房公积金提取（离开本市）申请表",
@@ -326,7 +320,6 @@ HOUSING_FUND_WITHDRAW_SERVICES: tuple[ServiceSeed, ...] = (
                 required=False,
                 license_type="household-register",
             ),
-            BANK_CARD,
         ),
         form=withdraw_form(
             "住房公积金提取（重大疾病）申请表",
@@ -353,7 +346,6 @@ HOUSING_FUND_WITHDRAW_SERVICES: tuple[ServiceSeed, ...] = (
             material(
                 "renovation-contract", "装修合同及装修发票", "Renovation contract and invoices"
             ),
-            BANK_CARD,
         ),
         form=withdraw_form(
             "住房公积金提取（自住住房装修）申请表",
@@ -380,7 +372,6 @@ HOUSING_FUND_WITHDRAW_SERVICES: tuple[ServiceSeed, ...] = (
                 "加装电梯费用分摊协议及出资凭证",
                 "Cost-sharing agreement and payment receipt",
             ),
-            BANK_CARD,
         ),
         form=withdraw_form(
             "住房公积金提取（既有住宅加装电梯）申请表",
@@ -407,7 +398,6 @@ HOUSING_FUND_WITHDRAW_SERVICES: tuple[ServiceSeed, ...] = (
                 "Minimum living allowance certificate",
                 license_type="subsistence-allowance-certificate",
             ),
-            BANK_CARD,
         ),
         form=withdraw_form("住房公积金提取（最低生活保障）申请表"),
         description="系统核验民政低保数据后即时办结。",
@@ -420,6 +410,7 @@ HOUSING_FUND_WITHDRAW_SERVICES: tuple[ServiceSeed, ...] = (
         3,
         aliases=("继承提取公积金", "去世提取公积金"),
         keywords=(*_WITHDRAW_KW, "继承", "死亡", "遗产"),
+        # The heirs' card: the centre pays them, not the deceased's bound card.
         materials=(DEATH_PROOF, INHERITANCE_PROOF, ID_CARD, BANK_CARD),
         form=withdraw_form(
             "住房公积金提取（职工死亡）申请表",
@@ -448,7 +439,6 @@ HOUSING_FUND_WITHDRAW_SERVICES: tuple[ServiceSeed, ...] = (
                 "Certificate of household registration cancellation",
                 license_type="household-proof",
             ),
-            BANK_CARD,
         ),
         form=withdraw_form(
             "住房公积金提取（出境定居）申请表",
@@ -472,7 +462,6 @@ HOUSING_FUND_WITHDRAW_SERVICES: tuple[ServiceSeed, ...] = (
                 "Labour capacity appraisal conclusion",
             ),
             material("termination-proof", "解除或终止劳动关系证明", "Proof of termination"),
-            BANK_CARD,
         ),
         form=withdraw_form("住房公积金提取（完全丧失劳动能力）申请表"),
     ),
@@ -484,7 +473,7 @@ HOUSING_FUND_WITHDRAW_SERVICES: tuple[ServiceSeed, ...] = (
         0,
         aliases=("灵活就业公积金销户", "个体缴存销户提取"),
         keywords=(*_WITHDRAW_KW, "灵活就业", "自由职业", "销户"),
-        materials=(ID_CARD, BANK_CARD),
+        materials=(ID_CARD,),
         form=withdraw_form(
             "灵活就业人员住房公积金销户提取申请表",
             {"deposit_months": integer("已缴存月数")},
@@ -506,7 +495,6 @@ HOUSING_FUND_WITHDRAW_SERVICES: tuple[ServiceSeed, ...] = (
                 "公共租赁住房租赁合同",
                 "Public rental housing lease",
             ),
-            BANK_CARD,
         ),
         form=withdraw_form(
             "住房公积金提取（公共租赁住房）申请表",

@@ -29,13 +29,10 @@ def rent_withdrawal(persona: Persona) -> dict[str, Any]:
         "applicant_name": persona.name,
         "id_number": persona.id_number,
         "phone": persona.login,
-        "hpf_account": "370200001234567",
         "rent_basis": "按本市租房提取限额",
         "rental_address": "青岛市市南区香港中路 10 号 3 单元 501 户",
         "lease_start": "2026-09-01",
         "lease_end": "2027-08-31",
-        "bank_name": "中国工商银行青岛分行",
-        "bank_account": "6222020300012345678",
     }
 
 
