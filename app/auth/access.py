@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import keys, repository, tokens
-from app.auth.models import StaffRole, SubjectKind
+from app.auth.models import ClientKind, StaffRole, SubjectKind
 from app.auth.principals import Principal
 from app.config import Settings
 from app.kit.clock import utcnow
@@ -90,6 +90,7 @@ async def inspect(
     common: dict[str, Any] = {
         "subject": subject,
         "client_id": client_id,
+        "client_kind": ClientKind(state.client_kind),
         "scopes": frozenset(scope.split()),
         "token_id": jti,
         "expires_at": expires_at,

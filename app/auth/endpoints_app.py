@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query, status
 from app.adapters.schemas import DataAccessRead
 from app.audit.dependencies import AuditContextDep
 from app.auth import service as auth
-from app.auth.dependencies import AUTH_ERRORS, ClientAddress, CurrentCitizen
+from app.auth.dependencies import CITIZEN_AUTH_ERRORS, ClientAddress, CurrentCitizen
 from app.auth.errors import (
     ActingNotAllowed,
     ClientNotAllowed,
@@ -139,7 +139,7 @@ async def register(
     status_code=status.HTTP_200_OK,
     summary="Face verification (real-name level L3)",
     responses=error_responses(
-        *AUTH_ERRORS, RealnameLevelRequired, FaceNotVerified, RealnameUnavailable
+        *CITIZEN_AUTH_ERRORS, RealnameLevelRequired, FaceNotVerified, RealnameUnavailable
     ),
 )
 async def face_verification(
@@ -161,7 +161,7 @@ async def face_verification(
     status_code=status.HTTP_200_OK,
     summary="Act for an enterprise",
     responses=error_responses(
-        *AUTH_ERRORS,
+        *CITIZEN_AUTH_ERRORS,
         RealnameLevelRequired,
         ActingNotAllowed,
         ClientNotAllowed,
@@ -187,7 +187,7 @@ async def act_as(
     response_model=MeRead,
     status_code=status.HTTP_200_OK,
     summary="My verified attributes",
-    responses=error_responses(*AUTH_ERRORS),
+    responses=error_responses(*CITIZEN_AUTH_ERRORS),
 )
 async def get_me(citizen: CurrentCitizen, session: SessionDep, settings: SettingsDep) -> MeRead:
     """The signed-in person's phone, name and ID number, unmasked (they are theirs), each with
@@ -200,7 +200,7 @@ async def get_me(citizen: CurrentCitizen, session: SessionDep, settings: Setting
     response_model=Page[DataAccessRead],
     status_code=status.HTTP_200_OK,
     summary="Who read my data",
-    responses=error_responses(*AUTH_ERRORS, InvalidCursor),
+    responses=error_responses(*CITIZEN_AUTH_ERRORS, InvalidCursor),
 )
 async def my_data_access_log(
     citizen: CurrentCitizen,

@@ -60,10 +60,31 @@ class InsufficientScope(Forbidden):
             f"需要授权范围：{needed}",
             f"this needs the scope(s): {needed}",
             extra={"required_scope": needed},
-            headers={
-                "WWW-Authenticate": f'{BEARER_REALM}, error="insufficient_scope", scope="{needed}"'
-            },
+            headers=_scope_challenge(needed),
         )
+
+
+class ScopeMissing(Forbidden):
+    """A person's token from a client that may not act for them in the citizen API: neither
+    the platform's own app nor granted the scope (app.auth.guards.require_citizen_api)."""
+
+    code = "auth.scope_missing"
+    title_zh = "该应用无权代表本人办理"
+    title_en = "This client may not act for the signed-in person"
+
+    def __init__(self, scope: str) -> None:
+        super().__init__(
+            f"只有青e办 App，或经平台授予 {scope} 授权范围并经本人同意的应用，才能代表本人办理",
+            f"only the platform's app, or a client granted the scope {scope!r} that the person"
+            " consented to, may act for the person here",
+            extra={"required_scope": scope},
+            headers=_scope_challenge(scope),
+        )
+
+
+def _scope_challenge(needed: str) -> dict[str, str]:
+    # RFC 6750 §3.1: which scope would do, so that a client can ask the person for it.
+    return {"WWW-Authenticate": f'{BEARER_REALM}, error="insufficient_scope", scope="{needed}"'}
 
 
 class RoleRequired(Forbidden):
@@ -79,6 +100,8 @@ AUTH_ERRORS: tuple[type[AppError], ...] = (
     InsufficientScope,
     RoleRequired,
 )
+# What a route of the citizen API can answer (its caller must be allowed to act for the person).
+CITIZEN_AUTH_ERRORS: tuple[type[AppError], ...] = (*AUTH_ERRORS, ScopeMissing)
 
 
 class LoginFailed(AppError):

@@ -11,9 +11,16 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import access
-from app.auth.errors import InsufficientScope, InvalidToken, MissingToken, RoleRequired
-from app.auth.models import StaffRole
+from app.auth.errors import (
+    InsufficientScope,
+    InvalidToken,
+    MissingToken,
+    RoleRequired,
+    ScopeMissing,
+)
+from app.auth.models import ClientKind, StaffRole
 from app.auth.principals import Citizen, EnterpriseAgent, Principal, Staff
+from app.auth.scopes import CITIZEN
 from app.config import Settings
 
 
@@ -36,6 +43,27 @@ def require_scopes(principal: Principal, *needed: str) -> Principal:
     """The principal, if its token carries every scope in `needed` (else 403)."""
     if not principal.has_scopes(*needed):
         raise InsufficientScope(*needed)
+    return principal
+
+
+def require_citizen_api(principal: Principal) -> Principal:
+    """The principal, unless it is a person's token whose client may not act for the person in
+    the citizen API (ScopeMissing, 403).
+
+    Signing a person in to another client (a partner's site, a department's system) lets that
+    client know who they are, not be them: it reads their data, applies, uploads and shares
+    their licenses only with the scope `citizen`, which an admin grants the client and the
+    person consents to by signing in to a request that asks for it. The platform's own app (a
+    first-party client) is the person's own front end and needs no scope; a token acting for an
+    enterprise (act-as) was derived from such a token and carries its client and scopes.
+
+    Staff and client-credentials tokens act for no person: they pass to the route's own check of
+    who they are, which refuses them, or admits issuers where a license's issuer may read it.
+    """
+    if principal.kind != "person" or principal.client_kind == ClientKind.FIRST_PARTY:
+        return principal
+    if not principal.has_scopes(CITIZEN):
+        raise ScopeMissing(CITIZEN)
     return principal
 
 

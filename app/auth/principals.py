@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from app.auth.models import StaffRole
+from app.auth.models import ClientKind, StaffRole
 
 PrincipalKind = Literal["person", "staff", "client"]
 
@@ -26,6 +26,8 @@ class Principal:
     # The `sub` claim: what the client sees (a pairwise identifier for pairwise clients).
     subject: str
     client_id: str
+    # The kind of the client the token was issued to: the citizen API trusts the first party.
+    client_kind: ClientKind
     scopes: frozenset[str]
     token_id: str
     expires_at: datetime

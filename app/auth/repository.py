@@ -359,6 +359,7 @@ class AccessTokenState:
     role: str | None
     department_code: str | None
     client_department_code: str | None
+    client_kind: str
 
 
 def _access_token_state_statement(*, with_grant: bool) -> Executable:
@@ -378,6 +379,7 @@ def _access_token_state_statement(*, with_grant: bool) -> Executable:
             StaffMember.role,
             StaffMember.department_code,
             OAuthClient.department_code.label("client_department_code"),
+            OAuthClient.kind.label("client_kind"),
         )
         .select_from(OAuthClient)
         .outerjoin(Grant, and_(on_grant, Grant.client_id == OAuthClient.client_id))

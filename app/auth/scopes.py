@@ -13,6 +13,10 @@ from app.auth.models import ClientKind
 
 OPENID = "openid"
 ADMIN = "admin"
+# Act for the signed-in person in the citizen API (their data, applications, uploads, wallet).
+# The platform's own app does so without it; another client only when an admin registered it
+# with this scope and the person signed in to a request that asked for it (app.auth.guards).
+CITIZEN = "citizen"
 # Issue e-licenses and change their status, for the department the client belongs to.
 LICENSES_ISSUE = "licenses:issue"
 _ALL_KINDS = frozenset(ClientKind)
@@ -54,6 +58,12 @@ SCOPES: dict[str, Scope] = {
             client_kinds=frozenset({ClientKind.FIRST_PARTY}),
         ),
         Scope(
+            CITIZEN,
+            "Act for the signed-in person in the citizen API (/api/v1/me, applications,"
+            " uploads, their licenses); granted to a client by an admin only",
+            client_kinds=frozenset({ClientKind.DEPARTMENT, ClientKind.PARTNER}),
+        ),
+        Scope(
             "licenses.verify",
             "Verify presented e-licenses (partners and department systems)",
             user_bound=False,
@@ -75,6 +85,7 @@ SCOPES: dict[str, Scope] = {
     )
 }
 
+# `citizen` is in none of them: a client gets it only when an admin names it at registration.
 DEFAULT_SCOPES: dict[ClientKind, tuple[str, ...]] = {
     ClientKind.DEPARTMENT: ("openid", "profile", "phone", "realname", "staff"),
     ClientKind.FIRST_PARTY: ("openid", "profile", "phone", "realname", "staff", "admin"),

@@ -4,7 +4,8 @@ Issuers are department systems holding `licenses:issue` (their department is reg
 the client and arrives on the principal) and clerks or department admins, each for their own
 department. Readers are the holder (the citizen whose ID number it is, or a person acting for
 the holding enterprise) and the issuer. Both are reduced here to plain values that the
-repository applies to its queries, so that a license outside them reads as not found.
+repository applies to its queries, so that a license outside them reads as not found; a client
+that issues nothing can be neither, and is refused (403) before any license is looked up.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.schemas import ActorType
+from app.auth.errors import RoleRequired
 from app.auth.models import StaffRole
 from app.auth.principals import Principal
 from app.auth.scopes import LICENSES_ISSUE
@@ -80,4 +82,7 @@ async def read_scope(session: AsyncSession, principal: Principal) -> ReadScope:
         return ReadScope(issuer_code=principal.department_code)
     if principal.kind == "client" and principal.has_scopes(LICENSES_ISSUE):
         return ReadScope(issuer_code=principal.department_code)
-    return ReadScope()
+    # Refused for who it is, whatever the license: the answer says nothing about the license.
+    raise RoleRequired(
+        "证照仅供持证人和发证部门查看", "a license is read by its holder and its issuer only"
+    )

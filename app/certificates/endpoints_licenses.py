@@ -13,7 +13,12 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 
 from app.audit.dependencies import AuditContextDep
-from app.auth.dependencies import AUTH_ERRORS, CurrentPrincipal
+from app.auth.dependencies import (
+    AUTH_ERRORS,
+    CITIZEN_AUTH_ERRORS,
+    CitizenApiPrincipal,
+    CurrentPrincipal,
+)
 from app.certificates import service as certificates
 from app.certificates.credential_keys import JWKS_MAX_AGE_SECONDS
 from app.certificates.credentials import STATUS_LIST_TTL_SECONDS
@@ -130,10 +135,10 @@ async def issue_license(
     response_model=Page[LicenseRead],
     status_code=200,
     summary="List my licenses",
-    responses=error_responses(InvalidCursor),
+    responses=error_responses(*CITIZEN_AUTH_ERRORS, InvalidCursor),
 )
 async def list_my_licenses(
-    principal: CurrentPrincipal,
+    principal: CitizenApiPrincipal,
     session: SessionDep,
     cursor: Annotated[str | None, Query(max_length=1024)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -148,10 +153,10 @@ async def list_my_licenses(
     response_model=LicenseRead,
     status_code=200,
     summary="Get a license",
-    responses=error_responses(LicenseNotFound),
+    responses=error_responses(*CITIZEN_AUTH_ERRORS, LicenseNotFound),
 )
 async def get_license(
-    license_no: LicenseNo, principal: CurrentPrincipal, session: SessionDep
+    license_no: LicenseNo, principal: CitizenApiPrincipal, session: SessionDep
 ) -> LicenseRead:
     """One license, for its holder or its issuer; 404 for everyone else."""
     return await certificates.get_license(session, principal, license_no)
@@ -162,10 +167,13 @@ async def get_license(
     response_model=LicenseCredential,
     status_code=200,
     summary="Get a license as a verifiable credential",
-    responses=error_responses(LicenseNotFound),
+    responses=error_responses(*CITIZEN_AUTH_ERRORS, LicenseNotFound),
 )
 async def get_license_credential(
-    license_no: LicenseNo, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
+    license_no: LicenseNo,
+    principal: CitizenApiPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> LicenseCredential:
     """The license as a W3C Verifiable Credential 2.0 secured with JOSE: a compact JWS
     (`alg` ES256, `typ` vc+jwt) whose payload is the credential, with `credentialStatus`

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 
 from app.audit.dependencies import AuditContextDep
-from app.auth.dependencies import AUTH_ERRORS, CurrentPrincipal
+from app.auth.dependencies import AUTH_ERRORS, CITIZEN_AUTH_ERRORS, CitizenApiPrincipal
 from app.certificates import service as certificates
 from app.certificates.endpoints_licenses import LicenseNo
 from app.certificates.errors import (
@@ -33,7 +33,10 @@ from app.dependencies import (
 from app.errors import InvalidCursor, error_responses
 from app.kit.pagination import Page
 
-router = APIRouter(prefix=API_V1, tags=["certificates"], responses=error_responses(*AUTH_ERRORS))
+# The holder's side: every route of this router is of the citizen API.
+router = APIRouter(
+    prefix=API_V1, tags=["certificates"], responses=error_responses(*CITIZEN_AUTH_ERRORS)
+)
 # Public; included before the licenses' router, so that /licenses/verify is not taken for a
 # license number.
 public_router = APIRouter(prefix=API_V1, tags=["certificates"])
@@ -112,7 +115,7 @@ async def verify_share(
 async def share_license(
     license_no: LicenseNo,
     data: ShareCreate,
-    principal: CurrentPrincipal,
+    principal: CitizenApiPrincipal,
     session: SessionDep,
     settings: SettingsDep,
     audit: AuditContextDep,
@@ -135,7 +138,7 @@ async def share_license(
 )
 async def list_shares(
     license_no: LicenseNo,
-    principal: CurrentPrincipal,
+    principal: CitizenApiPrincipal,
     session: SessionDep,
     settings: SettingsDep,
     cursor: Annotated[str | None, Query(max_length=1024)] = None,
@@ -157,7 +160,7 @@ async def list_shares(
 async def revoke_share(
     license_no: LicenseNo,
     share_id: Annotated[str, Path(max_length=64)],
-    principal: CurrentPrincipal,
+    principal: CitizenApiPrincipal,
     session: SessionDep,
     audit: AuditContextDep,
 ) -> Response:

@@ -13,7 +13,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Path, Request, Response, status
 
 from app.audit.dependencies import AuditContextDep
-from app.auth.dependencies import AUTH_ERRORS, CurrentPrincipal
+from app.auth.dependencies import CITIZEN_AUTH_ERRORS, CitizenApiPrincipal
 from app.config import API_V1
 from app.dependencies import SessionDep, SettingsDep
 from app.errors import error_responses
@@ -23,7 +23,7 @@ from app.uploads.reading import FIELD
 from app.uploads.schemas import UploadContent, UploadRead
 from app.uploads.sniff import EXTENSIONS
 
-router = APIRouter(prefix=API_V1, tags=["uploads"], responses=error_responses(*AUTH_ERRORS))
+router = APIRouter(prefix=API_V1, tags=["uploads"], responses=error_responses(*CITIZEN_AUTH_ERRORS))
 UploadId = Annotated[str, Path(max_length=64, description="The upload's id")]
 
 _MULTIPART_BODY: dict[str, Any] = {
@@ -82,7 +82,7 @@ def download_response(content: UploadContent) -> Response:
 )
 async def create_upload(
     request: Request,
-    principal: CurrentPrincipal,
+    principal: CitizenApiPrincipal,
     session: SessionDep,
     settings: SettingsDep,
     audit: AuditContextDep,
@@ -108,7 +108,7 @@ async def create_upload(
     responses={**DOWNLOAD_RESPONSES, **error_responses(UploadNotFound)},
 )
 async def download_upload(
-    upload_id: UploadId, principal: CurrentPrincipal, session: SessionDep
+    upload_id: UploadId, principal: CitizenApiPrincipal, session: SessionDep
 ) -> Response:
     """The bytes of one of the caller's uploads (as an attachment); 404 for anyone else's."""
     return download_response(await uploads.owners_content(session, principal, upload_id))

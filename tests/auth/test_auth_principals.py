@@ -64,8 +64,9 @@ async def test_citizens_see_only_their_own_records(
 ) -> None:
     alice = await provider.person("13800001111")
     bob = await provider.person("13800002222")
-    rp = await provider.register()
-    tokens = await provider.tokens_for(browser, rp, login="13800001111")
+    # A department system acts for the person in the citizen API only with `citizen` granted.
+    rp = await provider.register(scopes=["openid", "citizen"])
+    tokens = await provider.tokens_for(browser, rp, login="13800001111", scope="openid citizen")
     bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
     assert (await provider.api.get(f"/test/my-records/{alice}", headers=bearer)).status_code == 200
     other = await provider.api.get(f"/test/my-records/{bob}", headers=bearer)

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, status
 
 from app.audit.dependencies import AuditContextDep
-from app.auth.dependencies import AUTH_ERRORS, CurrentPrincipal
+from app.auth.dependencies import CITIZEN_AUTH_ERRORS, CitizenApiPrincipal
 from app.auth.errors import RealnameLevelRequired
 from app.config import API_V1
 from app.dependencies import ReceivedAtDep, SessionDep, SettingsDep
@@ -30,7 +30,9 @@ from app.services.applications.schemas import (
     WithdrawRequest,
 )
 
-router = APIRouter(prefix=API_V1, tags=["applications"], responses=error_responses(*AUTH_ERRORS))
+router = APIRouter(
+    prefix=API_V1, tags=["applications"], responses=error_responses(*CITIZEN_AUTH_ERRORS)
+)
 ApplicationId = Annotated[str, Path(max_length=64, description="The application's id")]
 
 
@@ -40,11 +42,13 @@ ApplicationId = Annotated[str, Path(max_length=64, description="The application'
     response_model=ApplicationRead,
     status_code=status.HTTP_201_CREATED,
     summary="Submit an application",
-    responses=error_responses(InvalidApplication, NotAnApplicant, RealnameLevelRequired),
+    responses=error_responses(
+        *CITIZEN_AUTH_ERRORS, InvalidApplication, NotAnApplicant, RealnameLevelRequired
+    ),
 )
 async def submit_application(
     data: ApplicationCreate,
-    principal: CurrentPrincipal,
+    principal: CitizenApiPrincipal,
     session: SessionDep,
     settings: SettingsDep,
     audit: AuditContextDep,
@@ -65,10 +69,10 @@ async def submit_application(
     response_model=Page[ApplicationSummary],
     status_code=200,
     summary="List my applications",
-    responses=error_responses(NotAnApplicant, InvalidCursor),
+    responses=error_responses(*CITIZEN_AUTH_ERRORS, NotAnApplicant, InvalidCursor),
 )
 async def list_applications(
-    principal: CurrentPrincipal,
+    principal: CitizenApiPrincipal,
     session: SessionDep,
     cursor: Annotated[str | None, Query(max_length=1024)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -82,10 +86,10 @@ async def list_applications(
     response_model=ApplicationRead,
     status_code=200,
     summary="Get an application",
-    responses=error_responses(NotAnApplicant, ApplicationNotFound),
+    responses=error_responses(*CITIZEN_AUTH_ERRORS, NotAnApplicant, ApplicationNotFound),
 )
 async def get_application(
-    application_id: ApplicationId, principal: CurrentPrincipal, session: SessionDep
+    application_id: ApplicationId, principal: CitizenApiPrincipal, session: SessionDep
 ) -> ApplicationRead:
     """One application with its decision and timeline; 404 for anyone but its applicant."""
     return await applications.get(session, principal, application_id)
@@ -96,12 +100,14 @@ async def get_application(
     response_model=ApplicationRead,
     status_code=200,
     summary="Withdraw an application",
-    responses=error_responses(NotAnApplicant, ApplicationNotFound, StatusConflict),
+    responses=error_responses(
+        *CITIZEN_AUTH_ERRORS, NotAnApplicant, ApplicationNotFound, StatusConflict
+    ),
 )
 async def withdraw_application(
     application_id: ApplicationId,
     data: WithdrawRequest,
-    principal: CurrentPrincipal,
+    principal: CitizenApiPrincipal,
     session: SessionDep,
     audit: AuditContextDep,
 ) -> ApplicationRead:
@@ -118,13 +124,17 @@ async def withdraw_application(
     status_code=200,
     summary="Answer a supplement request",
     responses=error_responses(
-        NotAnApplicant, ApplicationNotFound, StatusConflict, InvalidApplication
+        *CITIZEN_AUTH_ERRORS,
+        NotAnApplicant,
+        ApplicationNotFound,
+        StatusConflict,
+        InvalidApplication,
     ),
 )
 async def supplement_application(
     application_id: ApplicationId,
     data: Supplement,
-    principal: CurrentPrincipal,
+    principal: CitizenApiPrincipal,
     session: SessionDep,
     settings: SettingsDep,
     audit: AuditContextDep,

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from app.auth.dependencies import AUTH_ERRORS, CurrentPrincipal
+from app.auth.dependencies import CITIZEN_AUTH_ERRORS, CitizenApiPrincipal
 from app.config import API_V1
 from app.dependencies import SessionDep, SettingsDep
 from app.errors import error_responses
@@ -16,7 +16,9 @@ from app.services.applications.errors import NotAnApplicant
 from app.services.applications.schemas_prefill import PrefillRead
 from app.services.catalog.errors import ServiceNotFound
 
-router = APIRouter(prefix=API_V1, tags=["applications"], responses=error_responses(*AUTH_ERRORS))
+router = APIRouter(
+    prefix=API_V1, tags=["applications"], responses=error_responses(*CITIZEN_AUTH_ERRORS)
+)
 
 
 @router.get(
@@ -24,11 +26,11 @@ router = APIRouter(prefix=API_V1, tags=["applications"], responses=error_respons
     response_model=PrefillRead,
     status_code=200,
     summary="Get a service's form, prefilled",
-    responses=error_responses(NotAnApplicant, ServiceNotFound),
+    responses=error_responses(*CITIZEN_AUTH_ERRORS, NotAnApplicant, ServiceNotFound),
 )
 async def get_prefill(
     code: Annotated[str, Path(max_length=100, description="The service's code")],
-    principal: CurrentPrincipal,
+    principal: CitizenApiPrincipal,
     session: SessionDep,
     settings: SettingsDep,
 ) -> PrefillRead:
