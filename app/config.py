@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.kit.workdays import Calendar
+
 # The secret a fresh checkout runs with. Anything derived from it is public knowledge, which is
 # why a production start refuses it.
 # Every versioned route lives under this prefix; routers carry it themselves so that each
@@ -57,9 +59,12 @@ class Settings(BaseSettings):
     license_verify_rate_limit: int = Field(default=60, ge=1)
     license_share_max_days: int = Field(default=90, ge=1, le=3650)
     # Applications: public holidays and make-up working days (调休) beyond the built-in 2026
-    # calendar (app/kit/workdays.py), e.g. QE_HOLIDAYS='["2027-01-01"]'.
+    # calendar (app/kit/workdays.py), e.g. QE_HOLIDAYS='["2027-01-01"]', and the years whose
+    # official arrangement has been entered completely, e.g. QE_OFFICIAL_CALENDAR_YEARS='[2027]'.
+    # Other years count only the statutory holidays with fixed dates (provisional).
     holidays: list[date] = Field(default_factory=list)
     makeup_workdays: list[date] = Field(default_factory=list)
+    official_calendar_years: list[int] = Field(default_factory=list)
     # 秒批: the total time the departments' data may take before a case goes to a clerk.
     # It counts from the request's arrival and covers the answer: the departments get what is
     # left of it but the reserve, the time to record the decision and answer.
@@ -75,6 +80,13 @@ class Settings(BaseSettings):
     # files one account may upload per hour (the bytes are kept in the database).
     upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024)
     uploads_per_hour: int = Field(default=100, ge=1)
+
+    @model_validator(mode="after")
+    def _official_years_have_their_holidays(self) -> Settings:
+        # A year declared official before its days were entered would count 元旦 and 国庆节 as
+        # working days: refuse it at start-up rather than misdate deadlines.
+        self.working_calendar()
+        return self
 
     @model_validator(mode="after")
     def _refuse_demo_secrets_in_production(self) -> Settings:
@@ -95,6 +107,10 @@ class Settings(BaseSettings):
     def issuer_url(self) -> str:
         """The OpenID Connect issuer exactly as tokens and discovery state it (no trailing /)."""
         return self.issuer.rstrip("/")
+
+    def working_calendar(self) -> Calendar:
+        """The working-day calendar: the built-in one with the operator's days and years."""
+        return Calendar.of(self.holidays, self.makeup_workdays, self.official_calendar_years)
 
     @property
     def is_sqlite(self) -> bool:

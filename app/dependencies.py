@@ -101,8 +101,16 @@ ReceivedAtDep = Annotated[float, Depends(get_received_at)]
 
 
 async def get_principal(request: Request, session: SessionDep, settings: SettingsDep) -> Principal:
-    """The caller: the principal of the request's bearer access token (401 without a valid one)."""
-    return await guards.authenticate_bearer(session, settings, request.headers.get("authorization"))
+    """The caller: the principal of the request's bearer access token (401 without a valid one).
+
+    A token is verified once per request: one the idempotency middleware verified is not
+    verified again (app.auth.guards.verified_earlier).
+    """
+    header = request.headers.get("authorization")
+    earlier = guards.verified_earlier(request.scope.get("state", {}), header)
+    if earlier is not None:
+        return earlier
+    return await guards.authenticate_bearer(session, settings, header)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
@@ -115,6 +123,9 @@ async def get_optional_principal(request: Request, settings: SettingsDep) -> Pri
     header = request.headers.get("authorization")
     if header is None:
         return None
+    earlier = guards.verified_earlier(request.scope.get("state", {}), header)
+    if earlier is not None:
+        return earlier
     async with _unit_of_work(_database(request), write=False) as session:
         return await guards.authenticate_bearer(session, settings, header)
 

@@ -6,6 +6,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import date
 from typing import Any
 
 from fastapi import FastAPI
@@ -38,6 +39,7 @@ from app.errors import install_error_handlers
 from app.idempotency.middleware import IdempotencyMiddleware
 from app.jobs.endpoints import router as jobs_router
 from app.jobs.worker import Worker
+from app.kit.clock import to_shanghai, utcnow
 from app.ops.endpoints import router as ops_router
 from app.ops.logging import configure_logging
 from app.ops.middleware import RequestContextMiddleware
@@ -81,6 +83,23 @@ async def _bootstrap_identity(database: Database, settings: Settings) -> None:
         logger.warning("identity bootstrap skipped: database unavailable", exc_info=True)
 
 
+def _warn_about_provisional_years(settings: Settings) -> None:
+    """Say at start-up when this year or the next has no official holiday calendar: deadlines
+    reaching into it count only the statutory holidays with fixed dates."""
+    this_year = to_shanghai(utcnow()).year
+    years = settings.working_calendar().provisional_years_between(
+        date(this_year, 1, 1), date(this_year + 1, 12, 31)
+    )
+    if years:
+        named = ", ".join(str(year) for year in years)
+        logger.warning(
+            f"no official holiday calendar for {named}: working-day deadlines count only "
+            "元旦, 劳动节 and 国庆节 there; enter the State Council's arrangement with "
+            "QE_HOLIDAYS and QE_MAKEUP_WORKDAYS, then list the year in QE_OFFICIAL_CALENDAR_YEARS",
+            extra={"provisional_years": list(years), "setting": "QE_OFFICIAL_CALENDAR_YEARS"},
+        )
+
+
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
     """Build the ASGI app; the lifespan opens the database and starts the in-process worker."""
     settings = settings or get_settings()
@@ -93,6 +112,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             settings.database_url, pool_size=settings.database_pool_size
         )
         app.state.database = db
+        _warn_about_provisional_years(settings)
         await _bootstrap_identity(db, settings)
         worker = Worker(db, settings) if settings.inprocess_worker else None
         if worker is not None:

@@ -7,6 +7,8 @@ endpoints depend on (app/dependencies.py) pulls in token verification and nothin
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping, MutableMapping
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +25,11 @@ from app.auth.principals import Citizen, EnterpriseAgent, Principal, Staff
 from app.auth.scopes import CITIZEN
 from app.config import Settings
 
+# Where a request's state (the ASGI scope's "state") keeps a principal verified before the
+# route ran: the idempotency middleware must know whose keys a request uses, and the route's
+# dependency then takes that principal instead of verifying the same token a second time.
+_VERIFIED = "qe.verified_principal"
+
 
 async def authenticate_bearer(
     session: AsyncSession, settings: Settings, authorization: str | None
@@ -37,6 +44,23 @@ async def authenticate_bearer(
         return await access.verify(session, settings, token.strip())
     except access.TokenRejected as exc:
         raise InvalidToken from exc
+
+
+def keep_verified(
+    state: MutableMapping[str, Any], authorization: str, principal: Principal
+) -> None:
+    """Keep the principal `authenticate_bearer` found for `authorization` in the request state."""
+    state[_VERIFIED] = (authorization, principal)
+
+
+def verified_earlier(state: Mapping[str, Any], authorization: str | None) -> Principal | None:
+    """The principal verified earlier in this request for this very header, if any."""
+    kept = state.get(_VERIFIED)
+    # The header is compared so that a kept principal can only ever stand for its own token.
+    if authorization is None or kept is None or kept[0] != authorization:
+        return None
+    principal: Principal = kept[1]
+    return principal
 
 
 def require_scopes(principal: Principal, *needed: str) -> Principal:

@@ -3,6 +3,14 @@
 Only the routes in `CREATING_ROUTES` take part: those that create something a retry must not
 create twice. Answers carrying tokens (login, act-as) are deliberately not among them: they are
 not creations, and their tokens must not be stored.
+
+Keys belong to whom the bearer token speaks for (service.owner_of), so the token is verified
+here, exactly as the route's principal dependency verifies it, before its subject is trusted: an
+unverified `sub` would let a forged token replay another caller's stored answer. An
+Authorization header that does not verify (forged, expired, revoked, not a bearer token) takes no
+part, so nothing is claimed, stored or replayed, and the route answers 401 as usual. The
+verified principal is kept in the request's state, and the route's dependency takes it from
+there instead of verifying the token again.
 """
 
 from __future__ import annotations
@@ -11,8 +19,11 @@ import json
 import re
 from typing import Any
 
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.auth import guards
+from app.auth.errors import InvalidToken, MissingToken
 from app.errors import PROBLEM_JSON, prefers_english, problem_body
 from app.idempotency import service
 from app.idempotency.service import Claimed, Refused, Replay
@@ -86,13 +97,15 @@ class IdempotencyMiddleware:
         if key is None:
             await self.app(scope, receive, send)
             return
+        owner = await self._owner(scope)
+        if owner is None:
+            await self.app(scope, receive, send)
+            return
         if not service.KEY_PATTERN.match(key):
             await self._refuse(scope, send, headers, "key_invalid")
             return
         body = await _read_body(receive)
-        client = scope.get("client")
-        credential = headers.get("authorization") or f"address:{client[0] if client else ''}"
-        caller = service.caller_of(credential, "POST", path)
+        caller = service.caller_of(owner, "POST", path)
         state = scope["app"].state
         decision = await service.begin(
             state.database, state.settings, caller=caller, key=key, body=body
@@ -105,6 +118,24 @@ class IdempotencyMiddleware:
             await self._refuse(scope, send, headers, decision.reason)
             return
         await self._run(scope, send, body, decision, caller=caller, key=key)
+
+    @staticmethod
+    async def _owner(scope: Scope) -> str | None:
+        """Whose keys the request uses; None when its bearer token does not verify."""
+        # Read as the route reads it (the first Authorization header), so that the principal
+        # kept for the route is the one of the header the route would verify.
+        authorization = Headers(scope=scope).get("authorization")
+        if authorization is None:
+            client = scope.get("client")
+            return service.owner_at(client[0] if client else "")
+        state = scope["app"].state
+        try:
+            async with state.database.session(write=False) as session:
+                principal = await guards.authenticate_bearer(session, state.settings, authorization)
+        except (MissingToken, InvalidToken):
+            return None
+        guards.keep_verified(scope.setdefault("state", {}), authorization, principal)
+        return service.owner_of(principal)
 
     async def _run(
         self, scope: Scope, send: Send, body: bytes, claimed: Claimed, *, caller: str, key: str
@@ -162,7 +193,10 @@ IDEMPOTENCY_KEY_DOC: dict[str, Any] = {
                 "Retry safely: the same key and body within 24 hours give the first answer "
                 "again (header `Idempotent-Replayed: true`); the same key with another body is "
                 "422 `idempotency.key_reused`; while the first is still running, 409 "
-                "`idempotency.in_flight`."
+                "`idempotency.in_flight`. Keys belong to whom the access token speaks for (the "
+                "person, the enterprise acted for, the staff member or the client) and the "
+                "client application, not to the token: a retry with a refreshed token is "
+                "recognised. Without a token they belong to the caller's address."
             ),
         }
     ]

@@ -19,8 +19,9 @@ class IdempotencyRecord(Base):
     __table_args__ = (UniqueConstraint("caller", "key"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    # SHA-256 of the caller's credential (or address), the method and the path: keys of two
-    # callers never meet, and no credential is stored.
+    # SHA-256 of the key's owner (service.owner_of: the verified principal and client, or the
+    # address), the method and the path: keys of two owners never meet, and a refreshed token
+    # is still the same owner.
     caller: Mapped[str] = mapped_column(String(64))
     key: Mapped[str] = mapped_column(String(255))
     request_hash: Mapped[str] = mapped_column(String(64))

@@ -2,9 +2,12 @@
 the same key with another body is refused (422); a key whose first request is still running is
 refused (409).
 
-A key belongs to one caller (its bearer credential, else its address) on one method and path,
-and lives 24 hours. The first request's answer is kept unless it was a server error, so that a
-retry after a 5xx runs again. The answer is stored after the request's own transaction has
+A key belongs to one owner on one method and path, and lives 24 hours. The owner is whom the
+verified bearer token speaks for, never the token itself: a retry with a refreshed token is the
+same caller's retry. Without a bearer token (registration) the owner is the client's address.
+
+The first request's answer is kept unless it was a server error, so that a retry after a 5xx
+runs again. The answer is stored after the request's own transaction has
 committed: if the process dies in between, the key stays "in flight" for `LOCK_SECONDS`, after
 which a retry runs the request again — the one window where a duplicate is possible.
 """
@@ -21,6 +24,7 @@ from typing import Literal
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.principals import Principal
 from app.config import Settings
 from app.db import Database
 from app.idempotency import repository
@@ -60,9 +64,26 @@ class Refused:
 Decision = Replay | Claimed | Refused
 
 
-def caller_of(credential: str, method: str, path: str) -> str:
-    """The digest naming a caller's key space on one route (no credential is stored)."""
-    return hashlib.sha256(f"{credential}\n{method}\n{path}".encode()).hexdigest()
+def owner_of(principal: Principal) -> str:
+    """Whose keys a verified principal uses: the enterprise acted for, else the person, staff
+    member or client-credentials client; and always the client application it came through."""
+    # An enterprise's cases belong to the enterprise, whichever of its agents files them, so
+    # its keys do too; the person keeps their own keys apart from the enterprise's.
+    if principal.enterprise is not None:
+        who = f"enterprise:{principal.enterprise}"
+    else:
+        who = f"{principal.kind}:{principal.id}"
+    return f"{who}\nclient:{principal.client_id}"
+
+
+def owner_at(address: str) -> str:
+    """Whose keys an unauthenticated request uses: its client address's."""
+    return f"address:{address}"
+
+
+def caller_of(owner: str, method: str, path: str) -> str:
+    """The digest naming an owner's key space on one route (no identifier is stored as such)."""
+    return hashlib.sha256(f"{owner}\n{method}\n{path}".encode()).hexdigest()
 
 
 def _cipher(settings: Settings) -> FieldCipher:
