@@ -367,3 +367,41 @@ def _distinct(reads: tuple[FactRead, ...]) -> tuple[FactRead, ...]:
     for read in reads:
         seen.setdefault(read.fact, read)
     return tuple(seen.values())
+
+
+class CommitmentCheck(BaseModel):
+    """A commitment checked against the departments' data: held, broken, or not yet known."""
+
+    model_config = ConfigDict(frozen=True)
+
+    criterion: str
+    result: Result
+    found: JsonValue
+    required: str
+    source: str | list[str] | None
+    reason: str | None = None
+
+
+def check_commitments(ruleset: Ruleset, facts: FactSet, on: date) -> tuple[CommitmentCheck, ...]:
+    """Evaluate each commitment's `verify` condition on verified facts, on the day of the
+    check (passed: the promise held; failed: the data contradicts it; unknown: not yet
+    decidable)."""
+    parameters = {name: parameter_on(ruleset, name, on) for name in ruleset.parameters}
+    checks = []
+    for criterion in ruleset.all_criteria:
+        if criterion.commitment is None:
+            continue
+        verdict = _condition(criterion.commitment.verify, facts, parameters)
+        sources = list(dict.fromkeys(r.source for r in verdict.deciding if r.source is not None))
+        reasons = [f"{r.fact}: {r.unknown_reason}" for r in verdict.deciding if r.unknown_reason]
+        checks.append(
+            CommitmentCheck(
+                criterion=criterion.id,
+                result=verdict.result,
+                found={r.fact: r.value for r in verdict.reads},
+                required=verdict.required,
+                source=(sources[0] if len(sources) == 1 else sources) if sources else None,
+                reason="; ".join(reasons) if verdict.result == "unknown" and reasons else None,
+            )
+        )
+    return tuple(checks)

@@ -165,7 +165,9 @@ async def test_acting_for_an_enterprise_and_for_oneself_are_two_key_spaces(
     agent_again = await client.post(
         APPLICATIONS, headers=_with_key(agent, "k-2"), json=await _kindergarten(client, agent)
     )
-    assert agent_again.status_code == 201, "the enterprise's key k-2 is not hers"
+    # The route ran (the enterprise's key k-2 is not hers): its first case is still open.
+    assert agent_again.status_code == 409, agent_again.text
+    assert agent_again.json()["code"] == "applications.open_case_exists"
     assert "idempotent-replayed" not in agent_again.headers
 
 
@@ -209,7 +211,9 @@ async def test_a_forged_or_expired_token_is_401_and_stores_nothing(
     # Nothing was kept of the 401: the key runs anew with a valid token.
     fresh = _bearer((await _login(client, "renter"))["access_token"])
     retried = await client.post(APPLICATIONS, headers=_with_key(fresh, "v-3"), json=body)
-    assert retried.status_code == 201, retried.text
+    # It ran (one open case per service: the first is still waiting for a clerk).
+    assert retried.status_code == 409, retried.text
+    assert retried.json()["open_case"]["number"] == first.json()["number"]
     assert "idempotent-replayed" not in retried.headers
 
 

@@ -7,9 +7,15 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.services.applications import explanations, repository
+from app.kit.clock import SHANGHAI
+from app.services.applications import deadlines, explanations, repository
 from app.services.applications.models import Application, ApplicationEvent
-from app.services.applications.schemas import ApplicationRead, ServiceRef, TimelineEntry
+from app.services.applications.schemas import (
+    ApplicationRead,
+    DeadlineNote,
+    ServiceRef,
+    TimelineEntry,
+)
 from app.services.catalog.schemas import ServiceDetail
 
 # Who moved a case, as the timeline names them.
@@ -40,6 +46,13 @@ async def read(
             for e in events
         ],
         deadline=application.deadline,
+        deadline_note=_deadline_note(application),
         submitted_at=application.submitted_at,
         decided_at=application.decided_at,
     )
+
+
+def _deadline_note(application: Application) -> DeadlineNote | None:
+    filed_on = application.submitted_at.astimezone(SHANGHAI).date()
+    found = deadlines.note(filed_on, application.deadline)
+    return None if found is None else DeadlineNote(zh=found.zh, en=found.en)

@@ -146,6 +146,7 @@ def _unit_deposit_proof(source: Source) -> LicenseCreate:
         type="unit-hpf-deposit-proof",
         holder=HolderCreate(kind="enterprise", name=registration.name, uscc=registration.uscc),
         fields={
+            "uscc": registration.uscc,
             "unit_account": unit.unit_account,
             "employee_count": unit.employee_count,
             "paid_until": unit.paid_until,

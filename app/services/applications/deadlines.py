@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from app.config import Settings
+from app.config import Settings, get_settings
 from app.kit.clock import SHANGHAI, utcnow
-from app.kit.workdays import Calendar
+from app.kit.workdays import Calendar, ProvisionalNote, provisional_note
 from app.services.catalog.schemas import ServiceDetail
 
 
@@ -23,7 +23,13 @@ def today() -> date:
 
 def calendar(settings: Settings) -> Calendar:
     """The working-day calendar, with the operator's additions."""
-    return Calendar.of(settings.holidays, settings.makeup_workdays)
+    return settings.working_calendar()
+
+
+def note(filed_on: date, due: date) -> ProvisionalNote | None:
+    """What to tell the reader of a deadline counted over years without an official holiday
+    calendar (the statutory holidays are then counted by date: 元旦, 劳动节, 国庆)."""
+    return provisional_note(calendar(get_settings()).provisional_years_between(filed_on, due))
 
 
 def for_submission(settings: Settings, service: ServiceDetail, filed_on: date) -> date:

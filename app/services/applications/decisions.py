@@ -27,7 +27,14 @@ from app.config import Settings
 from app.kit.clock import utcnow
 from app.rules.evaluate import Evaluation, evaluate
 from app.rules.model import Ruleset, gathered_datasets
-from app.services.applications import deadlines, entitlements, gathering, outcomes, transitions
+from app.services.applications import (
+    commitments,
+    deadlines,
+    entitlements,
+    gathering,
+    outcomes,
+    transitions,
+)
 from app.services.applications.entitlements import GrantHistory
 from app.services.applications.facts import ApplicantFacts, HeldLicense, derive_facts
 from app.services.applications.models import Application
@@ -160,6 +167,7 @@ async def record_first_decision(
         session, settings, application, service, person,
         outcome=plan.ruleset.outcome, records=records, on=on, audit_context=audit_context,
     )  # fmt: skip
+    await commitments.schedule(session, application, evaluation)
 
 
 async def _refer(

@@ -118,6 +118,14 @@ class ServiceRef(BaseModel):
     department: str
 
 
+class DeadlineNote(BaseModel):
+    """Why a deadline may move: it was counted over a year without an official holiday
+    calendar (the statutory holidays were counted by date)."""
+
+    zh: str
+    en: str
+
+
 class ApplicationRead(BaseModel):
     """An application as its applicant (or the deciding department) sees it."""
 
@@ -134,6 +142,9 @@ class ApplicationRead(BaseModel):
     license_no: str | None = Field(description="The license the approval issued, if any")
     timeline: list[TimelineEntry]
     deadline: date = Field(description="Statutory deadline (working days, Asia/Shanghai)")
+    deadline_note: DeadlineNote | None = Field(
+        default=None, description="Set when the deadline was counted on a provisional calendar"
+    )
     submitted_at: datetime
     decided_at: datetime | None
 

@@ -54,8 +54,9 @@ async def queue(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Page[ReviewCaseSummary]:
     """The cases of the clerk's department, earliest statutory deadline first; by default the
-    ones waiting for a clerk or in review (`status` to choose others)."""
-    statuses = status or ["pending_review", "resubmitted", "in_review"]
+    ones waiting for a clerk (a commitment found broken included) or in review (`status` to
+    choose others)."""
+    statuses = status or ["pending_review", "resubmitted", "commitment_breached", "in_review"]
     return await applications.review_queue(
         session, clerk, statuses=statuses, service_code=service, cursor=cursor, limit=limit
     )

@@ -1,0 +1,159 @@
+"""Every 秒批 service, applied for by the persona it fits, is approved and produces its outcome:
+a payment to the card the fund centre holds, an e-license in the right wallet, a renewal, or an
+instruction the department receives — never an approval with nothing behind it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from persona_support import PERSONAS, SignIn
+from service_support import apply
+from sqlalchemy import select
+
+from app.adapters.registry import SIMULATOR_BASE_URL
+from app.adapters.service import get_exchange
+from app.config import Settings
+from app.db import Database
+from app.jobs.models import Job
+from app.jobs.worker import Worker
+from app.rules.load import shipped_rulesets
+from app.rules.outcome import ApprovalOutcome
+
+# Which persona each service is approved for, and whether they act for their enterprise.
+PERSONA_OF: dict[str, tuple[str, bool]] = {
+    "gjj.withdraw.rent": ("renter", False),
+    "gjj.withdraw.purchase": ("homebuyer", False),
+    "gjj.withdraw.purchase-second-hand": ("resale_buyer", False),
+    "gjj.withdraw.retirement": ("retiree", False),
+    "gjj.withdraw.loan-repayment": ("borrower", False),
+    "gjj.withdraw.commercial-loan": ("flat_owner", False),
+    "gjj.withdraw.subsistence": ("low_income", False),
+    "gjj.withdraw.flexible": ("gig_worker", False),
+    "gjj.withdraw.public-rental": ("public_tenant", False),
+    "gjj.withdraw.monthly-repayment": ("flat_owner", False),
+    "gjj.withdraw.monthly-repayment-cancel": ("borrower", False),
+    "gjj.account.open": ("new_hire", False),
+    "gjj.account.transfer": ("gig_worker", False),
+    "gjj.account.offsite-transfer-in": ("renter", False),
+    "gjj.account.info-change": ("renter", False),
+    "gjj.account.merge": ("renter", False),
+    "gjj.account.flexible-open": ("gig_worker", False),
+    "gjj.deposit.certificate": ("renter", False),
+    "gjj.deposit.statement": ("renter", False),
+    "gjj.loan.prepay": ("borrower", False),
+    "gjj.loan.settle": ("borrower", False),
+    "gjj.loan.repayment-change": ("borrower", False),
+    "gjj.loan.settlement-certificate": ("retiree", False),
+    "gjj.loan.offsite-certificate": ("renter", False),
+    "gjj.account.unit-open": ("printer", True),
+    "gjj.account.seal": ("printer", True),
+    "gjj.account.unseal": ("printer", True),
+    "gjj.account.unit-info-change": ("printer", True),
+    "gjj.deposit.base-adjust": ("printer", True),
+    "gjj.deposit.supplementary": ("printer", True),
+    "gjj.deposit.unit-certificate": ("printer", True),
+    "rsj.talent-settlement": ("talent", False),
+    "scjg.enterprise.establish": ("printer", False),
+    "wjw.hygiene-permit.renew": ("hygiene", True),
+}
+OUTCOMES: dict[str, ApprovalOutcome] = {r.service: r.outcome for r in shipped_rulesets()}
+# What a persona chooses where the form's first option would not fit together.
+CHOSEN: dict[str, dict[str, Any]] = {
+    "gjj.loan.repayment-change": {"change_type": "还款方式", "repayment_method": "等额本金"},
+}
+
+
+def test_every_shipped_ruleset_has_its_persona() -> None:
+    assert set(PERSONA_OF) == set(OUTCOMES)
+    assert len(OUTCOMES) == 34
+
+
+async def _department(path: str) -> httpx.Response:
+    """A department's record of what the platform asked it to do."""
+    client = get_exchange().client
+    endpoint = client.registry.endpoint("gjj")
+    return await client.http.get(
+        f"{SIMULATOR_BASE_URL}{path}",
+        headers={
+            "Authorization": f"Bearer {endpoint.token}", "X-Caller-System": "qingeban",
+            "X-End-User": "test", "X-Purpose": "review",
+        },
+    )  # fmt: skip
+
+
+async def _jobs(database: Database, number: str) -> list[Job]:
+    async with database.session(write=False) as session:
+        jobs = (await session.scalars(select(Job))).all()
+    return [job for job in jobs if job.payload.get("number") == number]
+
+
+@pytest.mark.parametrize("code", sorted(PERSONA_OF))
+async def test_the_service_is_approved_for_its_persona_and_produces_its_outcome(
+    code: str,
+    client: httpx.AsyncClient,
+    sign_in: SignIn,
+    database: Database,
+    settings: Settings,
+) -> None:
+    key, enterprise = PERSONA_OF[code]
+    headers = await sign_in(key, face=True, enterprise=enterprise)
+    answer = await apply(client, headers, code, **CHOSEN.get(code, {}))
+    assert answer.status_code == 201, answer.text
+    case = answer.json()
+    failing = [c for c in case["decision"]["criteria"] if c["result"] != "passed"]
+    assert case["status"] == "approved", failing
+    outcome = OUTCOMES[code]
+    await _produces(outcome, case, client, headers, database, settings)
+
+
+async def _produces(
+    outcome: ApprovalOutcome,
+    case: dict[str, Any],
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    database: Database,
+    settings: Settings,
+) -> None:
+    number = case["number"]
+    if outcome.kind in ("license", "renewal"):
+        assert case["license_no"], "an approval that issues nothing"
+        wallet = (await client.get("/api/v1/me/licenses", headers=headers)).json()["items"]
+        held = {item["license_no"]: item["type"]["code"] for item in wallet}
+        if outcome.license_type == "business-license":
+            return  # the new enterprise's wallet: tested in test_applications_auto.py
+        assert held.get(case["license_no"]) == outcome.license_type, held
+        return
+    [job] = await _jobs(database, number)
+    assert job.state == "queued"
+    worker = Worker(database, settings, backoff_base=0.0, backoff_cap=0.0)
+    assert await worker.run_once() == 1
+    [done] = await _jobs(database, number)
+    assert done.state == "done", done.last_error
+    seen = (await client.get(f"/api/v1/applications/{case['id']}", headers=headers)).json()
+    if outcome.kind == "disbursement":
+        receipt = (await _department(f"/gjj/disbursements/{number}")).json()
+        amount = case["decision"]["amount"]["value"]
+        assert (receipt["amount"], receipt["status"]) == (amount, "accepted")
+        assert amount > 0
+        assert f"{amount} 元" in seen["timeline"][-1]["note"]
+        return
+    department, action = outcome.department, outcome.action
+    receipt = await _department(f"/{department}/instructions/{number}/{action}")
+    assert receipt.status_code == 200, receipt.text
+    assert "已受理" in seen["timeline"][-1]["note"]
+
+
+async def test_the_founded_enterprise_gets_its_business_license(
+    client: httpx.AsyncClient, sign_in: SignIn
+) -> None:
+    founder = await sign_in("printer", face=True)
+    case = (await apply(client, founder, "scjg.enterprise.establish")).json()
+    assert case["status"] == "approved", case["decision"]
+    verified = await client.post(
+        "/api/v1/licenses/verify",
+        json={"license_no": case["license_no"], "holder_name": case["form"]["company_name"]},
+    )
+    assert verified.json()["license"]["type"]["code"] == "business-license"
+    assert PERSONAS["printer"].name == case["form"]["legal_representative"]
