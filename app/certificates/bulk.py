@@ -7,7 +7,6 @@ temporary staging table and on with one INSERT … SELECT; SQLite gets an execut
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Sequence
 from typing import Any, NamedTuple
@@ -33,7 +32,7 @@ COLUMNS: tuple[str, ...] = (
     "holder_id_index",
     "holder_id_masked",
     "holder_uscc",
-    "fields",
+    "fields_cipher",
     "valid_from",
     "valid_until",
     "status",
@@ -199,6 +198,4 @@ async def insert_licenses(connection: AsyncConnection, records: Sequence[Record]
 
 
 def _sqlite_row(record: Record) -> dict[str, Any]:
-    row = dict(zip(COLUMNS, record, strict=True))
-    row["fields"] = json.loads(row["fields"])
-    return row
+    return dict(zip(COLUMNS, record, strict=True))

@@ -1,16 +1,16 @@
-"""Checking import rows exactly as issuance checks a request, and protecting their holders.
+"""Checking import rows exactly as issuance checks a request, and protecting their holders
+and fields.
 
 A row becomes the `LicenseCreate` a department system would post and goes through the same
 checks (`holders.protect`, `issuance.check_fields`, `issuance.validity`), so an imported
 license is one the API could have issued. Pure and picklable: the importer runs it in worker
-processes, since encrypting each ID number and computing its blind index is the bulk of an
-import's CPU time.
+processes, since encrypting each ID number, computing its blind index and sealing the fields
+is the bulk of an import's CPU time.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from app import sealing
 from app.certificates import holders, issuance
 from app.certificates.bulk import Record
 from app.certificates.errors import InvalidLicense
@@ -29,7 +30,7 @@ from app.certificates.import_rows import (
     record_of,
     rejection,
 )
-from app.certificates.models import LicenseStatus, LicenseType
+from app.certificates.models import FIELDS_CONTEXT, LicenseStatus, LicenseType
 from app.certificates.schemas import LicenseCreate
 from app.config import Settings
 
@@ -191,7 +192,8 @@ class Checker:
             holder.id_index,
             holder.id_masked,
             holder.uscc,
-            json.dumps(fields, ensure_ascii=False, separators=(",", ":")),
+            # Sealed here, in the worker process, like the holder's ID number above.
+            sealing.seal_json(self._settings, fields, FIELDS_CONTEXT),
             valid_from,
             valid_until,
             status,

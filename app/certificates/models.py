@@ -23,6 +23,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UtcDateTime
 from app.kit.ids import new_id
+from app.sealing import SealedJSON
+
+# What a license's sealed fields are bound to (the bulk import seals them itself).
+FIELDS_CONTEXT = "licenses.fields"
 
 
 class LicenseType(Base):
@@ -97,7 +101,9 @@ class License(Base):
 
     A person holder's ID number is stored encrypted, with the platform's blind index (the same
     as an account's `id_number_index`, so a citizen's wallet is one indexed look-up) and a
-    masked form for display; an enterprise holder is its USCC, which is public.
+    masked form for display; an enterprise holder is its USCC, which is public. The fields are
+    sealed (app/sealing.py): they name other people too, both spouses' ID numbers on a
+    marriage certificate, an account number on a housing-fund certificate.
     """
 
     __tablename__ = "licenses"
@@ -133,7 +139,7 @@ class License(Base):
     holder_id_index: Mapped[str | None] = mapped_column(String(64), index=True)
     holder_id_masked: Mapped[str | None] = mapped_column(String(32))
     holder_uscc: Mapped[str | None] = mapped_column(String(18), index=True)
-    fields: Mapped[dict[str, Any]] = mapped_column(JSON)
+    fields: Mapped[dict[str, Any]] = mapped_column("fields_cipher", SealedJSON(FIELDS_CONTEXT))
     valid_from: Mapped[date] = mapped_column(Date)
     # None: the license does not expire.
     valid_until: Mapped[date | None] = mapped_column(Date)

@@ -178,7 +178,8 @@ class ShareCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    purpose: Purpose = Field(description="用证事由: what the license is shown for",
+    purpose: Purpose = Field(description="用证事由: what the license is shown for (ID, phone and "
+                             "account numbers in it are kept masked)",
                              examples=["向房东出示营业执照以签订商铺租赁合同"])  # fmt: skip
     fields: list[Annotated[str, StringConstraints(max_length=64)]] = Field(
         default_factory=list,

@@ -28,6 +28,7 @@ from app.kit.clock import utcnow
 from app.kit.crypto import derive_key
 from app.kit.encoding import b64url_decode, b64url_encode
 from app.kit.ids import new_id
+from app.kit.masking import mask_identifiers
 
 _KEY_PURPOSE = "certificates.share-token.k1"
 _MAC_BYTES = 12  # 96 bits: forging one takes ~2^96 guesses against a rate-limited endpoint
@@ -138,7 +139,9 @@ async def create(
         id=new_id(),
         license_id=license_.id,
         created_by=created_by,
-        purpose=data.purpose,
+        # The holder's own words, kept in clear here and in their data-access log, and shown to
+        # every verifier: a purpose needs no ID, phone or account number whole.
+        purpose=mask_identifiers(data.purpose),
         fields=fields,
         expires_at=data.expires_at,
         revoked_at=None,

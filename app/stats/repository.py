@@ -32,13 +32,12 @@ def _first_id_at(moment: datetime) -> uuid.UUID:
 
 
 def _approved_by_rules() -> ColumnElement[bool]:
-    outcome: ColumnElement[str | None] = Application.decision[("rules", "outcome")].as_string()
-    return outcome == "approve"
+    # The outcomes' own columns: the decision itself is sealed.
+    return Application.rules_outcome == "approve"
 
 
 def _decided_by_clerk() -> ColumnElement[bool]:
-    outcome: ColumnElement[str | None] = Application.decision[("review", "outcome")].as_string()
-    return outcome.is_not(None)
+    return Application.review_outcome.is_not(None)
 
 
 async def application_counts(session: AsyncSession, since: datetime) -> tuple[int, int]:

@@ -12,9 +12,11 @@ import asyncio
 from typing import Any
 
 import httpx
+import pytest
 from application_forms import rent_withdrawal
 from persona_support import PERSONAS, SignIn
 from service_support import apply
+from settings_support import make_settings
 from sqlalchemy import func, select
 
 from app.adapters.simulator import facts
@@ -30,6 +32,13 @@ from app.services.applications.outcomes import HPF_DISBURSEMENT_JOB
 
 RENT = "gjj.withdraw.rent"
 APPLICATIONS = "/api/v1/applications"
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    """A generous 秒批 deadline: these tests are about races, and fifty submissions on one
+    SQLite file queue for its writer long enough to refer the first case for time alone."""
+    return make_settings(database_url, approval_deadline_seconds=20)
 
 
 def _body() -> dict[str, Any]:

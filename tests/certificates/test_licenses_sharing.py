@@ -260,3 +260,19 @@ async def test_a_suspended_license_cannot_be_shared(
     answer = await _share(client, holder, license_no)
     assert answer.status_code == 409, answer.text
     assert answer.json()["code"] == "licenses.share_not_allowed"
+
+
+async def test_a_purpose_keeps_no_phone_or_id_number_whole(
+    client: httpx.AsyncClient, citizen: MakeHeaders, issued: Issue
+) -> None:
+    holder_id = id_number()
+    holder = await citizen("13700002009", holder_id)
+    license_no = (await issued(holder_id))["license_no"]
+    purpose = f"应聘，联系电话 13912345678，身份证 {holder_id}"
+    share = (await _share(client, holder, license_no, purpose=purpose)).json()
+    masked = f"应聘，联系电话 139****5678，身份证 {holder_id[:6]}********{holder_id[-4:]}"
+    assert share["purpose"] == masked
+    answer = await _scan(client, share["qr_payload"])
+    assert answer["share"]["purpose"] == masked
+    log = (await client.get("/api/v1/me/data-access-log", headers=holder)).json()["items"]
+    assert [r["purpose"] for r in log if r["calling_system"] == "license-verification"] == [masked]

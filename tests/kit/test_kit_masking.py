@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.kit.masking import mask_id_number, mask_name, mask_phone, redact_text
+from app.kit.masking import mask_document, mask_id_number, mask_name, mask_phone, redact_text
 from app.kit.resident_id import make_resident_id
 
 quick = settings(database=None, deadline=None)
@@ -105,3 +105,39 @@ def test_redacted_text_never_contains_full_phone_or_id(
     assert phone not in redacted
     assert number not in redacted
     assert not re.search(r"[0-9]{9}", redacted)
+
+
+def test_mask_document_masks_identifiers_at_any_depth_and_nothing_else() -> None:
+    form = {
+        "applicant_name": "王晓明",
+        "id_number": "37020219900517123X",
+        "phone": "13912345678",
+        "bank_account": "6222020300012345678",
+        "hpf_account": 370200001234567,
+        "shareholders": [{"id_number": "370202199005171234", "contribution": 200}],
+        "note": "请拨打 13912345678 联系",
+        "rental_address": "青岛市市南区香港中路 10 号 3 单元 501 户",
+        "lease_start": "2026-09-01",
+        "conditions_unchanged": True,
+        "registered_capital": 200,
+        "balance": 48210.5,
+    }
+    assert mask_document(form) == {
+        **form,
+        "id_number": "370202********123X",
+        "phone": "139****5678",
+        "bank_account": "***************5678",
+        "hpf_account": "***********4567",
+        "shareholders": [{"id_number": "370202********1234", "contribution": 200}],
+        "note": "请拨打 139****5678 联系",
+    }
+
+
+@quick
+@given(account=st.from_regex(r"[1-9][0-9]{11,18}", fullmatch=True), before=prose_st, after=prose_st)
+def test_a_masked_document_never_contains_an_account_number(
+    account: str, before: str, after: str
+) -> None:
+    masked = mask_document({"a": [before + account + after], "b": int(account)})
+    assert account not in str(masked)
+    assert str(int(account)) not in str(masked)

@@ -1,5 +1,6 @@
 """The clerks' side of the applications service: their department's queue, a case with its
-explanation and facts in view, claims, and decisions (review.py does the checks and moves)."""
+explanation and facts in view, claims, and decisions (review.py does the checks and moves).
+A case's personal data is whole on its own page only (disclosure.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from app.config import Settings
 from app.errors import InvalidCursor
 from app.kit import pagination
 from app.kit.pagination import Page
-from app.services.applications import answers, approvals, explanations, review
+from app.services.applications import answers, approvals, disclosure, explanations, review
 from app.services.applications.models import Application
 from app.services.applications.schemas import ReviewCaseRead, ReviewCaseSummary
 from app.services.applications.status import Status
@@ -73,10 +74,15 @@ def _decode_queue(cursor: str | None) -> tuple[date, uuid.UUID] | None:
         raise InvalidCursor("分页游标无效", "the cursor is malformed") from exc
 
 
-async def review_case(session: AsyncSession, clerk: Staff, application_id: str) -> ReviewCaseRead:
-    """A case of the clerk's department; 404 for another department's."""
+async def review_case(
+    session: AsyncSession, clerk: Staff, application_id: str, *, audit_context: AuditContext
+) -> ReviewCaseRead:
+    """A case of the clerk's department, whole, and audited as read; 404 for another
+    department's."""
     application = await review.department_case(session, clerk, application_id)
-    return await _review_read(session, application)
+    read = await _review_read(session, application)
+    await disclosure.record_viewed(session, clerk, application, audit_context)  # last: see submit
+    return read
 
 
 async def _review_read(session: AsyncSession, application: Application) -> ReviewCaseRead:
@@ -101,7 +107,7 @@ async def claim_case(
     application = await review.claim(
         session, settings, clerk, application_id, audit_context=audit_context
     )
-    return await _review_read(session, application)
+    return disclosure.masked(await _review_read(session, application))
 
 
 async def decide_case(
@@ -123,4 +129,4 @@ async def decide_case(
         await approvals.approve(
             session, settings, application, amount=amount, audit_context=audit_context
         )
-    return await _review_read(session, application)
+    return disclosure.masked(await _review_read(session, application))

@@ -1,4 +1,9 @@
-"""Applications (办件): the case, its timeline, and the daily counter of readable numbers."""
+"""Applications (办件): the case, its timeline, and the daily counter of readable numbers.
+
+The form, the decision and the timeline's notes are sealed (app/sealing.py): forms hold ID,
+phone and bank account numbers, a decision's explanation the values found about the applicant,
+and a note whatever a clerk or applicant typed.
+"""
 
 from __future__ import annotations
 
@@ -14,13 +19,13 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
-    Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from app.db import Base, UtcDateTime
 from app.kit.ids import new_id
+from app.sealing import SealedJSON, SealedText
 
 STATUSES = (
     "submitted",
@@ -67,13 +72,19 @@ class Application(Base):
     applicant_account_id: Mapped[uuid.UUID] = mapped_column()
     applicant_uscc: Mapped[str | None] = mapped_column(String(18), index=True)
     open_key: Mapped[str | None] = mapped_column(String(64))
-    form: Mapped[dict[str, Any]] = mapped_column(JSON)
+    form: Mapped[dict[str, Any]] = mapped_column("form_cipher", SealedJSON("applications.form"))
     materials: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(24))
     # The statutory deadline, in working days (Asia/Shanghai): from submission, or for a case
     # 秒批 referred to a clerk, from the referral.
     deadline: Mapped[date] = mapped_column(Date)
-    decision: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    decision: Mapped[dict[str, Any] | None] = mapped_column(
+        "decision_cipher", SealedJSON("applications.decision")
+    )
+    # The decision's outcomes in clear, kept by `_outcomes`, for the statistics to count: the
+    # rules' approve or refer, a clerk's approved or rejected.
+    rules_outcome: Mapped[str | None] = mapped_column(String(16))
+    review_outcome: Mapped[str | None] = mapped_column(String(16))
     # The license an approval issued (its GB/T 36904 number), if the service produces one.
     license_no: Mapped[str | None] = mapped_column(String(80))
     claimed_by: Mapped[str | None] = mapped_column(String(64))
@@ -81,6 +92,13 @@ class Application(Base):
     submitted_at: Mapped[datetime] = mapped_column(UtcDateTime)
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    @validates("decision")
+    def _outcomes(self, _key: str, decision: dict[str, Any] | None) -> dict[str, Any] | None:
+        # Whoever sets the decision sets the outcomes with it: they cannot drift apart.
+        self.rules_outcome = ((decision or {}).get("rules") or {}).get("outcome")
+        self.review_outcome = ((decision or {}).get("review") or {}).get("outcome")
+        return decision
 
 
 class ApplicationEvent(Base):
@@ -97,7 +115,7 @@ class ApplicationEvent(Base):
     actor_type: Mapped[str] = mapped_column(String(16))
     actor_id: Mapped[str] = mapped_column(String(64))
     # Shown to the applicant: the reason of a rejection, the items a supplement needs, …
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column("note_cipher", SealedText("application_events.note"))
 
 
 class EntitlementGrant(Base):

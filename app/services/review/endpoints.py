@@ -68,10 +68,14 @@ async def queue(
     summary="A case, with its decision's explanation",
     responses=error_responses(ApplicationNotFound),
 )
-async def case(case_id: CaseId, clerk: Clerk, session: SessionDep) -> ReviewCaseRead:
+async def case(
+    case_id: CaseId, clerk: Clerk, session: WriteSessionDep, audit: AuditContextDep
+) -> ReviewCaseRead:
     """The whole case: form, materials, the rules' explanation (every criterion with the value
-    found, the requirement and its source) and the timeline."""
-    return await applications.review_case(session, clerk, case_id)
+    found, the requirement and its source) and the timeline. The only view of a case with its
+    personal data unmasked, and every read of it is audited
+    (`application.personal_data_viewed`)."""
+    return await applications.review_case(session, clerk, case_id, audit_context=audit)
 
 
 @router.get(
@@ -102,7 +106,8 @@ async def claim(
     audit: AuditContextDep,
 ) -> ReviewCaseRead:  # fmt: skip
     """Take a waiting case: one clerk at a time, for QE_REVIEW_CLAIM_MINUTES (409 while another
-    clerk holds it)."""
+    clerk holds it). The answer has the case's ID, phone and account numbers masked, as every
+    answer of the actions here has: the case's own page shows them."""
     return await applications.claim_case(session, settings, clerk, case_id, audit_context=audit)
 
 
