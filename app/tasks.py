@@ -1,7 +1,9 @@
-"""Every job handler, imported so that the registry knows every kind (API process and worker)."""
+"""Every job handler, imported so that the registry knows every kind (API process and worker),
+and the purposes whose references the data exchange checks against the records they name."""
 
 from app.auth import tasks as auth_tasks
 from app.services.applications import commitments as applications_commitments
+from app.services.applications import scopes as applications_scopes
 from app.services.applications import tasks as applications_tasks
 
-__all__ = ["applications_commitments", "applications_tasks", "auth_tasks"]
+__all__ = ["applications_commitments", "applications_scopes", "applications_tasks", "auth_tasks"]

@@ -1,22 +1,25 @@
 """Purpose binding: which purposes may read which department datasets.
 
 A purpose code is `<kind>` or `<kind>:<reference>`, e.g. "review",
-"application:gjj.withdraw.rent" (serving a case of that service). The policy is data, not code:
+"application:20261124000042" (serving that case). The policy is data, not code:
 `DEFAULT_POLICY` maps each purpose kind to the datasets it may read, written as
 "<department>/<dataset>" or "<department>/*" for every dataset of a department, with the codes
 the department systems use (see the simulator's catalogue). Callers (and, later, settings) may
 pass another policy to `check_purpose`.
 
-The "application" entry is a documented interim set: once rulesets declare the datasets each
-service needs, a case may read exactly those; until then it may read the departments whose data
-the key services (housing fund, talent settlement, house transfer, licences) are decided on.
+That policy is the outer bound. A purpose whose reference names a record — a case — is also
+bound by it: the domain that owns such records registers a `ScopeResolver` for the kind
+(`register_scope`), and `check_scope` asks it which datasets the referenced case may read, and
+about whom. A case of a 秒批 service may read exactly the datasets its ruleset needs (and its
+outcome and commitments), about its own applicant; an unknown reference reads nothing.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from app.adapters.errors import PurposeNotAllowed, PurposeRequired
 
@@ -56,6 +59,8 @@ DEFAULT_POLICY: PurposePolicy = {
     "review": _rule(
         *_CASE_DEPARTMENTS,
     ),
+    # Filling a service's form before there is a case: the reference names the service.
+    "prefill": _rule("gjj/fund-account", "scjg/enterprise-registration", reference_required=True),
     "identity-verification": _rule("gaj/identity-verification", "gaj/face-verification"),
     # A person asking to act for an enterprise: is he its representative or authorised agent?
     "act-for-enterprise": _rule("scjg/enterprise-registration"),
@@ -144,3 +149,50 @@ def check_purpose(
             extra={"department": department, "dataset": dataset, "purpose": parsed.code},
         )
     return parsed
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What a purpose's reference allows: these datasets ("gjj/fund-account"), about these
+    subjects (ID numbers or credit codes, as the subjects carry them)."""
+
+    datasets: frozenset[str]
+    subjects: frozenset[str]
+
+
+# (session, reference) → the scope of the referenced record, or None when there is none.
+ScopeResolver = Callable[[Any, str], Awaitable[Scope | None]]
+_SCOPES: dict[str, ScopeResolver] = {}
+
+
+def register_scope(kind: str, resolver: ScopeResolver) -> None:
+    """Bind the purposes of `kind` to the records their references name."""
+    _SCOPES[kind] = resolver
+
+
+async def check_scope(
+    session: Any, purpose: Purpose, subject: str, datasets: Collection[str]
+) -> None:
+    """PurposeNotAllowed unless the purpose's reference allows reading `datasets` about
+    `subject` (a kind with no registered resolver is bound by the policy alone)."""
+    resolver = _SCOPES.get(purpose.kind)
+    if resolver is None:
+        return
+    scope = None
+    if purpose.reference is not None and session is not None:
+        scope = await resolver(session, purpose.reference)
+    if scope is None:
+        raise PurposeNotAllowed(
+            "用途所述办件不存在", f"{purpose.code} names no record this purpose may serve"
+        )
+    beyond = sorted(set(datasets) - scope.datasets)
+    if beyond:
+        raise PurposeNotAllowed(
+            "该办件无需调取此数据",
+            f"{purpose.code} may not read {', '.join(beyond)}",
+            extra={"purpose": purpose.code, "datasets": beyond},
+        )
+    if subject.strip().upper() not in scope.subjects:
+        raise PurposeNotAllowed(
+            "该办件不涉及此人或企业", f"{purpose.code} is not about this subject"
+        )

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.adapters import access_log
 from app.adapters.client import DepartmentClient, Fact, Subject, is_transient, shared_client
-from app.adapters.purposes import check_purpose
+from app.adapters.purposes import check_purpose, check_scope
 from app.adapters.resilience import (
     Bulkhead,
     CircuitBreaker,
@@ -211,6 +211,9 @@ async def gather_facts(
     """
     checked = [check_purpose(purpose, department, dataset) for department, dataset in datasets]
     code = checked[0].code if checked else ""
+    if checked:
+        names = [f"{department}/{dataset}" for department, dataset in datasets]
+        await check_scope(session, checked[0], subject.value, names)
     exchange = exchange or get_exchange()
     deadline = Deadline.after(deadline_seconds)
     keys = list(dict.fromkeys(datasets))

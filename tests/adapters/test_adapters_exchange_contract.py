@@ -28,7 +28,9 @@ async def sim() -> AsyncIterator[tuple[DepartmentClient, dict[str, Persona]]]:
 
 
 async def _read(client: DepartmentClient, key: tuple[str, str], subject: Subject) -> Fact:
-    return await client.lookup(*key, subject, purpose=PURPOSE, end_user=END_USER)
+    # Transport cards are read for the pension campaign only; the rest as a clerk's review.
+    purpose = "pension-qualification-campaign" if key[0] == "jtj" else PURPOSE
+    return await client.lookup(*key, subject, purpose=purpose, end_user=END_USER)
 
 
 # (persona, dataset, expected type, check of the persona's scenario)

@@ -159,7 +159,7 @@ async def test_every_read_is_logged_without_the_id_number(
             ("gjj", "fund-account")]  # fmt: skip
     subject = sim.renter()
     async with database.session(write=True) as session:
-        await gather_facts(session, subject, keys, purpose="application:gjj.withdraw.rent",
+        await gather_facts(session, subject, keys, purpose="review",
                            actor=CLERK, case_id="case-42", deadline_seconds=0.3,
                            exchange=sim.exchange)  # fmt: skip
     async with database.session() as session:
@@ -174,7 +174,7 @@ async def test_every_read_is_logged_without_the_id_number(
         ("wjw", "death-certificates"): "not_found",
         ("gjj", "fund-account"): "unavailable",
     }
-    assert {item.purpose for item in page.items} == {"application:gjj.withdraw.rent"}
+    assert {item.purpose for item in page.items} == {"review"}
     assert {item.case_id for item in page.items} == {"case-42"}
     assert len(rows) == 3
     assert all(subject.value not in str(tuple(row)) for row in rows)

@@ -18,7 +18,7 @@ HEADERS = {
     "Authorization": "Bearer qingeban-demo-caller-token",
     "X-Caller-System": "qingeban",
     "X-End-User": "clerk-0042",
-    "X-Purpose": "test",
+    "X-Purpose": "review",
 }
 CODES = {"gaj", "mzj", "rsj", "tax", "ybj", "bdc", "gjj", "scjg", "jyj", "wjw", "court", "sfj",
          "jtj", "zjj", "water", "power", "gas", "heat", "catv", "broadband",
@@ -58,6 +58,20 @@ async def test_auth_and_headers(sim: httpx.AsyncClient) -> None:
     assert (await sim.get(url, headers={"X-Caller-System": "other"})).status_code == 400
     assert (await sim.get(url, headers={"X-Purpose": ""})).status_code == 400
     assert (await sim.get(url, headers={"X-End-User": ""})).status_code == 400
+
+
+async def test_a_purpose_not_agreed_is_refused_saying_why(sim: httpx.AsyncClient) -> None:
+    lookup = "/jtj/datasets/bus-card-usage/lookup"
+    body = {"subject": {"id_number": "370202199001011234"}}
+    unknown = await sim.post(lookup, json=body, headers={"X-Purpose": "curiosity"})
+    assert unknown.status_code == 403
+    assert unknown.json()["code"] == "simulator.purpose_refused"
+    assert "curiosity" in unknown.json()["detail"]
+    beyond = await sim.post(lookup, json=body, headers={"X-Purpose": "application:20261124000001"})
+    assert beyond.status_code == 403
+    assert "jtj/bus-card-usage" in beyond.json()["detail"]
+    agreed = {"X-Purpose": "pension-qualification-campaign"}
+    assert (await sim.post(lookup, json=body, headers=agreed)).status_code == 200
 
 
 async def test_every_department_lists_its_datasets(sim: httpx.AsyncClient) -> None:

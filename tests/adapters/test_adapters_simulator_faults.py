@@ -18,7 +18,7 @@ HEADERS = {
     "Authorization": "Bearer qingeban-demo-caller-token",
     "X-Caller-System": "qingeban",
     "X-End-User": "clerk-0042",
-    "X-Purpose": "test",
+    "X-Purpose": "review",
 }
 ADMIN = {"Authorization": "Bearer qingeban-sim-admin"}
 LOOKUP = "/ybj/datasets/medical-enrolment/lookup"

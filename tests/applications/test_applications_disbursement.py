@@ -31,7 +31,7 @@ async def _receipt(number: str) -> httpx.Response:
         headers={
             "Authorization": f"Bearer {endpoint.token}",
             "X-Caller-System": client.registry.caller_system,
-            "X-End-User": "test", "X-Purpose": "test",
+            "X-End-User": "test", "X-Purpose": "review",
         },
     )  # fmt: skip
 

@@ -19,6 +19,9 @@ from service_support import apply
 from settings_support import make_settings
 from sqlalchemy import func, select
 
+from app.adapters.client import Subject
+from app.adapters.errors import PurposeNotAllowed
+from app.adapters.service import Actor, gather_facts
 from app.adapters.simulator import facts
 from app.adapters.simulator.personas import DEMO_PASSWORD
 from app.auth import service as auth
@@ -170,3 +173,30 @@ async def test_a_clerk_approving_a_referred_withdrawal_pays_once_to_the_card_on_
     assert approved.status_code == 200, approved.text
     decision = approved.json()["decision"]
     assert (decision["decided_by"], decision["paid_amount"]) == ("clerk", 1500)
+
+
+async def test_a_case_reads_only_what_its_ruleset_needs_about_its_own_applicant(
+    client: httpx.AsyncClient, sign_in: SignIn, database: Database
+) -> None:
+    headers = await sign_in("renter", face=True)
+    case = (await client.post(APPLICATIONS, headers=headers, json=_body())).json()
+    purpose = f"application:{case['number']}"
+    renter, owner = PERSONAS["renter"], PERSONAS["flat_owner"]
+    actor = Actor("system", "test")
+    async with database.session() as session:
+        fund = [("gjj", "fund-account")]
+        own = await gather_facts(
+            session, Subject.person(renter.id_number), fund, purpose=purpose, actor=actor
+        )
+        assert own[("gjj", "fund-account")].found  # type: ignore[union-attr]
+        him, her = Subject.person(renter.id_number), Subject.person(owner.id_number)
+        refusals = (
+            (him, ("jyj", "degrees"), purpose),  # a dataset the ruleset does not need
+            (her, ("gjj", "fund-account"), purpose),  # somebody else
+            # A case that does not exist, and a purpose naming a service instead of a case.
+            (him, ("gjj", "fund-account"), "application:20991231000001"),
+            (him, ("gjj", "fund-account"), f"application:{RENT}"),
+        )
+        for subject, key, named in refusals:
+            with pytest.raises(PurposeNotAllowed):
+                await gather_facts(session, subject, [key], purpose=named, actor=actor)

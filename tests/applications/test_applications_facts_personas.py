@@ -79,7 +79,7 @@ class Departments:
         self, session: Any, subject: Subject, keys: list[tuple[str, str]]
     ) -> dict[tuple[str, str], FactResult]:
         return await gather_facts(
-            session, subject, keys, purpose="application:test.facts",
+            session, subject, keys, purpose="review",
             actor=Actor("person", "test"), case_id="case-facts", exchange=self.exchange,
         )  # fmt: skip
 

@@ -19,6 +19,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.adapters.errors import PurposeNotAllowed, PurposeRequired
+from app.adapters.purposes import DEFAULT_POLICY, check_purpose, parse_purpose
 from app.adapters.simulator.dataset_types import Context, Dataset, Department
 from app.adapters.simulator.datasets import (
     DEPARTMENTS,
@@ -119,8 +121,10 @@ class _Simulator:
             raise SimulatorError(400, "simulator.caller_mismatch", "X-Caller-System mismatch")
         if not headers.get("x-end-user", "").strip():
             raise SimulatorError(400, "simulator.end_user_missing", "X-End-User is required")
-        if not headers.get("x-purpose", "").strip():
+        purpose = headers.get("x-purpose", "").strip()
+        if not purpose:
             raise SimulatorError(400, "simulator.purpose_missing", "X-Purpose is required")
+        _check_purpose(purpose, request.path_params)
         return system
 
     async def admin(self, authorization: Annotated[str | None, Header()] = None) -> None:
@@ -128,6 +132,20 @@ class _Simulator:
         token = _bearer(authorization) or ""
         if not hmac.compare_digest(token.encode(), self.settings.admin_token.encode()):
             raise SimulatorError(401, "simulator.unauthenticated", "Missing or invalid admin token")
+
+
+def _check_purpose(purpose: str, path: dict[str, Any]) -> None:
+    """Refuse, saying why, a purpose the exchange's policy does not know, or that may not read
+    the dataset asked for (a real department answers only purposes agreed with it)."""
+    try:
+        if "dataset" in path and "dept" in path:
+            check_purpose(purpose, path["dept"], path["dataset"])
+        elif parse_purpose(purpose).kind not in DEFAULT_POLICY:
+            raise PurposeNotAllowed(None, f"unknown purpose {purpose.split(':')[0]!r}")
+    except (PurposeRequired, PurposeNotAllowed) as exc:
+        raise SimulatorError(
+            403, "simulator.purpose_refused", "The purpose is not agreed", exc.detail_en
+        ) from exc
 
 
 def _department(dept: str) -> Department:

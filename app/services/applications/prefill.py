@@ -8,7 +8,7 @@ signed-in person is its contact. A few fields are read from department data, che
 unambiguous mapping — the housing-fund account number (gjj/fund-account), the enterprise's name
 and legal representative (scjg/enterprise-registration) — each with its source and time; they
 stay editable because submission does not read the departments again. Every read names the
-purpose `application:<service>` and is logged for the citizen. Materials a registry license
+purpose `prefill:<service>` and is logged for the citizen. Materials a registry license
 stands in for are answered with that license, so nothing needs uploading.
 """
 
@@ -184,7 +184,7 @@ async def _gather(
 ) -> dict[DatasetKey, FactResult]:
     """The department datasets the form's fields can be read from, and only those."""
     common: dict[str, Any] = {
-        "purpose": f"application:{service_code}",
+        "purpose": f"prefill:{service_code}",
         "actor": Actor("person", str(account_id)),
         "deadline_seconds": settings.approval_deadline_seconds,
     }

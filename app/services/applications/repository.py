@@ -192,3 +192,8 @@ async def grant_of(session: AsyncSession, application_id: uuid.UUID) -> Entitlem
     """The grant an approved case made, if it made one."""
     query = select(EntitlementGrant).where(EntitlementGrant.application_id == application_id)
     return (await session.scalars(query)).first()
+
+
+async def by_number(session: AsyncSession, number: str) -> Application | None:
+    """A case by its readable number (for the platform's own checks, not for anyone's eyes)."""
+    return (await session.scalars(select(Application).where(Application.number == number))).first()

@@ -37,6 +37,7 @@ from app.services.applications import (
     outcomes,
     prefill,
     repository,
+    scopes,
     transitions,
 )
 from app.services.applications.errors import (
@@ -153,6 +154,9 @@ async def submit(
     await session.commit()
     application.number = f"{day:%Y%m%d}{await repository.next_sequence(session, day):06d}"
     await _file(session, application)
+    subjects = [person.id_number] + ([uscc] if uscc is not None else [])
+    outcome = outcomes.catalog_outcome(service) if plan.ruleset is None else None
+    scopes.remember(application.number, scopes.scope_of(plan.ruleset, outcome, subjects))
     decided = await decisions.evaluate_case(
         session, settings, application, person, service, plan, on=day, answer_by=answer_by
     )
