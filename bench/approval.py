@@ -189,8 +189,19 @@ def expect(response: httpx.Response, *statuses: int) -> dict[str, Any]:
     return body
 
 
+# SMS codes expire within minutes: a large pool registers in batches, each with fresh codes.
+REGISTRATION_BATCH = 200
+
+
 def register(url: str, http: httpx.Client, people: list[Person]) -> dict[int, str]:
     """Register, log in and face-verify each person through the API: index → access token."""
+    tokens: dict[int, str] = {}
+    for start in range(0, len(people), REGISTRATION_BATCH):
+        tokens |= _register_batch(url, http, people[start : start + REGISTRATION_BATCH])
+    return tokens
+
+
+def _register_batch(url: str, http: httpx.Client, people: list[Person]) -> dict[int, str]:
     for person in people:
         expect(http.post("/api/v1/auth/otp", json={"phone": person.phone}), 202)
     texts = json.loads(cli(url, "demo", "sms", "--limit", str(4 * len(people)), QE_DEMO="true"))

@@ -61,3 +61,22 @@ async def materials_for(
 ) -> list[dict[str, Any]]:
     """The `materials` of an application for `service`: what the registry lacks, uploaded."""
     return await uploaded(client, headers, *UPLOADED_MATERIALS.get(service, ()))
+
+
+async def submitted(
+    client: httpx.AsyncClient,
+    headers: Headers,
+    service: str,
+    form: dict[str, Any],
+    materials: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """A submitted application (201 asserted): the materials the registry lacks uploaded unless
+    `materials` are given."""
+    if materials is None:
+        materials = await materials_for(client, headers, service)
+    answer = await client.post(
+        "/api/v1/applications", headers=headers,
+        json={"service_code": service, "form": form, "materials": materials},
+    )  # fmt: skip
+    assert answer.status_code == 201, answer.text
+    return dict(answer.json())

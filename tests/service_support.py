@@ -10,6 +10,9 @@ from typing import Any
 import httpx
 from persona_support import Headers, uploaded
 
+from app.adapters.registry import SIMULATOR_BASE_URL
+from app.adapters.service import get_exchange
+
 # Valid samples for the patterns the catalog's forms use; the first that matches is taken.
 _PATTERN_SAMPLES = (
     "370202199001011234",  # an ID number (locked fields come from prefill instead)
@@ -86,3 +89,18 @@ async def apply(
         headers=headers,
         json={"service_code": code, "form": form, "materials": materials},
     )
+
+
+async def department_record(path: str) -> httpx.Response:
+    """What a simulated department recorded of the platform's instructions (`path` such as
+    "/gjj/disbursements/<number>"), read as the platform reads the department."""
+    client = get_exchange().client
+    endpoint = client.registry.endpoint("gjj")
+    return await client.http.get(
+        f"{SIMULATOR_BASE_URL}{path}",
+        headers={
+            "Authorization": f"Bearer {endpoint.token}",
+            "X-Caller-System": client.registry.caller_system,
+            "X-End-User": "test", "X-Purpose": "review",
+        },
+    )  # fmt: skip

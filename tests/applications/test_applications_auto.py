@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 from application_forms import hygiene_renewal, printing_enterprise, rent_withdrawal
-from persona_support import PERSONAS, SignIn, materials_for
+from persona_support import PERSONAS, SignIn, submitted
 from sqlalchemy import select
 
 from app.adapters.registry import SIMULATOR_BASE_URL
@@ -21,17 +21,6 @@ from app.services.applications.outcomes import HPF_DISBURSEMENT_JOB
 RENT = "gjj.withdraw.rent"
 
 
-async def _apply(client: httpx.AsyncClient, headers: dict[str, str], service: str,
-                 form: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
-    materials = await materials_for(client, headers, service)
-    answer = await client.post(
-        "/api/v1/applications", headers=headers,
-        json={"service_code": service, "form": form, "materials": materials},
-    )  # fmt: skip
-    assert answer.status_code == 201, answer.text
-    return dict(answer.json())
-
-
 def _criteria(case: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {c["id"]: c for c in case["decision"]["criteria"]}
 
@@ -40,7 +29,7 @@ async def test_the_eligible_renter_is_approved_in_the_response(
     client: httpx.AsyncClient, sign_in: SignIn, database: Database
 ) -> None:
     headers = await sign_in("renter", face=True)
-    case = await _apply(client, headers, RENT, rent_withdrawal(PERSONAS["renter"]))
+    case = await submitted(client, headers, RENT, rent_withdrawal(PERSONAS["renter"]))
     assert case["status"] == "approved"
     decision = case["decision"]
     assert (decision["outcome"], decision["decided_by"]) == ("approve", "rules")
@@ -72,7 +61,7 @@ async def test_the_flat_owner_is_referred_and_a_clerk_decides(
     from app.auth.models import StaffRole
 
     owner = await sign_in("flat_owner", face=True)
-    case = await _apply(client, owner, RENT, rent_withdrawal(PERSONAS["flat_owner"]))
+    case = await submitted(client, owner, RENT, rent_withdrawal(PERSONAS["flat_owner"]))
     assert case["status"] == "pending_review"
     assert case["decision"]["outcome"] == "refer"
     failing = [c for c in case["decision"]["criteria"] if c["result"] != "passed"]
@@ -105,7 +94,7 @@ async def test_a_hanging_department_is_pending_review_within_the_deadline(
                           headers={"Authorization": f"Bearer {DEFAULT_ADMIN_TOKEN}"})  # fmt: skip
     assert hung.status_code == 200, hung.text
     started = time.perf_counter()
-    case = await _apply(client, headers, RENT, rent_withdrawal(PERSONAS["renter"]))
+    case = await submitted(client, headers, RENT, rent_withdrawal(PERSONAS["renter"]))
     elapsed = time.perf_counter() - started
     assert elapsed < 1.0 + 0.5, elapsed
     assert case["status"] == "pending_review"
@@ -124,7 +113,7 @@ async def test_the_salon_renews_its_hygiene_permit_in_seconds(
         for i in (await client.get("/api/v1/me/licenses", headers=headers)).json()["items"]
     }
     old = before["hygiene-permit"]
-    case = await _apply(
+    case = await submitted(
         client, headers, "wjw.hygiene-permit.renew", hygiene_renewal(PERSONAS["hygiene"])
     )
     assert case["status"] == "approved", case["decision"]
@@ -147,7 +136,7 @@ async def test_the_printer_establishes_an_enterprise_and_finds_its_license_in_it
 ) -> None:
     founder = await sign_in("printer", face=True)  # as a person: the enterprise is the outcome
     form = printing_enterprise(PERSONAS["printer"])
-    case = await _apply(client, founder, "scjg.enterprise.establish", form)
+    case = await submitted(client, founder, "scjg.enterprise.establish", form)
     assert case["status"] == "approved", case["decision"]
     license_no = case["license_no"]
     # The founder acts for the new enterprise (market regulation's register does not hold it

@@ -7,6 +7,7 @@ from __future__ import annotations
 import httpx
 from application_forms import rent_withdrawal
 from persona_support import PERSONAS, SignIn, materials_for
+from service_support import department_record
 from sqlalchemy import select
 
 from app.adapters.registry import SIMULATOR_BASE_URL
@@ -24,16 +25,7 @@ ADMIN = {"Authorization": f"Bearer {DEFAULT_ADMIN_TOKEN}"}
 
 async def _receipt(number: str) -> httpx.Response:
     """The fund centre's receipt for a case, read as the platform reads the centre."""
-    client = get_exchange().client
-    endpoint = client.registry.endpoint("gjj")
-    return await client.http.get(
-        f"{endpoint.base_url}/gjj/disbursements/{number}",
-        headers={
-            "Authorization": f"Bearer {endpoint.token}",
-            "X-Caller-System": client.registry.caller_system,
-            "X-End-User": "test", "X-Purpose": "review",
-        },
-    )  # fmt: skip
+    return await department_record(f"/gjj/disbursements/{number}")
 
 
 async def _job(database: Database, number: str) -> Job:

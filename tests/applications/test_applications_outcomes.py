@@ -9,11 +9,9 @@ from typing import Any
 import httpx
 import pytest
 from persona_support import PERSONAS, SignIn
-from service_support import apply
+from service_support import apply, department_record
 from sqlalchemy import select
 
-from app.adapters.registry import SIMULATOR_BASE_URL
-from app.adapters.service import get_exchange
 from app.config import Settings
 from app.db import Database
 from app.jobs.models import Job
@@ -70,19 +68,6 @@ def test_every_shipped_ruleset_has_its_persona() -> None:
     assert len(OUTCOMES) == 34
 
 
-async def _department(path: str) -> httpx.Response:
-    """A department's record of what the platform asked it to do."""
-    client = get_exchange().client
-    endpoint = client.registry.endpoint("gjj")
-    return await client.http.get(
-        f"{SIMULATOR_BASE_URL}{path}",
-        headers={
-            "Authorization": f"Bearer {endpoint.token}", "X-Caller-System": "qingeban",
-            "X-End-User": "test", "X-Purpose": "review",
-        },
-    )  # fmt: skip
-
-
 async def _jobs(database: Database, number: str) -> list[Job]:
     async with database.session(write=False) as session:
         jobs = (await session.scalars(select(Job))).all()
@@ -133,14 +118,14 @@ async def _produces(
     assert done.state == "done", done.last_error
     seen = (await client.get(f"/api/v1/applications/{case['id']}", headers=headers)).json()
     if outcome.kind == "disbursement":
-        receipt = (await _department(f"/gjj/disbursements/{number}")).json()
+        receipt = (await department_record(f"/gjj/disbursements/{number}")).json()
         amount = case["decision"]["amount"]["value"]
         assert (receipt["amount"], receipt["status"]) == (amount, "accepted")
         assert amount > 0
         assert f"{amount} 元" in seen["timeline"][-1]["note"]
         return
     department, action = outcome.department, outcome.action
-    receipt = await _department(f"/{department}/instructions/{number}/{action}")
+    receipt = await department_record(f"/{department}/instructions/{number}/{action}")
     assert receipt.status_code == 200, receipt.text
     assert "已受理" in seen["timeline"][-1]["note"]
 

@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import pytest
 from application_forms import hygiene_renewal, printing_enterprise, rent_withdrawal
-from persona_support import PERSONAS, Headers, SignIn, materials_for, upload
+from persona_support import PERSONAS, Headers, SignIn, submitted, upload
 from personal_data_scan import find_in_clear, personal_values
 from sqlalchemy import select
 
@@ -48,23 +48,6 @@ class Day:
 
     values: dict[str, str] = field(default_factory=dict)
     seen: dict[str, Any] = field(default_factory=dict)
-
-
-async def _apply(
-    client: httpx.AsyncClient,
-    headers: Headers,
-    service: str,
-    form: dict[str, Any],
-    materials: list[dict[str, Any]] | None = None,
-) -> dict[str, Any]:
-    if materials is None:
-        materials = await materials_for(client, headers, service)
-    answer = await client.post(
-        "/api/v1/applications", headers=headers,
-        json={"service_code": service, "form": form, "materials": materials},
-    )  # fmt: skip
-    assert answer.status_code == 201, answer.text
-    return dict(answer.json())
 
 
 async def _issue(
@@ -108,7 +91,7 @@ async def day(
     form = rent_withdrawal(PERSONAS["renter"])
     done.values |= personal_values("renter.form", form)
     await upload(client, renter, name=f"银行卡{BANK_CARD}-{PERSONAS['renter'].id_number}")
-    done.seen["renter.case"] = await _apply(client, renter, RENT, form, [])
+    done.seen["renter.case"] = await submitted(client, renter, RENT, form, [])
     assert done.seen["renter.case"]["status"] == "approved"
     assert await Worker(database, settings, backoff_base=0.0, backoff_cap=0.0).run_once() == 1
 
@@ -116,19 +99,19 @@ async def day(
     printer = await sign_in("printer", face=True)
     form = printing_enterprise(PERSONAS["printer"])
     done.values |= personal_values("printer.form", form)
-    founded = await _apply(client, printer, "scjg.enterprise.establish", form)
+    founded = await submitted(client, printer, "scjg.enterprise.establish", form)
     assert founded["status"] == "approved", founded["decision"]
     salon = await sign_in("hygiene", enterprise=True)
     form = hygiene_renewal(PERSONAS["hygiene"])
     done.values |= personal_values("hygiene.form", form)
-    renewed = await _apply(client, salon, "wjw.hygiene-permit.renew", form)
+    renewed = await submitted(client, salon, "wjw.hygiene-permit.renew", form)
     assert renewed["status"] == "approved", renewed["decision"]
 
     # The flat owner's withdrawal is referred; a clerk of the fund centre reads and rejects it.
     owner = await sign_in("flat_owner", face=True)
     form = rent_withdrawal(PERSONAS["flat_owner"])
     done.values |= personal_values("flat_owner.form", form)
-    referred = done.seen["owner.case"] = await _apply(client, owner, RENT, form)
+    referred = done.seen["owner.case"] = await submitted(client, owner, RENT, form)
     assert referred["status"] == "pending_review"
     clerk = await staff_headers("gjj.wang", StaffRole.CLERK)
     path = f"/api/v1/review/cases/{referred['id']}"

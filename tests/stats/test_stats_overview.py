@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from persona_support import PERSONAS, Headers, materials_for
+from persona_support import PERSONAS, Headers, submitted
 from sqlalchemy import update
 
 from app.adapters.simulator.personas import Persona
@@ -54,17 +54,6 @@ def _kindergarten(who: Persona) -> dict[str, Any]:
         "school_address": "山东省青岛市莱西市石岛路223号", "classes": 6, "capacity": 180,
         "expires_on": "2027-01-08",
     }  # fmt: skip
-
-
-async def _apply(client: httpx.AsyncClient, headers: Headers, service: str,
-                 form: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
-    materials = await materials_for(client, headers, service)
-    answer = await client.post(
-        "/api/v1/applications", headers=headers,
-        json={"service_code": service, "form": form, "materials": materials},
-    )  # fmt: skip
-    assert answer.status_code == 201, answer.text
-    return dict(answer.json())
 
 
 async def _review(client: httpx.AsyncClient, clerk: Headers, case: dict[str, Any], action: str,
@@ -120,25 +109,25 @@ async def test_the_overview_counts_the_personas_cases(
     # Two eligible renters (one rent withdrawal each: a second would meet the interval rule),
     # two flat owners referred, and the kindergarten twice (one open case at a time).
     approved = [
-        await _apply(client, await sign_in(key, face=True), RENT, _rent(PERSONAS[key]))
+        await submitted(client, await sign_in(key, face=True), RENT, _rent(PERSONAS[key]))
         for key in ("renter", "buyer")
     ]
     salon = await sign_in("hygiene", enterprise=True)
-    renewed = await _apply(client, salon, HYGIENE, _hygiene(PERSONAS["hygiene"]))
+    renewed = await submitted(client, salon, HYGIENE, _hygiene(PERSONAS["hygiene"]))
     referred, waiting = [
-        await _apply(client, await sign_in(key, face=True), RENT, _rent(PERSONAS[key]))
+        await submitted(client, await sign_in(key, face=True), RENT, _rent(PERSONAS[key]))
         for key in ("flat_owner", "seller")
     ]
     school = await sign_in("kindergarten", enterprise=True)
     form = _kindergarten(PERSONAS["kindergarten"])
-    continued = await _apply(client, school, KINDERGARTEN, form)
+    continued = await submitted(client, school, KINDERGARTEN, form)
     assert [c["status"] for c in (*approved, renewed)] == ["approved"] * 3
     assert [c["status"] for c in (referred, waiting, continued)] == ["pending_review"] * 3
     gjj = await staff_headers("gjj.stats", StaffRole.CLERK, department="gjj")
     await _review(client, gjj, referred, "reject", {"reason": "名下在青岛有自有住房"})
     jyj = await staff_headers("jyj.stats", StaffRole.CLERK, department="jyj")
     await _review(client, jyj, continued, "approve")
-    queued = await _apply(client, school, KINDERGARTEN, form)
+    queued = await submitted(client, school, KINDERGARTEN, form)
     assert queued["status"] == "pending_review"
     await _review(client, jyj, queued, "claim")
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.adapters.service import Actor
 from app.audit.schemas import AuditContext
 from app.auth import service as auth
 from app.config import Settings
@@ -58,7 +59,8 @@ async def approve(
         decision["review"] = {**decision.get("review", {}), "amount": paid}
         application.decision = decision
     records = outcomes.Records()
-    await records.fetch(session, application, person, outcomes.needs(outcome))
+    reader = Actor("system", outcomes.ACTOR)  # the approval's outcome reads, not the applicant
+    await records.fetch(session, application, person, outcomes.needs(outcome), actor=reader)
     await outcomes.run(
         session, settings, application, service, person,
         outcome=outcome, records=records, on=on, audit_context=audit_context,

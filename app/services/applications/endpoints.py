@@ -57,8 +57,10 @@ async def submit_application(
     """Submit an application (申请办理) for a service, as a citizen or acting for an
     enterprise. The form is checked against the service's schema. For a 秒批 service the
     answer carries the decision: `approved`, or `pending_review` with every reason; other
-    services go to the department's clerks (`pending_review`). Send an `Idempotency-Key`:
-    a retry returns the first answer and never files a second case."""
+    services go to the department's clerks (`pending_review`). One open case per applicant and
+    service: another submission while one is open is 409 naming it. A withdrawal's form names
+    no account to pay (the fund centre pays the card it holds: 422 otherwise). Send an
+    `Idempotency-Key`: a retry returns the first answer and never files a second case."""
     return await applications.submit(
         session, settings, principal, data, audit_context=audit, received_at=received_at
     )

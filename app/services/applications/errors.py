@@ -67,3 +67,11 @@ class OutcomeUnavailable(ServiceUnavailable):
     code = "applications.outcome_unavailable"
     title_zh = "暂时无法办结，请稍后重试"
     title_en = "The approval's outcome cannot be produced now; retry later"
+
+
+class NothingToRenew(Conflict):
+    """A renewal approved for an applicant who holds no license of the type to renew."""
+
+    code = "applications.nothing_to_renew"
+    title_zh = "没有可换发的证照"
+    title_en = "There is no license to renew"

@@ -9,6 +9,10 @@ commercial mortgage), and the amounts such a record would carry stay unknown.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from datetime import date
+from typing import TypeVar
+
 from app.adapters.records import DeedTax, PropertyTransactions, PublicRentalLease, PurchaseContracts
 from app.services.applications.facts_calendar import whole_months
 from app.services.applications.facts_dataset import (
@@ -19,18 +23,24 @@ from app.services.applications.facts_dataset import (
     Values,
 )
 
+T = TypeVar("T")
 _NO_CONTRACT = Missing("no filed purchase contract")
 _NO_LEASE = Missing("no public rental lease")
 _NO_DEED_TAX = Missing("no deed tax paid")
 _NO_LOAN = Missing("no commercial mortgage registered")
 
 
+def _latest(items: Iterable[T], dated: Callable[[T], date], on: date) -> T | None:
+    """The latest record dated on or before `on` (a record dated later is not yet true)."""
+    past = [item for item in items if dated(item) <= on]
+    return max(past, key=dated) if past else None
+
+
 def _contracts(r: PurchaseContracts, context: Context) -> Values:
-    filed = [c for c in r.contracts if c.filed_on <= context.on]
-    if not filed:
+    latest = _latest(r.contracts, lambda c: c.filed_on, context.on)
+    if latest is None:
         return {"purchase.contract_filed": False, "purchase.total_price": _NO_CONTRACT,
                 "purchase.months_since_filing": _NO_CONTRACT}  # fmt: skip
-    latest = max(filed, key=lambda c: c.filed_on)
     return {
         "purchase.contract_filed": True,
         "purchase.total_price": latest.total_price,
@@ -45,11 +55,10 @@ def _lease(r: PublicRentalLease, context: Context) -> Values:
 
 
 def _deed_tax(r: DeedTax, context: Context) -> Values:
-    paid = [p for p in r.payments if p.paid_on <= context.on]
-    if not paid:
+    latest = _latest(r.payments, lambda p: p.paid_on, context.on)
+    if latest is None:
         return {"deed_tax.paid": False, "deed_tax.taxable_price": _NO_DEED_TAX,
                 "deed_tax.months_since_payment": _NO_DEED_TAX}  # fmt: skip
-    latest = max(paid, key=lambda p: p.paid_on)
     return {
         "deed_tax.paid": True,
         "deed_tax.taxable_price": latest.taxable_price,

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.adapters.client import Fact
 from app.adapters.records import DatasetRecord
-from app.adapters.service import DatasetKey, FactResult
+from app.adapters.service import Actor, DatasetKey, FactResult
 from app.audit.schemas import AuditContext
 from app.auth import service as auth
 from app.auth.schemas import VerifiedPerson
@@ -34,7 +34,7 @@ from app.config import Settings
 from app.jobs import service as jobs
 from app.rules.outcome import ApprovalOutcome
 from app.services.applications import builders, gathering, transitions
-from app.services.applications.errors import OutcomeUnavailable
+from app.services.applications.errors import NothingToRenew
 from app.services.applications.models import Application
 from app.services.catalog.schemas import ServiceDetail
 
@@ -76,13 +76,15 @@ class Records:
         application: Application,
         person: VerifiedPerson,
         datasets: tuple[str, ...],
+        *,
+        actor: Actor,
     ) -> None:
-        """Ask the departments for what is missing of `datasets`."""
+        """Ask the departments for what is missing of `datasets`, as `actor` reads it."""
         missing = self.missing(datasets)
         if missing:
             until = time.monotonic() + FETCH_SECONDS
             self.gathered |= await gathering.gather(
-                session, application, person, missing, until=until
+                session, application, person, missing, until=until, actor=actor
             )
 
 
@@ -161,8 +163,8 @@ async def _renew(
     assert outcome.license_type is not None
     held = await applicants_license(session, application, person, outcome.license_type)
     if held is None or held.status not in ("valid", "expired"):
-        raise OutcomeUnavailable(
-            "未找到可换发的证照，不能办结", "there is no license of the applicant to renew"
+        raise NothingToRenew(
+            "申请人没有可换发的有效证照，不能批准", "the applicant holds no license to renew"
         )
     renewed = await certificates.renew_as_system(
         session, held.license_no, actor_id=ACTOR,

@@ -17,7 +17,13 @@ from app.errors import InvalidCursor, error_responses
 from app.kit.pagination import Page
 from app.services.applications import materials
 from app.services.applications import service as applications
-from app.services.applications.errors import ApplicationNotFound, StatusConflict
+from app.services.applications.errors import (
+    AmountRequired,
+    ApplicationNotFound,
+    NothingToRenew,
+    OutcomeUnavailable,
+    StatusConflict,
+)
 from app.services.applications.schemas import (
     ApplicationStatus,
     Rejection,
@@ -113,7 +119,9 @@ async def claim(
 
 @router.post(
     "/cases/{case_id}/approve", response_model=ReviewCaseRead, summary="Approve a case",
-    responses=_ACTION_ERRORS,
+    responses=error_responses(
+        ApplicationNotFound, StatusConflict, NothingToRenew, AmountRequired, OutcomeUnavailable
+    ),
 )  # fmt: skip
 async def approve(
     case_id: CaseId, data: ReviewDecision, clerk: Clerk, session: SessionDep,
