@@ -133,7 +133,7 @@ def _for_enterprise(population: Population, persona: Persona) -> Iterator[Licens
     if "public_place_hygiene" in licences:
         yield _permit(
             persona, firm, "hygiene-permit", licences["public_place_hygiene"],
-            business_items="美容店、理发店", premises=firm.address,
+            business_items="美容美发场所", premises=firm.address,
         )  # fmt: skip
     if "private_school" in licences:
         yield _permit(

@@ -59,8 +59,9 @@ DEFAULT_POLICY: PurposePolicy = {
     "review": _rule(
         *_CASE_DEPARTMENTS,
     ),
-    # Filling a service's form before there is a case: the reference names the service.
-    "prefill": _rule("gjj/fund-account", "scjg/enterprise-registration", reference_required=True),
+    # Filling a service's form before there is a case: the reference names the service, and the
+    # service's form and materials say which of these datasets it may read (check_scope).
+    "prefill": _rule(*_CASE_DEPARTMENTS, reference_required=True),
     "identity-verification": _rule("gaj/identity-verification", "gaj/face-verification"),
     # A person asking to act for an enterprise: is he its representative or authorised agent?
     "act-for-enterprise": _rule("scjg/enterprise-registration"),
@@ -154,10 +155,11 @@ def check_purpose(
 @dataclass(frozen=True, slots=True)
 class Scope:
     """What a purpose's reference allows: these datasets ("gjj/fund-account"), about these
-    subjects (ID numbers or credit codes, as the subjects carry them)."""
+    subjects (ID numbers or credit codes, as the subjects carry them; None: whoever the caller
+    serves, as for a service's prefill, which reads about the signed-in applicant)."""
 
     datasets: frozenset[str]
-    subjects: frozenset[str]
+    subjects: frozenset[str] | None
 
 
 # (session, reference) → the scope of the referenced record, or None when there is none.
@@ -192,7 +194,7 @@ async def check_scope(
             f"{purpose.code} may not read {', '.join(beyond)}",
             extra={"purpose": purpose.code, "datasets": beyond},
         )
-    if subject.strip().upper() not in scope.subjects:
+    if scope.subjects is not None and subject.strip().upper() not in scope.subjects:
         raise PurposeNotAllowed(
             "该办件不涉及此人或企业", f"{purpose.code} is not about this subject"
         )

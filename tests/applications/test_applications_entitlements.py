@@ -9,6 +9,8 @@ holds; and what the applicant has not got (a purchase contract) is never taken o
 from __future__ import annotations
 
 import asyncio
+import uuid
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -29,8 +31,9 @@ from app.config import Settings
 from app.db import Database
 from app.jobs.models import Job
 from app.jobs.worker import Worker
+from app.kit.clock import utcnow
 from app.kit.masking import mask_account
-from app.services.applications.models import EntitlementGrant
+from app.services.applications.models import Application, EntitlementGrant
 from app.services.applications.outcomes import HPF_DISBURSEMENT_JOB
 
 RENT = "gjj.withdraw.rent"
@@ -200,3 +203,24 @@ async def test_a_case_reads_only_what_its_ruleset_needs_about_its_own_applicant(
         for subject, key, named in refusals:
             with pytest.raises(PurposeNotAllowed):
                 await gather_facts(session, subject, [key], purpose=named, actor=actor)
+
+
+async def test_a_case_cut_off_before_its_decision_goes_to_a_clerk_when_met_again(
+    client: httpx.AsyncClient, sign_in: SignIn, database: Database
+) -> None:
+    headers = await sign_in("renter", face=True)
+    case = (await client.post(APPLICATIONS, headers=headers, json=_body())).json()
+    # As if the process had died during the gathering: filed, undecided, ten minutes ago.
+    async with database.session() as session:
+        stored = await session.get(Application, uuid.UUID(case["id"]))
+        assert stored is not None
+        stored.status, stored.open_key = "submitted", stored.applicant_account_id.hex
+        stored.submitted_at = utcnow() - timedelta(minutes=10)
+    again = await client.post(APPLICATIONS, headers=headers, json=_body())
+    assert again.status_code == 409
+    assert again.json()["open_case"]["number"] == case["number"]
+    seen = (await client.get(f"{APPLICATIONS}/{case['id']}", headers=headers)).json()
+    assert (seen["status"], seen["timeline"][-1]["note"]) == (
+        "pending_review",
+        "自动审批中断，转人工审核",
+    )

@@ -54,16 +54,22 @@ async def test_the_renters_form_is_filled_from_identity_and_the_housing_fund(
     # No account to name: the fund centre knows the applicant's and pays the card bound to it.
     assert not {"hpf_account", "bank_name", "bank_account"} & set(fields)
 
-    for name in ("rent_basis", "rental_address", "lease_start"):
-        assert fields[name] == {
-            "name": name,
-            "label": fields[name]["label"],
-            "value": None,
-            "source": None,
-            "as_of": None,
-            "editable": True,
-        }
-    assert {m["code"] for m in body["materials"]} == {"id-card", "lease-filing"}
+    # His lease is filed with the housing bureau: the lease is the bureau's record, and he
+    # chooses between the filed rent and the city's limit.
+    for name in ("rental_address", "lease_start", "lease_end", "monthly_rent"):
+        assert (fields[name]["fill"], fields[name]["source"]) == ("verified", "zjj/lease-filings")
+        assert fields[name]["value"] is not None
+        assert fields[name]["as_of"] is not None
+    basis = fields["rent_basis"]
+    assert (basis["fill"], basis["value"]) == ("options", None)
+    assert [(o["value"], o["source"]) for o in basis["options"]] == [
+        ("按实际租金（已备案）", "zjj/lease-filings"),
+        ("按本市租房提取限额", "platform"),
+    ]
+    satisfied = {m["code"]: m["satisfied_by"] for m in body["materials"]}
+    assert satisfied["id-card"] == {"kind": "identity", "ref": None, "as_of": None}
+    assert satisfied["lease-filing"]["kind"] == "dataset"
+    assert satisfied["lease-filing"]["ref"] == "zjj/lease-filings"
 
 
 async def test_acting_for_the_kindergarten_fills_the_enterprise_and_its_licence(
@@ -87,7 +93,8 @@ async def test_acting_for_the_kindergarten_fills_the_enterprise_and_its_licence(
     materials = {m["code"]: m for m in body["materials"]}
     licence = materials["kindergarten-licence"]["satisfied_by"]
     assert licence is not None, "the registry holds the kindergarten's licence"
-    wallet = await client.get(f"/api/v1/licenses/{licence['license_no']}", headers=headers)
+    assert licence["kind"] == "license"
+    wallet = await client.get(f"/api/v1/licenses/{licence['ref']}", headers=headers)
     assert wallet.status_code == 200, wallet.text
     assert wallet.json()["type"]["code"] == "kindergarten-licence"
     assert wallet.json()["holder"]["uscc"] == persona.enterprise_uscc

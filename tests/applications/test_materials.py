@@ -53,11 +53,16 @@ async def test_nothing_to_upload_for_the_rent_withdrawal(
     client: httpx.AsyncClient, sign_in: SignIn
 ) -> None:
     headers = await sign_in("renter", face=True)
-    # The ID card is the verified identity, the lease filing is optional, and the money goes
-    # to the card the fund centre holds: no bank card to upload any more.
+    # The ID card is the verified identity, the housing bureau holds his lease's filing, and the
+    # money goes to the card the fund centre holds: no bank card to upload any more.
     answer = await _apply(client, headers, RENT, rent_withdrawal(PERSONAS["renter"]), [])
     assert answer.status_code == 201, answer.text
-    assert _by_code(answer.json()) == {"id-card": {"kind": "identity"}}
+    materials = _by_code(answer.json())
+    assert materials["id-card"] == {"kind": "identity"}
+    assert (materials["lease-filing"]["kind"], materials["lease-filing"]["ref"]) == (
+        "dataset",
+        "zjj/lease-filings",
+    )
 
 
 async def test_a_required_material_missing_is_named(
@@ -69,8 +74,9 @@ async def test_a_required_material_missing_is_named(
     assert answer.status_code == 422, answer.text
     problem = answer.json()
     assert problem["code"] == "applications.materials_missing"
-    # The business license and the permit are in the registry: only what no license proves.
-    assert [m["code"] for m in problem["materials"]] == ["health-certificates", "commitment"]
+    # The business license and the permit are in the registry, the staff's health certificates
+    # with the health commission: only the signed commitment is missing.
+    assert [m["code"] for m in problem["materials"]] == ["commitment"]
 
 
 async def test_an_upload_satisfies_it_and_is_kept_with_the_case(

@@ -9,6 +9,7 @@ from app.adapters.simulator.dataset_types import AddressBook, Context, Dataset, 
 from app.adapters.simulator.datasets_business import (
     BUSINESS_DEPARTMENTS,
     JYJ_BUSINESS,
+    RSJ_BUSINESS,
     TAX_BUSINESS,
     UTILITIES,
     UTILITY_DEPARTMENTS,
@@ -19,6 +20,7 @@ from app.adapters.simulator.datasets_people import (
     GAJ,
     JYJ_PEOPLE,
     PEOPLE_DEPARTMENTS,
+    RSJ_PEOPLE,
     TAX_PEOPLE,
     WJW_PEOPLE,
 )
@@ -29,6 +31,7 @@ DEPARTMENTS: dict[str, Department] = {
     for d in (
         GAJ,
         *PEOPLE_DEPARTMENTS,
+        Department("rsj", "人社局", RSJ_PEOPLE + RSJ_BUSINESS),
         Department("tax", "税务局", TAX_PEOPLE + TAX_HOUSING + TAX_BUSINESS),
         Department("jyj", "教育局", JYJ_PEOPLE + JYJ_BUSINESS),
         Department("wjw", "卫健委", WJW_PEOPLE + WJW_BUSINESS),

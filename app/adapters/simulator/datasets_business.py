@@ -15,6 +15,7 @@ from app.adapters.simulator.dataset_types import (
     iso,
 )
 from app.adapters.simulator.draw import Draw
+from app.adapters.simulator.population import PEOPLE_PER_ENTERPRISE
 from app.adapters.simulator.records import CommercialLoan, Enterprise, LicenceKind, Person
 from app.kit.masking import mask_id_number, mask_name
 
@@ -103,7 +104,11 @@ def _fund_contributions(ctx: Context, p: Person, fields: Fields) -> Record | Non
     f = p.housing_fund
     if not _fund(p):
         return None
-    return {"consecutive_months": f.consecutive_months, "monthly_deposit": f.monthly_deposit}
+    months = f.months_deposited
+    if months is None:
+        months = f.balance // f.monthly_deposit if f.monthly_deposit else f.consecutive_months
+    return {"consecutive_months": f.consecutive_months, "monthly_deposit": f.monthly_deposit,
+            "months_deposited": months}  # fmt: skip
 
 
 def _fund_withdrawals(ctx: Context, p: Person, fields: Fields) -> Record | None:
@@ -133,9 +138,8 @@ def _unit_account(ctx: Context, e: Enterprise, fields: Fields) -> Record | None:
     # Active employers deposit for their staff; the account number follows the credit code.
     if e.status != "存续":
         return None
-    staff = 3 + Draw(ctx.population.seed, "unit-staff", e.index).below(120)
     as_of = ctx.population.as_of
-    return {"unit_account": f"DW{e.uscc[8:17]}", "employee_count": staff,
+    return {"unit_account": f"DW{e.uscc[8:17]}", "employee_count": _staff(ctx, e),
             "paid_until": f"{as_of.year:04d}-{as_of.month:02d}"}  # fmt: skip
 
 
@@ -184,6 +188,35 @@ def _licences(kind: LicenceKind) -> Any:
                 "expires_on": iso(lic.expires_on)}  # fmt: skip
 
     return view
+
+
+def _staff(ctx: Context, e: Enterprise) -> int:
+    # One headcount per employer, as social insurance and the fund both see it.
+    return 3 + Draw(ctx.population.seed, "unit-staff", e.index).below(120)
+
+
+def _unit_staff(ctx: Context, e: Enterprise, fields: Fields) -> Record | None:
+    if e.status != "存续":
+        return None
+    as_of = ctx.population.as_of
+    # The roll's first names: the people of the enterprise's block who work there.
+    population = ctx.population
+    block = range(e.index * PEOPLE_PER_ENTERPRISE, (e.index + 1) * PEOPLE_PER_ENTERPRISE)
+    roll = [population.person(i) for i in block if i < population.size]
+    staff = [
+        {"name": p.name, "id_number": p.id_number} for p in roll if p.employer_index == e.index
+    ]
+    return {"insured": _staff(ctx, e), "as_of_month": f"{as_of.year:04d}-{as_of.month:02d}",
+            "staff": staff[:10]}  # fmt: skip
+
+
+def _health_certificates(ctx: Context, e: Enterprise, fields: Fields) -> Record | None:
+    # Staff serving the public at licensed premises hold health certificates (健康证明).
+    if not any(lic.kind == "public_place_hygiene" for lic in e.licences):
+        return None
+    staff = min(_staff(ctx, e), 12)
+    until = ctx.population.as_of + timedelta(days=200)
+    return {"staff": staff, "certified": staff, "valid_until": iso(until)}
 
 
 def _inspection(ctx: Context, e: Enterprise, fields: Fields) -> Record | None:
@@ -240,7 +273,9 @@ JYJ_BUSINESS = (
 WJW_BUSINESS = (
     Dataset("hygiene-permits", "公共场所卫生许可", "enterprise", _licences("public_place_hygiene")),
     Dataset("hygiene-inspections", "卫生监督检查", "enterprise", _inspection),
+    Dataset("health-certificates", "从业人员健康证明", "enterprise", _health_certificates),
 )
+RSJ_BUSINESS = (Dataset("unit-staff", "单位参保职工", "enterprise", _unit_staff),)
 UTILITY_DEPARTMENTS = tuple(
     Department(
         code, name, (Dataset("account-by-address", "按地址查询户号", "address", _account(code)),)

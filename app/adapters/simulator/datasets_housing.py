@@ -40,6 +40,16 @@ def _public_rental(ctx: Context, p: Person, fields: Fields) -> Record | None:
     }
 
 
+def _lease_filings(ctx: Context, p: Person, fields: Fields) -> Record:
+    return {
+        "filings": [
+            {"filing_number": f.filing_number, "address": f.address, "start": iso(f.start),
+             "end": iso(f.end), "monthly_rent": f.monthly_rent}
+            for f in p.lease_filings
+        ]
+    }  # fmt: skip
+
+
 def _deed_tax(ctx: Context, p: Person, fields: Fields) -> Record:
     return {
         "payments": [
@@ -53,5 +63,6 @@ def _deed_tax(ctx: Context, p: Person, fields: Fields) -> Record:
 ZJJ = Department("zjj", "住房和城乡建设局", (
     Dataset("purchase-contracts", "商品房买卖合同网签备案", "person", _contracts),
     Dataset("public-rental-leases", "公共租赁住房租赁", "person", _public_rental),
+    Dataset("lease-filings", "房屋租赁登记备案", "person", _lease_filings),
 ))  # fmt: skip
 TAX_HOUSING = (Dataset("deed-tax", "契税完税", "person", _deed_tax),)

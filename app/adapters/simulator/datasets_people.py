@@ -187,12 +187,6 @@ PEOPLE_DEPARTMENTS: tuple[Department, ...] = (
         _person("cremation-records", "火化记录", _cremation),
         _person("subsistence-allowance", "最低生活保障", _subsistence),
     )),
-    Department("rsj", "人社局", (
-        _person("social-insurance-contributions", "社会保险缴费", _insurance),
-        _person("pension-entitlement", "养老金待遇", _pension),
-        _person("employment-registration", "就业登记", _employment),
-        _person("talent-certification", "人才认定", _talent),
-    )),
     Department("ybj", "医保局", (
         _person("medical-enrolment", "医保参保", _medical),
         _person("medical-claims", "医保结算", _claims),
@@ -209,6 +203,12 @@ GAJ = Department("gaj", "公安局", (
     _person("no-criminal-record", "无犯罪记录", _criminal),
 ))  # fmt: skip
 
+RSJ_PEOPLE = (
+    _person("social-insurance-contributions", "社会保险缴费", _insurance),
+    _person("pension-entitlement", "养老金待遇", _pension),
+    _person("employment-registration", "就业登记", _employment),
+    _person("talent-certification", "人才认定", _talent),
+)
 TAX_PEOPLE = (_person("individual-income-tax", "个人所得税", _income_tax),)
 JYJ_PEOPLE = (_person("degrees", "学历学位", _degrees),)
 WJW_PEOPLE = (

@@ -20,6 +20,7 @@ from app.adapters.simulator.records import (
     Household,
     HousingFund,
     HousingLoan,
+    LeaseFiling,
     MedicalInsurance,
     Pension,
     Person,
@@ -203,9 +204,11 @@ def _employed(base: Person, employer: int, months: int) -> dict[str, Any]:
 
 
 def _sealed_fund(base: Person, balance: int, loan: HousingLoan | None = None) -> HousingFund:
-    """An account no employer pays into any more (封存), with what was saved."""
+    """An account no employer pays into any more (封存), with what was saved (at 2,160 a
+    month)."""
     account = _account(base)
-    return HousingFund(account, None, 0, 0, balance, None, loan, facts.bound_card(account))
+    return HousingFund(account, None, 0, 0, balance, None, loan, facts.bound_card(account),
+                       months_deposited=balance // 2160)  # fmt: skip
 
 
 def _recent_home(base: Person, population: Population, days: int) -> Any:
@@ -227,7 +230,15 @@ def _local(base: Person) -> Household:
 
 def _facts_for(key: str, base: Person, population: Population, employer: int) -> dict[str, Any]:
     as_of = population.as_of
-    if key in ("renter", "buyer"):
+    if key == "renter":
+        # He rents a flat whose lease his landlord filed with the housing bureau.
+        lease = LeaseFiling(
+            f"ZLBA{as_of.year}{base.index:08d}", "山东省青岛市市南区香港中路10号3单元501户",
+            as_of - timedelta(days=83), as_of + timedelta(days=282), 3_200,
+        )  # fmt: skip
+        return {**_employed(base, employer, 36), "properties": (), "household": _local(base),
+                "lease_filings": (lease,)}  # fmt: skip
+    if key == "buyer":
         return {**_employed(base, employer, 36), "properties": (), "household": _local(base)}
     if key == "flat_owner":
         # Her flat is mortgaged to a bank (a commercial loan, registered with the real-estate

@@ -88,6 +88,8 @@ class HousingFund:
     bound_card: BankCard | None = None
     # 按月委托提取还贷协议: the centre withdraws each month to repay the holder's mortgage.
     repayment_agreement: bool = False
+    # Months deposited in all (None: as many as the balance is monthly deposits).
+    months_deposited: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +121,17 @@ class DeedTax:
     paid_on: date
     taxable_price: int
     address: str
+
+
+@dataclass(frozen=True, slots=True)
+class LeaseFiling:
+    """A private rental filed with the housing bureau (房屋租赁登记备案)."""
+
+    filing_number: str
+    address: str
+    start: date
+    end: date
+    monthly_rent: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,6 +231,7 @@ class Person:
     purchase_contracts: tuple[PurchaseContract, ...] = ()
     deed_taxes: tuple[DeedTax, ...] = ()
     public_rental_lease: PublicRentalLease | None = None
+    lease_filings: tuple[LeaseFiling, ...] = ()
 
     @property
     def alive(self) -> bool:

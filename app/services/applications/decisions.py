@@ -15,11 +15,12 @@ due a number of working days after the referral.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.adapters.client import Fact
 from app.adapters.service import DatasetKey, FactResult
 from app.audit.schemas import AuditContext
 from app.auth.schemas import VerifiedPerson
@@ -32,6 +33,7 @@ from app.services.applications import (
     deadlines,
     entitlements,
     gathering,
+    materials,
     outcomes,
     transitions,
 )
@@ -69,9 +71,10 @@ class Plan:
 
 @dataclass(frozen=True, slots=True)
 class Decided:
-    """The rules' evaluation and the department records it was made on (outcomes reuse them)."""
+    """The rules' evaluation (None when a clerk decides) and the department records gathered
+    (the outcome reuses them, and they prove materials)."""
 
-    evaluation: Evaluation
+    evaluation: Evaluation | None
     gathered: dict[DatasetKey, FactResult]
 
 
@@ -105,17 +108,22 @@ async def evaluate_case(
     on: date,
     answer_by: float,
 ) -> Decided | None:
-    """Gather the departments' data and evaluate the ruleset; None when a clerk decides.
+    """Gather the departments' data — what the ruleset needs, and what may prove a material —
+    and evaluate the ruleset (none: a clerk decides); None when there is nothing to gather.
 
     The departments get until `answer_by` (time.monotonic()) less the answer reserve: what
     has not arrived by then is unknown, and the case goes to a clerk. Every read is logged
     for the applicant."""
-    if plan.ruleset is None:
+    proving = materials.pending_datasets(application.materials)
+    needed = gathered_datasets(plan.ruleset) if plan.ruleset is not None else ()
+    if not needed and not proving:
         return None
     gathered = await gathering.gather(
-        session, application, person, gathered_datasets(plan.ruleset),
+        session, application, person, tuple(dict.fromkeys((*needed, *proving))),
         until=answer_by - settings.approval_answer_reserve_seconds,
     )  # fmt: skip
+    if plan.ruleset is None:
+        return Decided(None, gathered)
     facts = derive_facts(
         gathered,
         applicant=ApplicantFacts(person.realname_level, person.verified_at, person.id_number),
@@ -141,14 +149,19 @@ async def record_first_decision(
 ) -> None:
     """Store the rules' decision and run an approval's outcome, or hand the case to the
     clerks (with every reason when the rules referred it)."""
-    if decided is None or plan.ruleset is None:
+    unproven = _settle_materials(application, decided)
+    if decided is None or decided.evaluation is None or plan.ruleset is None:
+        note = TO_CLERK_NOTE + (_unproven_note(unproven) if unproven else "")
         await transitions.move(session, application, Status.PENDING_REVIEW, actor_type="system",
-                               actor_id="intake", note=TO_CLERK_NOTE)  # fmt: skip
+                               actor_id="intake", note=note)  # fmt: skip
         return
     evaluation, now = decided.evaluation, utcnow()
     application.decision = {"rules": _explanation(evaluation, now)}
     if evaluation.outcome != "approve":
         await _refer(session, settings, application, service, _referral_note(evaluation), on)
+        return
+    if unproven:
+        await _refer(session, settings, application, service, _unproven_note(unproven), on)
         return
     records = outcomes.Records(decided.gathered)
     if records.missing(outcomes.needs(plan.ruleset.outcome)):
@@ -168,6 +181,26 @@ async def record_first_decision(
         outcome=plan.ruleset.outcome, records=records, on=on, audit_context=audit_context,
     )  # fmt: skip
     await commitments.schedule(session, application, evaluation)
+
+
+def _settle_materials(application: Application, decided: Decided | None) -> list[str]:
+    """Prove the materials a department's record stands in for; the names of those none did."""
+    gathered = decided.gathered if decided is not None else {}
+
+    def record(dataset: str) -> tuple[Any, datetime] | None:
+        department, _, name = dataset.partition("/")
+        found = gathered.get((department, name))
+        if isinstance(found, Fact) and found.found and found.record is not None:
+            return found.record, found.as_of
+        return None
+
+    settled, unproven = materials.settle(list(application.materials), record)
+    application.materials = settled
+    return unproven
+
+
+def _unproven_note(unproven: list[str]) -> str:
+    return "部门数据未能证明以下材料，请工作人员核实或通知补正：" + "、".join(unproven)
 
 
 async def _refer(

@@ -41,7 +41,12 @@ DATASET_FACTS: tuple[AnyDatasetFacts, ...] = PEOPLE + HOUSING + ENTERPRISE
 # Gathered with the enterprise's USCC as the subject, not the applicant's ID number: the
 # datasets enterprise facts come from, and those outcomes build an enterprise's papers from.
 ENTERPRISE_DATASETS: frozenset[DatasetKey] = frozenset(spec.key for spec in ENTERPRISE) | {
-    ("gjj", "unit-account")
+    ("gjj", "unit-account"),
+    ("rsj", "unit-staff"),
+    ("wjw", "health-certificates"),
+    ("wjw", "hygiene-permits"),
+    ("jyj", "school-licences"),
+    ("tax", "enterprise-tax-credit"),
 }
 _NO_FORM: Mapping[str, Any] = MappingProxyType({})
 

@@ -5,16 +5,20 @@ A material is satisfied, in this order, by what the applicant names — a licens
 wallet (`license_no`) or a file they uploaded (`upload_id`) — else by the holder's valid
 license of the material's type in the e-license registry (nothing to upload: 数据多跑路), else,
 for an identity card of a person applying for themselves at real-name level L2 or above, by
-the identity public security verified. The holder is the enterprise when acting for one, else
-the person. A required material left unsatisfied refuses the submission, naming it; a license
-or upload that is not the applicant's reads exactly like one that does not exist.
+the identity public security verified, else by a department's record that shows the same
+(数据替代材料, data/material_sources.yaml): that one is checked with the case's other data
+(`settle`), and a case whose required material no record proves goes to a clerk. The holder
+is the enterprise when acting for one, else the person. A required material nothing can satisfy
+refuses the submission, naming it; a license or upload that is not the applicant's reads
+exactly like one that does not exist.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,7 +28,8 @@ from app.auth.principals import Principal, Staff
 from app.auth.schemas import VerifiedPerson
 from app.certificates import service as certificates
 from app.certificates.errors import LicenseNotFound
-from app.services.applications import review
+from app.certificates.schemas import LicenseRead
+from app.services.applications import material_sources, review
 from app.services.applications.errors import InvalidApplication, MaterialsMissing
 from app.services.applications.schemas import MaterialGiven
 from app.services.catalog.schemas import MaterialRead, ServiceDetail
@@ -47,8 +52,10 @@ class Holder:
     uscc: str | None = None
 
 
-async def registry_license(session: AsyncSession, holder: Holder, license_type: str) -> str | None:
-    """The number of the holder's valid license of `license_type` in the registry, if any."""
+async def registry_license_read(
+    session: AsyncSession, holder: Holder, license_type: str
+) -> LicenseRead | None:
+    """The holder's valid license of `license_type` in the registry, if any."""
     if holder.uscc is not None:
         held = await certificates.held_license(
             session, type_code=license_type, holder_uscc=holder.uscc
@@ -59,7 +66,22 @@ async def registry_license(session: AsyncSession, holder: Holder, license_type: 
         )
     else:
         return None
-    return held.license_no if held is not None and held.status == VALID else None
+    return held if held is not None and held.status == VALID else None
+
+
+async def registry_license(session: AsyncSession, holder: Holder, license_type: str) -> str | None:
+    """The number of the holder's valid license of `license_type` in the registry, if any."""
+    held = await registry_license_read(session, holder, license_type)
+    return None if held is None else held.license_no
+
+
+def identity_stands_in(material: MaterialRead, holder: Holder, realname_level: int) -> bool:
+    """Whether the verified identity is the material: a person's own ID card at L2 and above."""
+    return (
+        material.license_type == IDENTITY_CARD
+        and holder.uscc is None
+        and realname_level >= IDENTITY_LEVEL
+    )
 
 
 def _refused(index: int, material: MaterialRead, field: str) -> InvalidApplication:
@@ -138,11 +160,7 @@ async def _found(
     license_no = await registry_license(session, holder, material.license_type)
     if license_no is not None:
         return {"kind": "license", "license_no": license_no}
-    if (
-        material.license_type == IDENTITY_CARD
-        and holder.uscc is None
-        and person.realname_level >= IDENTITY_LEVEL
-    ):
+    if identity_stands_in(material, holder, person.realname_level):
         return {"kind": "identity"}
     return None
 
@@ -188,14 +206,54 @@ async def resolve(
             satisfied_by = before[material.code]
         else:
             satisfied_by = await _found(session, holder, material, person)
+        if satisfied_by is None and material_sources.of(material.code):
+            # A department's record may prove it: checked with the case's other data.
+            satisfied_by = {
+                "kind": "dataset",
+                "pending": [source.dataset for source in material_sources.of(material.code)],
+            }
         if satisfied_by is not None:
             resolved.append({"code": material.code, "name": material.name,
+                             "required": material.required,
                              "satisfied_by": satisfied_by})  # fmt: skip
         elif material.required:
             missing.append(material)
     if missing:
         raise _missing(missing)
     return resolved
+
+
+def pending_datasets(resolved: Iterable[dict[str, Any]]) -> tuple[str, ...]:
+    """The datasets that may prove the materials nothing else satisfied."""
+    names: dict[str, None] = {}
+    for entry in resolved:
+        names.update(dict.fromkeys(entry["satisfied_by"].get("pending", ())))
+    return tuple(names)
+
+
+def settle(
+    resolved: list[dict[str, Any]], records: Callable[[str], tuple[Any, datetime] | None]
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The materials with each pending one proven by the first dataset whose record shows it
+    (`records`: "dept/dataset" → (typed record, as of), or None), and the names of the
+    required ones no record proved."""
+    settled, unproven = [], []
+    for entry in resolved:
+        pending = entry["satisfied_by"].get("pending")
+        if pending is None:
+            settled.append(entry)
+            continue
+        proof = None
+        for source in material_sources.of(entry["code"]):
+            found = records(source.dataset)
+            if found is not None and source.shows(found[0]):
+                proof = {"kind": "dataset", "ref": source.dataset, "as_of": found[1].isoformat()}
+                break
+        if proof is not None:
+            settled.append({**entry, "satisfied_by": proof})
+        elif entry.get("required", True):
+            unproven.append(str(entry["name"]))
+    return settled, unproven
 
 
 def _missing(missing: Sequence[MaterialRead]) -> MaterialsMissing:

@@ -4,12 +4,13 @@ Identity fields come from the real-name verified account (name and ID number as 
 vouched for them, the phone as the account's SMS login proved it) and are locked: the applicant
 cannot change them, and `check_locked_fields` refuses a submission that does. Acting for an
 enterprise, its credit code is locked too (the act-as check proved who may use it) and the
-signed-in person is its contact. A few fields are read from department data, cheaply and with an
-unambiguous mapping — the housing-fund account number (gjj/fund-account), the enterprise's name
-and legal representative (scjg/enterprise-registration) — each with its source and time; they
-stay editable because submission does not read the departments again. Every read names the
-purpose `prefill:<service>` and is logged for the citizen. Materials a registry license
-stands in for are answered with that license, so nothing needs uploading.
+signed-in person is its contact. Every other field is filled as data/field_sources.yaml says:
+from a department's record (the applicant's, the enterprise's, the employer's), the registry,
+the platform's calendar, as a choice among verified options — or it is the applicant's own
+choice or a declaration no department holds, with the reason. Every read names the purpose
+`prefill:<service>` and is logged for the citizen. Each material says what stands in for it: a
+license in the registry, a department's record (data/material_sources.yaml), or the verified
+identity; only what nothing holds is uploaded.
 """
 
 from __future__ import annotations
@@ -24,25 +25,35 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.adapters import service as exchange
 from app.adapters.client import Fact, Subject
-from app.adapters.records import EnterpriseRegistration, FundAccount
+from app.adapters.records import DatasetRecord, EnterpriseRegistration
 from app.adapters.service import Actor, DatasetKey, FactResult
 from app.auth import service as auth
 from app.auth.principals import Citizen, Principal
 from app.auth.schemas import VerifiedAttribute, VerifiedPerson
 from app.config import Settings
+from app.services.applications import field_sources, material_sources
+from app.services.applications.deadlines import today
 from app.services.applications.errors import InvalidApplication, NotAnApplicant
 from app.services.applications.facts_enterprise import REGISTRATION
-from app.services.applications.materials import Holder, registry_license
+from app.services.applications.materials import (
+    Holder,
+    identity_stands_in,
+    registry_license,
+    registry_license_read,
+)
 from app.services.applications.schemas_prefill import (
-    LicenseSatisfaction,
+    MaterialSatisfaction,
     PrefilledField,
     PrefilledMaterial,
+    PrefillOption,
     PrefillRead,
 )
 from app.services.catalog import service as catalog
-from app.services.catalog.schemas import MaterialRead
+from app.services.catalog.schemas import ServiceDetail
 
-FUND_ACCOUNT: DatasetKey = ("gjj", "fund-account")
+EMPLOYMENT: DatasetKey = ("rsj", "employment-registration")
+# (whose record, "dept/dataset") → the record and as of when the department vouched for it.
+Records = dict[tuple[field_sources.Subject, str], tuple[DatasetRecord, datetime]]
 
 # Which form fields carry which verified attribute. A person applying for themselves (or
 # founding an enterprise) is the applicant and its legal representative; acting for an
@@ -137,15 +148,25 @@ async def prefill(
         uscc=uscc,
     )
     properties: Mapping[str, Any] = service.form_schema.get("properties", {})
-    gathered = await _gather(session, settings, account_id, identity, service.code, properties)
-    registration = gathered.get(REGISTRATION)
+    holder = (
+        Holder(uscc=uscc)
+        if uscc is not None
+        else Holder(id_index=await auth.id_number_index(session, account_id))
+    )
+    records = await _gather(session, settings, account_id, identity, service, list(properties))
     provenance: dict[str, tuple[str | None, datetime | None]] = {
         name: (attribute.source, attribute.as_of) for name, attribute in attributes.items()
     }
     if uscc is not None:
-        as_of = registration.as_of if isinstance(registration, Fact) else None
-        provenance["uscc"] = (_source(REGISTRATION), as_of)
-    known = _department_values(gathered, identity)
+        registration = records.get(("enterprise", _source(REGISTRATION)))
+        provenance["uscc"] = (_source(REGISTRATION), registration[1] if registration else None)
+    known = field_sources.Known(
+        records=records,
+        licenses=await _licenses(session, holder, service.code, list(properties)),
+        identity={"name": identity.name, "phone": identity.phone, "id_number": identity.id_number},
+        today=today(),
+        identity_source=lambda name: provenance.get(name, (None, None)),
+    )
     locks = identity.locks()
     fields = []
     for name, spec in properties.items():
@@ -155,15 +176,57 @@ async def prefill(
         if attribute is not None and value is not None:
             source, as_of = provenance.get(attribute, (None, None))
             fields.append(PrefilledField(name=name, label=label, value=value, source=source,
-                                         as_of=as_of, editable=False))  # fmt: skip
-        elif name in known:
-            value, source, as_of = known[name]
-            fields.append(PrefilledField(name=name, label=label, value=value, source=source,
-                                         as_of=as_of, editable=True))  # fmt: skip
-        else:
-            fields.append(PrefilledField(name=name, label=label, editable=True))
-    materials = await _materials(session, account_id, uscc, service.materials)
+                                         as_of=as_of, editable=False, fill="verified"))  # fmt: skip
+            continue
+        fields.append(_field(name, label, _registration_value(name, records, identity), known,
+                             service.code))  # fmt: skip
+    level = int(me.realname_level.removeprefix("L"))
+    materials = await _materials(session, holder, identity, level, service, records)
     return PrefillRead(service_code=service.code, fields=fields, materials=materials)
+
+
+def _field(
+    name: str,
+    label: str,
+    registered: field_sources.Filled | None,
+    known: field_sources.Known,
+    service_code: str,
+) -> PrefilledField:
+    filled = registered or field_sources.resolve(
+        field_sources.sources_of(service_code, name), known
+    )
+    options = [PrefillOption(value=o.value, label=o.label, source=o.source) for o in filled.options]
+    if filled.value is not None:
+        return PrefilledField(name=name, label=label, value=filled.value, source=filled.source,
+                              as_of=filled.as_of, editable=True, fill="verified",
+                              options=options or None)  # fmt: skip
+    if options:
+        return PrefilledField(name=name, label=label, editable=True, fill="options",
+                              options=options)  # fmt: skip
+    if filled.choice is not None:
+        return PrefilledField(name=name, label=label, editable=True, fill="choice",
+                              note=filled.choice)  # fmt: skip
+    if filled.declared is not None:
+        return PrefilledField(name=name, label=label, editable=True, fill="declared",
+                              note=filled.declared)  # fmt: skip
+    return PrefilledField(name=name, label=label, editable=True)
+
+
+def _registration_value(
+    name: str, records: Records, identity: Identity
+) -> field_sources.Filled | None:
+    """The enterprise's name and representative from its registration, acting for it."""
+    found = records.get(("enterprise", _source(REGISTRATION)))
+    if found is None or name not in _REGISTRATION_FIELDS:
+        return None
+    record, as_of = found
+    # Only the registration of the enterprise acted for (the subject asked about).
+    if not isinstance(record, EnterpriseRegistration) or identity.uscc is None:
+        return None
+    if not _same(record.uscc, identity.uscc):
+        return None
+    value = record.legal_representative_name if name == "legal_representative" else record.name
+    return field_sources.Filled(value, _source(REGISTRATION), as_of)
 
 
 def _value(attribute: VerifiedAttribute | None) -> str | None:
@@ -179,74 +242,120 @@ async def _gather(
     settings: Settings,
     account_id: uuid.UUID,
     identity: Identity,
-    service_code: str,
-    properties: Mapping[str, Any],
-) -> dict[DatasetKey, FactResult]:
-    """The department datasets the form's fields can be read from, and only those."""
+    service: ServiceDetail,
+    field_names: list[str],
+) -> Records:
+    """The department records the form's fields and materials can be read from, and only
+    those: (subject, "dept/dataset") → (record, as of)."""
+    needed = field_sources.datasets_for(service.code, field_names)
+    for material in service.materials:
+        for source in material_sources.of(material.code):
+            needed.setdefault(source.subject, set()).add(source.dataset)
+    if identity.uscc is not None and any(
+        name in field_names for name in (*_REGISTRATION_FIELDS, "uscc")
+    ):
+        needed.setdefault("enterprise", set()).add(_source(REGISTRATION))
+    if "employer" in needed:
+        needed.setdefault("person", set()).add(_source(EMPLOYMENT))
     common: dict[str, Any] = {
-        "purpose": f"prefill:{service_code}",
+        "purpose": f"prefill:{service.code}",
         "actor": Actor("person", str(account_id)),
         "deadline_seconds": settings.approval_deadline_seconds,
     }
-    gathered: dict[DatasetKey, FactResult] = {}
-    if identity.uscc is None:
-        if "hpf_account" in properties and identity.id_number is not None:
-            subject = Subject.person(identity.id_number, name=identity.name or "")
-            gathered |= await exchange.gather_facts(session, subject, [FUND_ACCOUNT], **common)
-    elif any(name in properties for name in (*_REGISTRATION_FIELDS, "uscc")):
-        subject = Subject.enterprise(identity.uscc)
-        gathered |= await exchange.gather_facts(session, subject, [REGISTRATION], **common)
-    return gathered
+    subjects: dict[str, Subject | None] = {
+        "person": None
+        if identity.uscc is not None or identity.id_number is None
+        else Subject.person(identity.id_number, name=identity.name or ""),
+        "enterprise": None if identity.uscc is None else Subject.enterprise(identity.uscc),
+    }
+    if identity.uscc is not None and identity.id_number is not None:
+        # Acting for an enterprise, the person's own records fill the contact's fields only.
+        subjects["person"] = Subject.person(identity.id_number, name=identity.name or "")
+    records: Records = {}
+    kinds: tuple[field_sources.Subject, ...] = ("person", "enterprise")
+    for kind in kinds:
+        subject = subjects[kind]
+        if subject is None or not needed.get(kind):
+            continue
+        keys = [_key(name) for name in sorted(needed[kind])]
+        found = await exchange.gather_facts(session, subject, keys, **common)
+        records |= _found(kind, found)
+    employment = records.get(("person", _source(EMPLOYMENT)))
+    employer = getattr(employment[0], "employer_uscc", None) if employment else None
+    if needed.get("employer") and employer:
+        keys = [_key(name) for name in sorted(needed["employer"])]
+        found = await exchange.gather_facts(session, Subject.enterprise(employer), keys, **common)
+        records |= _found("employer", found)
+    return records
 
 
-def _department_values(
-    gathered: Mapping[DatasetKey, FactResult], identity: Identity
-) -> dict[str, tuple[Any, str, datetime]]:
-    """Field → (value, source, as_of) from the department records gathered."""
-    values: dict[str, tuple[Any, str, datetime]] = {}
-    fund = gathered.get(FUND_ACCOUNT)
-    if (
-        isinstance(fund, Fact)
-        and isinstance(fund.record, FundAccount)
-        and fund.record.account_number is not None
-    ):
-        values["hpf_account"] = (fund.record.account_number, _source(FUND_ACCOUNT), fund.as_of)
-    firm = gathered.get(REGISTRATION)
-    if (
-        isinstance(firm, Fact)
-        and isinstance(firm.record, EnterpriseRegistration)
-        # Only the registration of the enterprise acted for (the subject asked about).
-        and identity.uscc is not None
-        and _same(firm.record.uscc, identity.uscc)
-    ):
-        source = _source(REGISTRATION)
-        values["unit_name"] = (firm.record.name, source, firm.as_of)
-        values["applicant_name"] = (firm.record.name, source, firm.as_of)
-        values["legal_representative"] = (
-            firm.record.legal_representative_name, source, firm.as_of,
-        )  # fmt: skip
-    return values
+def _key(name: str) -> DatasetKey:
+    department, _, dataset = name.partition("/")
+    return department, dataset
+
+
+def _found(kind: field_sources.Subject, gathered: Mapping[DatasetKey, FactResult]) -> Records:
+    return {
+        (kind, _source(key)): (fact.record, fact.as_of)
+        for key, fact in gathered.items()
+        if isinstance(fact, Fact) and fact.found and isinstance(fact.record, DatasetRecord)
+    }
+
+
+async def _licenses(
+    session: AsyncSession, holder: Holder, service_code: str, field_names: list[str]
+) -> dict[str, tuple[Mapping[str, Any], datetime | None]]:
+    """The applicant's valid registry licenses the form's fields are filled from, by type."""
+    types = {
+        source.license
+        for name in field_names
+        for source in field_sources.sources_of(service_code, name)
+        if source.license is not None
+    }
+    held: dict[str, tuple[Mapping[str, Any], datetime | None]] = {}
+    for type_code in sorted(types):
+        license_ = await registry_license_read(session, holder, type_code)
+        if license_ is not None:
+            held[type_code] = (license_.fields, license_.updated_at)
+    return held
 
 
 async def _materials(
-    session: AsyncSession, account_id: uuid.UUID, uscc: str | None, materials: list[MaterialRead]
+    session: AsyncSession,
+    holder: Holder,
+    identity: Identity,
+    realname_level: int,
+    service: ServiceDetail,
+    records: Records,
 ) -> list[PrefilledMaterial]:
-    """Each material and the holder's valid registry license of its type, if there is one:
-    the enterprise's when acting for one, else the person's (as submission finds it)."""
-    holder = (
-        Holder(uscc=uscc)
-        if uscc is not None
-        else Holder(id_index=await auth.id_number_index(session, account_id))
-    )
+    """Each material and what stands in for it, in the order submission tries: the holder's
+    valid registry license, a department's record that shows the same, the verified identity
+    (an ID card of a person at L2 and above); None: an upload."""
     answer = []
-    for material in materials:
+    for material in service.materials:
+        satisfied_by: MaterialSatisfaction | None = None
         license_no = (
             await registry_license(session, holder, material.license_type)
             if material.license_type is not None
             else None
         )
-        satisfied_by = LicenseSatisfaction(license_no=license_no) if license_no else None
+        if license_no is not None:
+            satisfied_by = MaterialSatisfaction(kind="license", ref=license_no)
+        else:
+            for source in material_sources.of(material.code):
+                found = records.get((source.subject, source.dataset))
+                if found is not None and source.shows(found[0]):
+                    satisfied_by = MaterialSatisfaction(
+                        kind="dataset", ref=source.dataset, as_of=found[1]
+                    )
+                    break
+        if satisfied_by is None and identity_stands_in(material, holder, realname_level):
+            satisfied_by = MaterialSatisfaction(kind="identity")
+        note = material_sources.why_uploaded(material.code) if satisfied_by is None else None
         answer.append(
-            PrefilledMaterial(code=material.code, name=material.name, satisfied_by=satisfied_by)
-        )
+            PrefilledMaterial(
+                code=material.code, name=material.name, required=material.required,
+                satisfied_by=satisfied_by, note=note,
+            )
+        )  # fmt: skip
     return answer

@@ -1,12 +1,23 @@
 """The prefilled form (DESIGN §5): `{service_code, fields: [{name, label, value, source, as_of,
-editable}], materials: [{code, name, satisfied_by}]}`."""
+editable, options}], materials: [{code, name, satisfied_by}]}`."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
+
+
+class PrefillOption(BaseModel):
+    """A verified value the applicant may choose (which loan, which property, which lease)."""
+
+    value: Any
+    label: str
+    source: str = Field(description="Where the option came from: a dataset, or `platform`")
+
+
+Fill = Literal["verified", "options", "choice", "declared", "unknown"]
 
 
 class PrefilledField(BaseModel):
@@ -23,22 +34,36 @@ class PrefilledField(BaseModel):
     editable: bool = Field(
         description="False for government-verified values: the server refuses a changed one"
     )
+    fill: Fill = Field(
+        default="unknown",
+        description="verified: filled from a verified source; options: choose among `options`;"
+        " choice: the applicant's own choice among the form's values; declared: typed, no"
+        " department holds it (`note` says why); unknown: the platform could not fill it now",
+    )
+    options: list[PrefillOption] | None = None
+    note: str | None = Field(default=None, description="Why the applicant chooses or types it")
 
 
-class LicenseSatisfaction(BaseModel):
-    """The registry license that stands in for a material: nothing to upload."""
+class MaterialSatisfaction(BaseModel):
+    """What stands in for a material, so that nothing is uploaded: a license in the registry
+    (`ref` its number), a department's dataset (`ref` "zjj/lease-filings", as of when), or the
+    verified identity."""
 
-    license_no: str
+    kind: Literal["license", "dataset", "identity"]
+    ref: str | None = None
+    as_of: datetime | None = None
 
 
 class PrefilledMaterial(BaseModel):
-    """A material of the service and the license from the registry that satisfies it, if any."""
+    """A material of the service and what satisfies it, if anything."""
 
     code: str = Field(examples=["kindergarten-licence"])
     name: str
-    satisfied_by: LicenseSatisfaction | None = Field(
+    required: bool = True
+    satisfied_by: MaterialSatisfaction | None = Field(
         description="None: the applicant uploads it (or, when optional, may leave it out)"
     )
+    note: str | None = Field(default=None, description="Why it is uploaded: nobody holds it")
 
 
 class PrefillRead(BaseModel):

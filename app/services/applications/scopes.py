@@ -25,13 +25,16 @@ from app.auth import service as auth
 from app.config import get_settings
 from app.rules.model import Ruleset, commitment_datasets, gathered_datasets
 from app.rules.outcome import ApprovalOutcome
-from app.services.applications import outcomes, repository
+from app.services.applications import field_sources, material_sources, outcomes, repository
 from app.services.applications.models import Application
 from app.services.catalog import service as catalog
+from app.services.catalog.errors import ServiceNotFound
+from app.services.catalog.schemas import ServiceDetail
 from app.services.rulesets import service as rulesets
 from app.services.rulesets.errors import InvalidRuleset, RulesetNotFound
 
 APPLICATION_PURPOSE = "application"
+PREFILL_PURPOSE = "prefill"
 # What a payment reads besides its ruleset's datasets: the account and the card bound to it.
 PAYEE_RECORDS = ("gjj/fund-account",)
 _REMEMBERED_SECONDS = 120.0
@@ -40,10 +43,14 @@ _remembered: OrderedDict[str, tuple[float, Scope]] = OrderedDict()
 
 
 def scope_of(
-    ruleset: Ruleset | None, outcome: ApprovalOutcome | None, subjects: list[str]
+    ruleset: Ruleset | None,
+    outcome: ApprovalOutcome | None,
+    subjects: list[str],
+    proving: tuple[str, ...] = (),
 ) -> Scope:
-    """The scope of a case decided by `ruleset` (or by clerks, with `outcome`)."""
-    datasets: set[str] = set()
+    """The scope of a case decided by `ruleset` (or by clerks, with `outcome`), whose
+    materials the datasets `proving` may prove."""
+    datasets: set[str] = set(proving)
     if ruleset is not None:
         datasets |= {*gathered_datasets(ruleset), *commitment_datasets(ruleset)}
         outcome = ruleset.outcome
@@ -91,7 +98,30 @@ async def _stored_scope(session: AsyncSession, application: Application) -> Scop
     subjects = [person.id_number]
     if application.applicant_uscc is not None:
         subjects.append(application.applicant_uscc)
-    return scope_of(ruleset, outcomes.catalog_outcome(service), subjects)
+    proving = tuple(s.dataset for m in service.materials for s in material_sources.of(m.code))
+    return scope_of(ruleset, outcomes.catalog_outcome(service), subjects, proving)
+
+
+async def prefill_scope(session: Any, service_code: str) -> Scope | None:
+    """What filling a service's form may read: the datasets its fields and materials are
+    filled from (about the signed-in applicant, whom prefill alone asks about)."""
+    assert isinstance(session, AsyncSession)
+    try:
+        service = await catalog.cached_service(session, service_code)
+    except ServiceNotFound:
+        return None
+    return Scope(frozenset(prefill_datasets(service)), None)
+
+
+def prefill_datasets(service: ServiceDetail) -> set[str]:
+    """The datasets a service's prefill reads (its fields', its materials', and what they
+    need to find them: the enterprise's registration, the applicant's employer)."""
+    fields = list(service.form_schema.get("properties", {}))
+    needed = field_sources.datasets_for(service.code, fields)
+    datasets = {name for names in needed.values() for name in names}
+    datasets |= {s.dataset for m in service.materials for s in material_sources.of(m.code)}
+    return datasets | {"scjg/enterprise-registration", "rsj/employment-registration"}
 
 
 register_scope(APPLICATION_PURPOSE, case_scope)
+register_scope(PREFILL_PURPOSE, prefill_scope)

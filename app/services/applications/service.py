@@ -95,6 +95,8 @@ PAYEE_FIELDS = ("hpf_account", "bank_name", "bank_account", "payee_account", "pa
 # A case still `submitted` this long after it was filed was cut off before its decision (a
 # crash): the next submission hands it to a clerk rather than leave it open for ever.
 INTERRUPTED_AFTER = timedelta(minutes=5)
+# A filing that meets an open case decided a moment later tries again, this many times in all.
+FILING_ATTEMPTS = 3
 
 today = deadlines.today
 
@@ -156,7 +158,9 @@ async def submit(
     await _file(session, application)
     subjects = [person.id_number] + ([uscc] if uscc is not None else [])
     outcome = outcomes.catalog_outcome(service) if plan.ruleset is None else None
-    scopes.remember(application.number, scopes.scope_of(plan.ruleset, outcome, subjects))
+    proving = materials.pending_datasets(application.materials)
+    scope = scopes.scope_of(plan.ruleset, outcome, subjects, proving)
+    scopes.remember(application.number, scope)
     decided = await decisions.evaluate_case(
         session, settings, application, person, service, plan, on=day, answer_by=answer_by
     )
@@ -184,32 +188,39 @@ async def submit(
 async def _file(session: AsyncSession, application: Application) -> None:
     """Commit the case as `submitted`; OpenCaseExists (409) when the applicant already has an
     open case of the service (the database decides, however submissions race)."""
-    await repository.add(
-        session, application,
-        transitions.event(application, None, "citizen", str(application.applicant_account_id)),
-    )  # fmt: skip
-    try:
-        await session.commit()
-    except IntegrityError:
-        await session.rollback()
-    else:
-        return
     assert application.open_key is not None
-    existing = await repository.open_case(session, application.service_code, application.open_key)
-    if existing is None:  # decided in the meantime: the applicant may simply submit again
-        raise OpenCaseExists(
-            "该事项的上一件申请刚刚办结，请重新提交", "the open case was just decided"
+    for _ in range(FILING_ATTEMPTS):
+        await repository.add(
+            session, application,
+            transitions.event(application, None, "citizen", str(application.applicant_account_id)),
+        )  # fmt: skip
+        try:
+            await session.commit()
+        except IntegrityError:
+            await session.rollback()
+        else:
+            return
+        existing = await repository.open_case(
+            session, application.service_code, application.open_key
         )
+        if existing is not None:
+            await _interrupted(session, existing)
+            raise OpenCaseExists(
+                f"该事项已有办理中的申请（办件号 {existing.number}），请勿重复提交",
+                f"application {existing.number} for this service is still open",
+                extra={"open_case": {"id": str(existing.id), "number": existing.number,
+                                     "status": existing.status}},
+            )  # fmt: skip
+        # The open case was decided between the two statements: file this one again.
+    raise OpenCaseExists("该事项的申请正在办理，请稍后再试", "another application is being filed")
+
+
+async def _interrupted(session: AsyncSession, existing: Application) -> None:
+    """Hand to a clerk a case cut off before its decision (still `submitted` long after)."""
     if existing.status == Status.SUBMITTED and existing.submitted_at < utcnow() - INTERRUPTED_AFTER:
         await transitions.move(session, existing, Status.PENDING_REVIEW, actor_type="system",
                                actor_id="intake", note="自动审批中断，转人工审核")  # fmt: skip
         await session.commit()
-    raise OpenCaseExists(
-        f"该事项已有办理中的申请（办件号 {existing.number}），请勿重复提交",
-        f"application {existing.number} for this service is still open",
-        extra={"open_case": {"id": str(existing.id), "number": existing.number,
-                             "status": existing.status}},
-    )  # fmt: skip
 
 
 async def get(session: AsyncSession, principal: Principal, application_id: str) -> ApplicationRead:
