@@ -94,6 +94,7 @@ class StaffMember(DatasetRecord):
 
     name: str
     id_number: str
+    monthly_base: int | None = None  # the contribution base, the last year's average wage
 
 
 class UnitStaff(DatasetRecord):

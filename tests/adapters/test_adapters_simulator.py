@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from datetime import time as clock_time
 from typing import Any
 
 import httpx
@@ -12,7 +14,7 @@ import pytest
 from app.adapters.simulator.datasets import DEPARTMENTS
 from app.adapters.simulator.endpoints import create_simulator_app
 from app.adapters.simulator.population import Population
-from app.adapters.simulator.settings import SimulatorSettings
+from app.adapters.simulator.settings import DEFAULT_ADMIN_TOKEN, SimulatorSettings
 
 HEADERS = {
     "Authorization": "Bearer qingeban-demo-caller-token",
@@ -94,8 +96,8 @@ async def test_lookup_envelope_and_identity(sim: httpx.AsyncClient, population: 
     assert body["found"] is True
     assert body["record"] == {"match": True}
     assert body["source"] == "公安局/身份核验"
-    assert body["as_of"].startswith(population.as_of.isoformat())
-    assert body["as_of"].endswith(("Z", "+00:00"))
+    checked = datetime.fromisoformat(body["as_of"])  # a check made when asked: as of now
+    assert abs((checked - datetime.now(UTC)).total_seconds()) < 60
     wrong = await look(sim, "gaj/datasets/identity-verification",
                        {"id_number": person.id_number}, name="张三")  # fmt: skip
     assert wrong["record"] == {"match": False}
@@ -106,6 +108,45 @@ async def test_lookup_envelope_and_identity(sim: httpx.AsyncClient, population: 
 
 def persona_id_index(population: Population, key: str) -> int:
     return next(p.index for p in population.personas if p.key == key)
+
+
+async def test_an_answer_is_as_of_its_record_s_last_change(
+    sim: httpx.AsyncClient, population: Population
+) -> None:
+    people = [population.person(p.index).id_number for p in population.personas[:6]]
+    registry = "gaj/datasets/household-registration"
+    times = [datetime.fromisoformat((await look(sim, registry, {"id_number": n}))["as_of"])
+             for n in people]  # fmt: skip
+    assert len(set(times)) == len(times), "each record has its own time"
+    assert times[0] == datetime.fromisoformat(
+        (await look(sim, registry, {"id_number": people[0]}))["as_of"]
+    ), "and keeps it between reads"
+    world_end = datetime.combine(population.as_of, clock_time(23, 59), tzinfo=times[0].tzinfo)
+    assert all(t <= world_end for t in times)
+    assert all(clock_time(8, 30) <= t.time() <= clock_time(17, 30) for t in times)
+    posted = await look(sim, "gjj/datasets/fund-contributions", {"id_number": people[0]})
+    assert datetime.fromisoformat(posted["as_of"]).date() == population.as_of.replace(day=1)
+    batch = await sim.post(f"/{registry}/batch",
+                           json={"subjects": [{"id_number": n} for n in people[:2]]})  # fmt: skip
+    items = batch.json()["results"]
+    assert [datetime.fromisoformat(i["as_of"]) for i in items] == times[:2]
+    assert datetime.fromisoformat(batch.json()["as_of"]) == max(times[:2])
+
+
+async def test_a_change_the_department_made_is_as_of_that_change(
+    sim: httpx.AsyncClient, population: Population
+) -> None:
+    uscc = next(population.enterprise(i).uscc for i in range(50)
+                if population.enterprise_active(i))  # fmt: skip
+    inspections = "wjw/datasets/hygiene-inspections"
+    before = datetime.fromisoformat((await look(sim, inspections, {"uscc": uscc}))["as_of"])
+    assert before.date() <= population.as_of
+    admin = {"Authorization": f"Bearer {DEFAULT_ADMIN_TOKEN}"}
+    recorded = await sim.put(f"/_admin/inspections/{uscc.lower()}",
+                             json={"conditions_unchanged": True}, headers=admin)  # fmt: skip
+    assert recorded.status_code == 200, recorded.text
+    after = datetime.fromisoformat((await look(sim, inspections, {"uscc": uscc}))["as_of"])
+    assert abs((after - datetime.now(UTC)).total_seconds()) < 60
 
 
 async def test_unknown_subject_is_found_false(sim: httpx.AsyncClient) -> None:

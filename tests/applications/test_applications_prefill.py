@@ -67,7 +67,8 @@ async def test_the_renters_form_is_filled_from_identity_and_the_housing_fund(
         ("按本市租房提取限额", "platform"),
     ]
     satisfied = {m["code"]: m["satisfied_by"] for m in body["materials"]}
-    assert satisfied["id-card"] == {"kind": "identity", "ref": None, "as_of": None}
+    assert satisfied["id-card"]["kind"] == "identity"
+    assert satisfied["id-card"]["as_of"] is not None  # when the real-name check was made
     assert satisfied["lease-filing"]["kind"] == "dataset"
     assert satisfied["lease-filing"]["ref"] == "zjj/lease-filings"
 
@@ -99,6 +100,23 @@ async def test_acting_for_the_kindergarten_fills_the_enterprise_and_its_licence(
     assert wallet.json()["type"]["code"] == "kindergarten-licence"
     assert wallet.json()["holder"]["uscc"] == persona.enterprise_uscc
     assert materials["audit-report"]["satisfied_by"] is None, "no license type: an upload"
+
+
+async def test_choosing_an_employee_fills_that_employees_name_and_base(
+    client: httpx.AsyncClient, sign_in: SignIn
+) -> None:
+    headers = await sign_in("printer", enterprise=True)
+    fields = _fields(await _prefill(client, headers, "gjj.account.unseal"))
+    staff = fields["employee_id_number"]
+    assert staff["options"], "the insured employees on the unit's roll"
+    follows = [option["fills"] for option in staff["options"]]
+    assert all(set(f) == {"employee_name", "deposit_base"} for f in follows)
+    assert all(
+        f["employee_name"] in o["label"] for f, o in zip(follows, staff["options"], strict=True)
+    )
+    assert all(isinstance(f["deposit_base"], int) and f["deposit_base"] > 0 for f in follows)
+    assert fields["deposit_base"]["source"] == "rsj/unit-staff"
+    assert fields["deposit_base"]["value"] == follows[0]["deposit_base"]
 
 
 async def test_a_changed_locked_name_is_refused_without_echoing_it(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal
 
 from app.adapters.simulator import facts
@@ -12,6 +12,9 @@ from app.adapters.simulator.population import Population
 from app.adapters.simulator.records import Enterprise, Person, UtilityAccounts
 
 SubjectKind = Literal["person", "enterprise", "address"]
+# How a dataset changes: on each event (a registry), by a nightly or monthly export, or it is
+# a check made when asked (identity, face).
+Refresh = Literal["event", "nightly", "monthly", "live"]
 Record = dict[str, Any]
 # Keep the address book bounded: a campaign over millions of people must not grow it forever.
 _ADDRESS_BOOK_LIMIT = 200_000
@@ -100,6 +103,8 @@ class Context:
     withdrawals: dict[str, date] = field(default_factory=dict)
     # USCC -> what the last health inspection found (conditions unchanged), when recorded.
     inspections: dict[str, bool] = field(default_factory=dict)
+    # (department, dataset, subject key) -> when the simulator itself changed that record.
+    changed: dict[tuple[str, str, str], datetime] = field(default_factory=dict)
 
 
 PersonView = Callable[[Context, Person, Mapping[str, Any]], Record | None]
@@ -116,6 +121,7 @@ class Dataset:
     subject: SubjectKind
     view: Callable[[Context, Any, Mapping[str, Any]], Record | None]
     required_fields: tuple[str, ...] = ()
+    refresh: Refresh = "event"
 
 
 @dataclass(frozen=True, slots=True)

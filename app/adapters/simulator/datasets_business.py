@@ -204,7 +204,9 @@ def _unit_staff(ctx: Context, e: Enterprise, fields: Fields) -> Record | None:
     block = range(e.index * PEOPLE_PER_ENTERPRISE, (e.index + 1) * PEOPLE_PER_ENTERPRISE)
     roll = [population.person(i) for i in block if i < population.size]
     staff = [
-        {"name": p.name, "id_number": p.id_number} for p in roll if p.employer_index == e.index
+        {"name": p.name, "id_number": p.id_number, "monthly_base": p.social_insurance.monthly_base}
+        for p in roll
+        if p.employer_index == e.index
     ]
     return {"insured": _staff(ctx, e), "as_of_month": f"{as_of.year:04d}-{as_of.month:02d}",
             "staff": staff[:10]}  # fmt: skip
@@ -254,14 +256,15 @@ BUSINESS_DEPARTMENTS: tuple[Department, ...] = (
     )),
     Department("gjj", "住房公积金管理中心", (
         Dataset("fund-account", "公积金账户", "person", _fund_account),
-        Dataset("fund-contributions", "公积金缴存", "person", _fund_contributions),
+        Dataset("fund-contributions", "公积金缴存", "person", _fund_contributions,
+                refresh="monthly"),
         Dataset("fund-withdrawals", "公积金提取", "person", _fund_withdrawals),
         Dataset("fund-loans", "公积金贷款", "person", _fund_loans),
         Dataset("unit-account", "单位公积金账户", "enterprise", _unit_account),
     )),
     Department("scjg", "市场监管局", (
         Dataset("enterprise-registration", "企业登记", "enterprise", _registration),
-        Dataset("abnormal-operations", "经营异常名录", "enterprise", _abnormal),
+        Dataset("abnormal-operations", "经营异常名录", "enterprise", _abnormal, refresh="nightly"),
         Dataset("represented-enterprises", "担任法定代表人的企业", "person", _represented),
     )),
 )  # fmt: skip
@@ -275,7 +278,9 @@ WJW_BUSINESS = (
     Dataset("hygiene-inspections", "卫生监督检查", "enterprise", _inspection),
     Dataset("health-certificates", "从业人员健康证明", "enterprise", _health_certificates),
 )
-RSJ_BUSINESS = (Dataset("unit-staff", "单位参保职工", "enterprise", _unit_staff),)
+RSJ_BUSINESS = (
+    Dataset("unit-staff", "单位参保职工", "enterprise", _unit_staff, refresh="monthly"),
+)
 UTILITY_DEPARTMENTS = tuple(
     Department(
         code, name, (Dataset("account-by-address", "按地址查询户号", "address", _account(code)),)

@@ -6,7 +6,14 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
-from app.adapters.simulator.dataset_types import Context, Dataset, Department, Record, iso
+from app.adapters.simulator.dataset_types import (
+    Context,
+    Dataset,
+    Department,
+    Record,
+    Refresh,
+    iso,
+)
 from app.adapters.simulator.draw import Draw
 from app.adapters.simulator.records import DEGREE_RANK, Person
 from app.kit.regions import QINGDAO_DISTRICTS
@@ -177,8 +184,8 @@ def _bus(ctx: Context, p: Person, fields: Fields) -> Record:
     return {"last_use_date": iso(p.bus_card_last_use)}
 
 
-def _person(code: str, name: str, view: Any, *required: str) -> Dataset:
-    return Dataset(code, name, "person", view, required)
+def _person(code: str, name: str, view: Any, *required: str, refresh: Refresh = "event") -> Dataset:
+    return Dataset(code, name, "person", view, required, refresh)
 
 
 PEOPLE_DEPARTMENTS: tuple[Department, ...] = (
@@ -189,23 +196,27 @@ PEOPLE_DEPARTMENTS: tuple[Department, ...] = (
     )),
     Department("ybj", "医保局", (
         _person("medical-enrolment", "医保参保", _medical),
-        _person("medical-claims", "医保结算", _claims),
+        _person("medical-claims", "医保结算", _claims, refresh="nightly"),
     )),
-    Department("jtj", "交通运输局", (_person("bus-card-usage", "公交卡使用", _bus),)),
-    Department("court", "法院", (_person("judgment-defaulters", "失信被执行人", _defaulter),)),
+    Department("jtj", "交通运输局", (
+        _person("bus-card-usage", "公交卡使用", _bus, refresh="nightly"),
+    )),
+    Department("court", "法院", (
+        _person("judgment-defaulters", "失信被执行人", _defaulter, refresh="nightly"),
+    )),
     Department("sfj", "司法局", (_person("prison-records", "服刑记录", _prison),)),
 )  # fmt: skip
 
 GAJ = Department("gaj", "公安局", (
-    _person("identity-verification", "身份核验", _identity, "name"),
+    _person("identity-verification", "身份核验", _identity, "name", refresh="live"),
     _person("household-registration", "户籍登记", _household),
-    _person("face-verification", "人脸核验", _face, "selfie_token"),
+    _person("face-verification", "人脸核验", _face, "selfie_token", refresh="live"),
     _person("no-criminal-record", "无犯罪记录", _criminal),
 ))  # fmt: skip
 
 RSJ_PEOPLE = (
-    _person("social-insurance-contributions", "社会保险缴费", _insurance),
-    _person("pension-entitlement", "养老金待遇", _pension),
+    _person("social-insurance-contributions", "社会保险缴费", _insurance, refresh="monthly"),
+    _person("pension-entitlement", "养老金待遇", _pension, refresh="monthly"),
     _person("employment-registration", "就业登记", _employment),
     _person("talent-certification", "人才认定", _talent),
 )
@@ -213,6 +224,6 @@ TAX_PEOPLE = (_person("individual-income-tax", "个人所得税", _income_tax),)
 JYJ_PEOPLE = (_person("degrees", "学历学位", _degrees),)
 WJW_PEOPLE = (
     _person("birth-certificates", "出生医学证明", _birth),
-    _person("hospital-visits", "就诊记录", _visits),
+    _person("hospital-visits", "就诊记录", _visits, refresh="nightly"),
     _person("death-certificates", "死亡医学证明", _death_certificate),
 )

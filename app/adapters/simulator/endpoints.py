@@ -33,6 +33,7 @@ from app.adapters.simulator.endpoints_admin import SimulatorError, admin_routes
 from app.adapters.simulator.endpoints_instructions import instruction_routes
 from app.adapters.simulator.faults import FaultMiddleware, FaultState
 from app.adapters.simulator.population import Population
+from app.adapters.simulator.record_times import record_time
 from app.adapters.simulator.schemas import (
     BatchItem,
     BatchRequest,
@@ -98,10 +99,6 @@ class _Simulator:
         self.transfers: dict[tuple[str, str, str], TransferReceipt] = {}
         self.disbursements: dict[str, DisbursementReceipt] = {}
         self.instructions: dict[tuple[str, str, str], InstructionReceipt] = {}
-
-    def as_of(self) -> datetime:
-        """The population's date at the current UTC time of day."""
-        return datetime.combine(self.population.as_of, datetime.now(UTC).timetz())
 
     async def caller(self, request: Request) -> str:
         """Authenticate the caller and check the X-Road-style headers; return the system.
@@ -211,8 +208,9 @@ def _router(sim: _Simulator) -> APIRouter:
         key = _key(ds, body.subject)
         fields = _fields(ds, body.model_extra, body.subject.model_extra)
         record = lookup(sim.context, ds, key, fields)
+        as_of = record_time(sim.context, department.code, ds, key)
         answer = LookupResponse(department=department.code, dataset=ds.code,
-                                source=_source(department, ds), as_of=sim.as_of(),
+                                source=_source(department, ds), as_of=as_of,
                                 found=record is not None, record=record)  # fmt: skip
         # Serialized here: FastAPI would validate the model a second time on the way out.
         return Response(answer.model_dump_json(), media_type="application/json")
@@ -232,9 +230,12 @@ def _router(sim: _Simulator) -> APIRouter:
             record = lookup(
                 sim.context, ds, key, _fields(ds, body.model_extra, subject.model_extra)
             )
-            results.append(BatchItem(subject={field: key}, found=record is not None, record=record))
+            as_of = record_time(sim.context, department.code, ds, key)
+            results.append(BatchItem(subject={field: key}, found=record is not None,
+                                     record=record, as_of=as_of))  # fmt: skip
+        newest = max((item.as_of for item in results), default=None)
         return BatchResponse(department=department.code, dataset=ds.code,
-                             source=_source(department, ds), as_of=sim.as_of(),
+                             source=_source(department, ds), as_of=newest or datetime.now(UTC),
                              results=results)  # fmt: skip
 
     @router.post(
@@ -267,6 +268,7 @@ def _router(sim: _Simulator) -> APIRouter:
             new_holder_id_number_masked=mask_id_number(new_holder.id_number),
             effective_date=body.effective_date, status="completed", recorded_at=datetime.now(UTC),
         )  # fmt: skip
+        sim.context.changed[(utility, "account-by-address", dwelling.address)] = receipt.recorded_at
         sim.transfers[key] = receipt
         return receipt
 

@@ -61,6 +61,8 @@ def instruction_routes(
             recorded_at=datetime.now(UTC),
         )  # fmt: skip
         context.withdrawals[body.hpf_account] = body.approved_on
+        for dataset in ("fund-account", "fund-withdrawals"):
+            context.changed[("gjj", dataset, holder.id_number)] = receipt.recorded_at
         return receipt
 
     @router.get(
@@ -107,4 +109,5 @@ def instruction_routes(
         if context.population.find_enterprise(uscc) is None:
             raise SimulatorError(404, "simulator.enterprise_unknown", "No such enterprise")
         context.inspections[uscc.strip().upper()] = finding.conditions_unchanged
+        context.changed[("wjw", "hygiene-inspections", uscc.strip().upper())] = datetime.now(UTC)
         return {"uscc": uscc, "conditions_unchanged": finding.conditions_unchanged}

@@ -57,7 +57,7 @@ class LookupResponse(BaseModel):
     department: str
     dataset: str
     source: str
-    as_of: datetime
+    as_of: datetime = Field(description="When the department's record last changed")
     found: bool
     record: dict[str, Any] | None
 
@@ -68,6 +68,7 @@ class BatchItem(BaseModel):
     subject: dict[str, str]
     found: bool
     record: dict[str, Any] | None
+    as_of: datetime = Field(description="When the department's record last changed")
 
 
 class BatchResponse(BaseModel):
@@ -76,7 +77,7 @@ class BatchResponse(BaseModel):
     department: str
     dataset: str
     source: str
-    as_of: datetime
+    as_of: datetime = Field(description="The newest of the answers' record times")
     results: list[BatchItem]
 
 

@@ -116,13 +116,42 @@ def datasets_for(service_code: str, field_names: Sequence[str]) -> dict[Subject,
     return needed
 
 
+def followers(service_code: str, field_names: Sequence[str]) -> dict[str, dict[str, FieldSource]]:
+    """Fields that follow another field's choice: a value read from the first item of a list
+    (`loans[0].amount`) whose items are the options of another field of the form (which loan).
+    By the choosing field: each follower with its source reading within one item."""
+    choosers: dict[tuple[Subject, str | None, str], str] = {}
+    for name in field_names:
+        for source in sources_of(service_code, name):
+            if source.options is not None:
+                choosers[(source.subject, source.dataset, source.options.list_)] = name
+    found: dict[str, dict[str, FieldSource]] = {}
+    for name in field_names:
+        for source in sources_of(service_code, name):
+            head, _, rest = (source.value or "").partition(".")
+            step = _STEP.match(head)
+            if source.dataset is None or not rest or step is None or step["index"] != "0":
+                continue
+            chooser = choosers.get((source.subject, source.dataset, step["name"]))
+            if chooser is not None and chooser != name:
+                found.setdefault(chooser, {})[name] = source.model_copy(update={"value": rest})
+    return found
+
+
+def fills(option: Option, followers: Mapping[str, FieldSource]) -> dict[str, Any]:
+    """The values the following fields take when this option is chosen."""
+    return {name: _shape(source, _path(option.item, source.value or ""))
+            for name, source in followers.items()}  # fmt: skip
+
+
 @dataclass(frozen=True, slots=True)
 class Option:
-    """A verified value the applicant may choose."""
+    """A verified value the applicant may choose; `item` the record's list item it is."""
 
     value: Any
     label: str
     source: str
+    item: Any = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,7 +248,7 @@ def _options(source: FieldSource, record: DatasetRecord) -> tuple[Option, ...]:
         if value is None:
             continue
         label = spec.label.format_map(_Missing(data))
-        found.append(Option(value, label, source.dataset))
+        found.append(Option(value, label, source.dataset, item))
     return tuple(found)
 
 

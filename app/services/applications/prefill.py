@@ -168,6 +168,7 @@ async def prefill(
         identity_source=lambda name: provenance.get(name, (None, None)),
     )
     locks = identity.locks()
+    followers = field_sources.followers(service.code, list(properties))
     fields = []
     for name, spec in properties.items():
         label = str(spec.get("title", name)) if isinstance(spec, Mapping) else name
@@ -179,9 +180,10 @@ async def prefill(
                                          as_of=as_of, editable=False, fill="verified"))  # fmt: skip
             continue
         fields.append(_field(name, label, _registration_value(name, records, identity), known,
-                             service.code))  # fmt: skip
+                             service.code, followers.get(name, {})))  # fmt: skip
     level = int(me.realname_level.removeprefix("L"))
-    materials = await _materials(session, holder, identity, level, service, records)
+    verified = provenance.get("id_number", (None, None))
+    materials = await _materials(session, holder, level, verified, service, records)
     return PrefillRead(service_code=service.code, fields=fields, materials=materials)
 
 
@@ -191,11 +193,16 @@ def _field(
     registered: field_sources.Filled | None,
     known: field_sources.Known,
     service_code: str,
+    followers: Mapping[str, field_sources.FieldSource],
 ) -> PrefilledField:
     filled = registered or field_sources.resolve(
         field_sources.sources_of(service_code, name), known
     )
-    options = [PrefillOption(value=o.value, label=o.label, source=o.source) for o in filled.options]
+    options = [
+        PrefillOption(value=o.value, label=o.label, source=o.source,
+                      fills=field_sources.fills(o, followers) if followers else None)
+        for o in filled.options
+    ]  # fmt: skip
     if filled.value is not None:
         return PrefilledField(name=name, label=label, value=filled.value, source=filled.source,
                               as_of=filled.as_of, editable=True, fill="verified",
@@ -323,14 +330,15 @@ async def _licenses(
 async def _materials(
     session: AsyncSession,
     holder: Holder,
-    identity: Identity,
     realname_level: int,
+    verified: tuple[str | None, datetime | None],
     service: ServiceDetail,
     records: Records,
 ) -> list[PrefilledMaterial]:
     """Each material and what stands in for it, in the order submission tries: the holder's
     valid registry license, a department's record that shows the same, the verified identity
-    (an ID card of a person at L2 and above); None: an upload."""
+    (an ID card of a person at L2 and above: where and when it was verified); None: an
+    upload."""
     answer = []
     for material in service.materials:
         satisfied_by: MaterialSatisfaction | None = None
@@ -350,7 +358,7 @@ async def _materials(
                     )
                     break
         if satisfied_by is None and identity_stands_in(material, holder, realname_level):
-            satisfied_by = MaterialSatisfaction(kind="identity")
+            satisfied_by = MaterialSatisfaction(kind="identity", ref=verified[0], as_of=verified[1])
         note = material_sources.why_uploaded(material.code) if satisfied_by is None else None
         answer.append(
             PrefilledMaterial(

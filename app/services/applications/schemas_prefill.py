@@ -15,6 +15,11 @@ class PrefillOption(BaseModel):
     value: Any
     label: str
     source: str = Field(description="Where the option came from: a dataset, or `platform`")
+    fills: dict[str, Any] | None = Field(
+        default=None,
+        description="The values other fields take when this option is chosen (the chosen"
+        " loan's amount, the chosen employee's name)",
+    )
 
 
 Fill = Literal["verified", "options", "choice", "declared", "unknown"]
@@ -47,7 +52,7 @@ class PrefilledField(BaseModel):
 class MaterialSatisfaction(BaseModel):
     """What stands in for a material, so that nothing is uploaded: a license in the registry
     (`ref` its number), a department's dataset (`ref` "zjj/lease-filings", as of when), or the
-    verified identity."""
+    verified identity (`ref` where it was verified, as of when)."""
 
     kind: Literal["license", "dataset", "identity"]
     ref: str | None = None
