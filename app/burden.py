@@ -149,27 +149,33 @@ async def walk(http: httpx.AsyncClient, *, submit: bool = True) -> list[ServiceB
     report = []
     for code, (key, enterprise) in demo_services().items():
         headers = await _signed_in(http, personas[key], enterprise)
-        service = (await http.get(f"/api/v1/services/{code}")).json()
-        prefill = (await http.get(f"/api/v1/services/{code}/prefill", headers=headers)).json()
-        burden = measure(service, prefill)
+        burden, answer = await apply_as_prefilled(http, headers, code, submit=submit)
         burden.persona = key
-        if submit:
-            answer = await _submit(http, headers, service, prefill, burden)
+        if answer is not None:
             body = answer.json()
             burden.outcome = body.get("status") if answer.status_code == 201 else body.get("code")
         report.append(burden)
     return report
 
 
-async def _submit(
+async def apply_as_prefilled(
     http: httpx.AsyncClient,
     headers: dict[str, str],
-    service: dict[str, Any],
-    prefill: dict[str, Any],
-    burden: ServiceBurden,
-) -> httpx.Response:
-    """The application as prefilled: options and choices as the citizen picks the first,
+    code: str,
+    *,
+    submit: bool = True,
+    **given: Any,
+) -> tuple[ServiceBurden, httpx.Response | None]:
+    """The service's form as prefill leaves it and, when `submit`, the application filed as
+    prefilled: options and choices as the citizen picks the first (or as `given`),
     declarations and uploads as they would type and attach them."""
+    service = (await http.get(f"/api/v1/services/{code}")).json()
+    answer = await http.get(f"/api/v1/services/{code}/prefill", headers=headers)
+    answer.raise_for_status()
+    prefill = answer.json()
+    burden = measure(service, prefill)
+    if not submit:
+        return burden, None
     values = {item["name"]: item["value"] for item in prefill["fields"]}
     properties = service["form_schema"].get("properties", {})
     chosen = {
@@ -186,11 +192,12 @@ async def _submit(
             files={"file": ("document.pdf", SAMPLE_PDF, "application/pdf")},
         )  # fmt: skip
         materials.append({"code": upload["material"], "upload_id": stored.json()["id"]})
-    return await http.post(
+    filed = await http.post(
         "/api/v1/applications", headers=headers,
-        json={"service_code": service["code"], "materials": materials,
-              "form": fill(service["form_schema"], values, **chosen)},
+        json={"service_code": code, "materials": materials,
+              "form": fill(service["form_schema"], values, **chosen | given)},
     )  # fmt: skip
+    return burden, filed
 
 
 def totals(report: list[ServiceBurden]) -> dict[str, int]:

@@ -12,6 +12,7 @@ from persona_support import PERSONAS, SignIn
 from service_support import apply, department_record
 from sqlalchemy import select
 
+from app.burden import demo_services
 from app.config import Settings
 from app.db import Database
 from app.jobs.models import Job
@@ -20,42 +21,7 @@ from app.rules.load import shipped_rulesets
 from app.rules.outcome import ApprovalOutcome
 
 # Which persona each service is approved for, and whether they act for their enterprise.
-PERSONA_OF: dict[str, tuple[str, bool]] = {
-    "gjj.withdraw.rent": ("renter", False),
-    "gjj.withdraw.purchase": ("homebuyer", False),
-    "gjj.withdraw.purchase-second-hand": ("resale_buyer", False),
-    "gjj.withdraw.retirement": ("retiree", False),
-    "gjj.withdraw.loan-repayment": ("borrower", False),
-    "gjj.withdraw.commercial-loan": ("flat_owner", False),
-    "gjj.withdraw.subsistence": ("low_income", False),
-    "gjj.withdraw.flexible": ("gig_worker", False),
-    "gjj.withdraw.public-rental": ("public_tenant", False),
-    "gjj.withdraw.monthly-repayment": ("flat_owner", False),
-    "gjj.withdraw.monthly-repayment-cancel": ("borrower", False),
-    "gjj.account.open": ("new_hire", False),
-    "gjj.account.transfer": ("gig_worker", False),
-    "gjj.account.offsite-transfer-in": ("renter", False),
-    "gjj.account.info-change": ("renter", False),
-    "gjj.account.merge": ("renter", False),
-    "gjj.account.flexible-open": ("gig_worker", False),
-    "gjj.deposit.certificate": ("renter", False),
-    "gjj.deposit.statement": ("renter", False),
-    "gjj.loan.prepay": ("borrower", False),
-    "gjj.loan.settle": ("borrower", False),
-    "gjj.loan.repayment-change": ("borrower", False),
-    "gjj.loan.settlement-certificate": ("retiree", False),
-    "gjj.loan.offsite-certificate": ("renter", False),
-    "gjj.account.unit-open": ("printer", True),
-    "gjj.account.seal": ("printer", True),
-    "gjj.account.unseal": ("printer", True),
-    "gjj.account.unit-info-change": ("printer", True),
-    "gjj.deposit.base-adjust": ("printer", True),
-    "gjj.deposit.supplementary": ("printer", True),
-    "gjj.deposit.unit-certificate": ("printer", True),
-    "rsj.talent-settlement": ("talent", False),
-    "scjg.enterprise.establish": ("printer", False),
-    "wjw.hygiene-permit.renew": ("hygiene", True),
-}
+PERSONA_OF = demo_services()
 OUTCOMES: dict[str, ApprovalOutcome] = {r.service: r.outcome for r in shipped_rulesets()}
 # What a persona chooses where the form's first option would not fit together.
 CHOSEN: dict[str, dict[str, Any]] = {
