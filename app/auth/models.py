@@ -87,8 +87,6 @@ class PersonAccount(Base):
     realname_verified_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # None: the account signs in with SMS codes only.
     password_hash: Mapped[str | None] = mapped_column(String(255))
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
@@ -131,8 +129,6 @@ class StaffMember(Base):
     role: Mapped[str] = mapped_column(String(32))
     department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"), index=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

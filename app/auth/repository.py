@@ -117,46 +117,6 @@ async def list_staff(
     return (await session.execute(statement)).scalars().all()
 
 
-async def count_login_failure(
-    session: AsyncSession, model: type[PersonAccount] | type[StaffMember], holder_id: uuid.UUID
-) -> int:
-    """Add one failed login to an account or staff member; the new count."""
-    statement = (
-        update(model)
-        .where(model.id == holder_id)
-        .values(failed_logins=model.failed_logins + 1)
-        .returning(model.failed_logins)
-    )
-    return int((await session.execute(statement)).scalar_one())
-
-
-async def lock_out(
-    session: AsyncSession,
-    model: type[PersonAccount] | type[StaffMember],
-    holder_id: uuid.UUID,
-    until: datetime,
-) -> None:
-    """Refuse password logins until `until`, and start counting failures afresh."""
-    statement = (
-        update(model).where(model.id == holder_id).values(locked_until=until, failed_logins=0)
-    )
-    await session.execute(statement)
-
-
-async def clear_login_failures(
-    session: AsyncSession, model: type[PersonAccount] | type[StaffMember], holder_id: uuid.UUID
-) -> None:
-    """Forget the failed logins after a successful one."""
-    statement = (
-        update(model)
-        .where(
-            model.id == holder_id, or_(model.failed_logins != 0, model.locked_until.is_not(None))
-        )
-        .values(failed_logins=0, locked_until=None)
-    )
-    await session.execute(statement)
-
-
 # Clients
 
 
@@ -506,6 +466,37 @@ async def increment_anchored_counter(
         .returning(RateLimitCounter.hits)
     )
     return int((await session.execute(statement)).scalar_one())
+
+
+async def increment_capped_counter(
+    session: AsyncSession, key: str, cap: int, now: datetime, expires_at: datetime
+) -> int:
+    """Add one hit to a counter (created at 1; an expired one starts again at 1) and return its
+    count; while the count is within `cap` its expiry moves on to `expires_at`."""
+    table = RateLimitCounter.__table__
+    expired = table.c.expires_at <= now
+    # Both dialects evaluate every SET expression on the row as it was: `hits < cap` is "the
+    # new count is within the cap".
+    statement = (
+        _insert(session)(RateLimitCounter)
+        .values(key=key, hits=1, expires_at=expires_at)
+        .on_conflict_do_update(
+            index_elements=["key"],
+            set_={
+                "hits": case((expired, 1), else_=table.c.hits + 1),
+                "expires_at": case(
+                    (or_(expired, table.c.hits < cap), expires_at), else_=table.c.expires_at
+                ),
+            },
+        )
+        .returning(RateLimitCounter.hits)
+    )
+    return int((await session.execute(statement)).scalar_one())
+
+
+async def delete_counter(session: AsyncSession, key: str) -> None:
+    """Forget a counter."""
+    await session.execute(delete(RateLimitCounter).where(RateLimitCounter.key == key))
 
 
 async def delete_expired_counters(session: AsyncSession, now: datetime) -> None:
