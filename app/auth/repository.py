@@ -30,6 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import (
+    AccessToken,
     AuthorizationCode,
     AuthorizationRequest,
     DemoSmsMessage,
@@ -40,7 +41,6 @@ from app.auth.models import (
     PersonAccount,
     RateLimitCounter,
     RefreshToken,
-    RevokedAccessToken,
     SigningKey,
     SmsChallenge,
     SsoSession,
@@ -292,21 +292,28 @@ async def spend_refresh_token(session: AsyncSession, token_hash: str, now: datet
     return (await session.execute(statement)).scalar_one_or_none() is not None
 
 
-async def revoke_access_token(session: AsyncSession, jti: str, expires_at: datetime) -> None:
-    """Remember a revoked access token until it would have expired."""
+async def revoke_access_token(
+    session: AsyncSession, jti: str, claims_digest: str, now: datetime
+) -> None:
+    """Revoke an issued access token (it stays recorded until it would have expired)."""
     statement = (
-        _insert(session)(RevokedAccessToken)
-        .values(jti=jti, expires_at=expires_at)
-        .on_conflict_do_nothing(index_elements=["jti"])
+        update(AccessToken)
+        .where(
+            AccessToken.jti == jti,
+            AccessToken.claims_digest == claims_digest,
+            AccessToken.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
     )
     await session.execute(statement)
 
 
 @dataclass(frozen=True, slots=True)
 class AccessTokenState:
-    """What the database says about an access token's client, grant, session and subject."""
+    """What the database says about an access token, its client, grant, session and subject."""
 
-    revoked: bool
+    # Issued with exactly the claims presented, and not revoked.
+    live: bool
     client_disabled_at: datetime | None
     grant_revoked_at: datetime | None
     grant_expires_at: datetime | None
@@ -326,7 +333,13 @@ def _access_token_state_statement(*, with_grant: bool) -> Executable:
     on_grant = Grant.id == bindparam("grant_id") if with_grant else false()
     statement: Executable = (
         select(
-            exists().where(RevokedAccessToken.jti == bindparam("jti")).label("revoked"),
+            exists()
+            .where(
+                AccessToken.jti == bindparam("jti"),
+                AccessToken.claims_digest == bindparam("claims_digest"),
+                AccessToken.revoked_at.is_(None),
+            )
+            .label("live"),
             OAuthClient.disabled_at.label("client_disabled_at"),
             Grant.revoked_at.label("grant_revoked_at"),
             Grant.expires_at.label("grant_expires_at"),
@@ -357,17 +370,23 @@ _TOKEN_STATE_WITHOUT_GRANT = _access_token_state_statement(with_grant=False)
 
 
 async def access_token_state(
-    session: AsyncSession, *, jti: str, client_id: str, grant_id: uuid.UUID | None
+    session: AsyncSession,
+    *,
+    jti: str,
+    claims_digest: str,
+    client_id: str,
+    grant_id: uuid.UUID | None,
 ) -> AccessTokenState | None:
-    """The revocation state of an access token in one query; None for an unknown client."""
-    params: dict[str, object] = {"jti": jti, "client_id": client_id}
+    """Whether an access token was issued and is not revoked, and the state of its client,
+    grant, session and subject, in one query; None for an unknown client."""
+    params: dict[str, object] = {"jti": jti, "claims_digest": claims_digest, "client_id": client_id}
     statement = _TOKEN_STATE_WITHOUT_GRANT
     if grant_id is not None:
         statement, params["grant_id"] = _TOKEN_STATE_WITH_GRANT, grant_id
     row = (await session.execute(statement, params)).mappings().one_or_none()
     if row is None:
         return None
-    return AccessTokenState(**{**row, "revoked": bool(row["revoked"])})
+    return AccessTokenState(**{**row, "live": bool(row["live"])})
 
 
 # SMS codes
@@ -511,7 +530,8 @@ async def purge_expired(
     session: AsyncSession, now: datetime, *, grace: timedelta
 ) -> dict[str, int]:
     """Delete what can no longer be used: expired requests, codes, tokens, grants, sessions,
-    SMS codes, revocations and counters (kept `grace` longer, for reuse detection and support)."""
+    SMS codes, access-token records and counters (kept `grace` longer, for reuse detection and
+    support)."""
     cutoff = now - grace
     deleted: dict[str, int] = {}
 
@@ -552,10 +572,7 @@ async def purge_expired(
     )
     await purge("sso_sessions", delete(SsoSession).where(SsoSession.id.in_(finished)))
     await purge("sms_challenges", delete(SmsChallenge).where(SmsChallenge.expires_at < cutoff))
-    await purge(
-        "revoked_access_tokens",
-        delete(RevokedAccessToken).where(RevokedAccessToken.expires_at < now),
-    )
+    await purge("access_tokens", delete(AccessToken).where(AccessToken.expires_at < now))
     await purge(
         "rate_limit_counters", delete(RateLimitCounter).where(RateLimitCounter.expires_at < now)
     )
