@@ -16,8 +16,10 @@ import httpx
 import pytest
 from oidc_support import ISSUER, PASSWORD, Pkce, Provider, transport
 from redis.asyncio import Redis
+from sqlalchemy import select
 
 from app.auth import opaque, passwords
+from app.auth.models import RateLimitCounter
 from app.config import Settings
 from app.db import Database
 from app.main import create_app
@@ -73,6 +75,17 @@ def password_login(login: str, password: str) -> dict[str, str]:
     return {"method": "password", "login": login, "password": password}
 
 
+async def lockouts_held(settings: Settings, database: Database) -> dict[str, int]:
+    """How many lockout counters each backend holds."""
+    statement = select(RateLimitCounter.key).where(RateLimitCounter.key.like("login.lockout:%"))
+    async with database.session(write=False) as session:
+        held = {"database": len((await session.scalars(statement)).all()), "redis": 0}
+    if settings.redis_url:
+        async with Redis.from_url(settings.redis_url) as redis:
+            held["redis"] = len(await redis.keys("qe:rl:login.lockout:*"))
+    return held
+
+
 async def in_parallel(http: httpx.AsyncClient, count: int, **request: Any) -> list[int]:
     """Send the same POST `count` times at once; the statuses."""
     answers = await asyncio.gather(*(http.post(**request) for _ in range(count)))
@@ -94,6 +107,8 @@ async def test_parallel_wrong_passwords_get_no_more_answers_than_the_lockout_all
         assert right.status_code == 400, "locked: the right password is refused too"
         assert right.json()["code"] == "auth.login_failed"
         assert len(hashes) == backend.lockout_failures
+    where = "redis" if backend.redis_url else "database"
+    assert await lockouts_held(backend, database) == {"database": 0, "redis": 0, where: 1}
 
 
 async def test_parallel_wrong_staff_passwords_on_the_login_form_are_limited_alike(
