@@ -233,7 +233,6 @@ async def staff_token(
                 role=role.value,
                 department_code=department,
                 password_hash=await hash_password(STAFF_PASSWORD),
-                failed_logins=0,
                 created_at=now,
                 updated_at=now,
             )

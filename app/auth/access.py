@@ -1,9 +1,11 @@
-"""Verifying access tokens: signature and claims, then the revocation state in the database.
+"""Verifying access tokens: signature and claims, then their state in the database.
 
 A token is refused when its key is unknown or retired past publication, its signature, type,
-issuer, audience or times are wrong, it was revoked (RFC 7009), its grant was revoked (logout,
-code or refresh-token reuse), its session ended, its client was disabled, or its staff member
-was disabled. One query answers all the database questions.
+issuer, audience or times are wrong, it was never issued with exactly these claims (a signature
+alone proves only the key: were the key to leak, it must not be enough to mint sessions or widen
+a real token's scope), it was revoked (RFC 7009), its grant was revoked (logout, code or
+refresh-token reuse), its session ended, its client was disabled, or its staff member was
+disabled. One query answers all the database questions.
 """
 
 from __future__ import annotations
@@ -82,11 +84,15 @@ async def inspect(
     except (KeyError, TypeError, ValueError) as exc:
         raise TokenRejected("malformed claims") from exc
     state = await repository.access_token_state(
-        session, jti=jti, client_id=client_id, grant_id=grant_id
+        session,
+        jti=jti,
+        claims_digest=tokens.claims_digest(claims),
+        client_id=client_id,
+        grant_id=grant_id,
     )
     now = utcnow()
-    if state is None or state.revoked or state.client_disabled_at is not None:
-        raise TokenRejected("revoked")
+    if state is None or not state.live or state.client_disabled_at is not None:
+        raise TokenRejected("not issued, or revoked")
     common: dict[str, Any] = {
         "subject": subject,
         "client_id": client_id,

@@ -116,7 +116,6 @@ async def create(
         realname_source=PHONE_SOURCE,
         realname_verified_at=now,
         password_hash=password_hash,
-        failed_logins=0,
         created_at=now,
         updated_at=now,
     )

@@ -9,7 +9,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import keys, opaque, repository, tokens
 from app.auth.errors import NoSigningKeyAvailable
-from app.auth.models import Grant, OAuthClient, RefreshToken, SsoSession, SubjectKind
+from app.auth.models import (
+    AccessToken,
+    Grant,
+    OAuthClient,
+    RefreshToken,
+    SsoSession,
+    SubjectKind,
+)
 from app.auth.subjects import subject_for
 from app.config import Settings
 from app.kit.clock import utcnow
@@ -57,7 +64,8 @@ async def access_token(
     grant: Grant | None = None,
     act: dict[str, str] | None = None,
 ) -> tuple[str, int]:
-    """A signed access token for the platform's API and its lifetime in seconds.
+    """A signed access token for the platform's API and its lifetime in seconds, recorded as
+    issued (app.auth.access accepts no other).
 
     `act` (RFC 8693 §4.1) names the person acting when `subject` is an enterprise.
     """
@@ -79,7 +87,16 @@ async def access_token(
         claims.update(sid=sso.id, gid=str(grant.id), auth_time=_epoch(sso.auth_time))
     if act is not None:
         claims["act"] = act
-    return await _sign(session, settings, claims, tokens.ACCESS_TOKEN_TYP), lifetime
+    token = await _sign(session, settings, claims, tokens.ACCESS_TOKEN_TYP)
+    await repository.add(
+        session,
+        AccessToken(
+            jti=claims["jti"],
+            claims_digest=tokens.claims_digest(claims),
+            expires_at=now + timedelta(seconds=lifetime),
+        ),
+    )
+    return token, lifetime
 
 
 async def id_token(

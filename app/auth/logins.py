@@ -1,9 +1,10 @@
 """Verifying who signs in: passwords and SMS codes, with lockout and rate limits.
 
 Every failure is the same `LoginFailed`, whether the account is unknown, the password wrong, the
-account locked or the login over its limit, and an unknown account costs the same password hash
-as a known one: nothing tells an attacker which phone numbers have accounts. Only the limit per
-client address answers differently (429), and that says nothing about any account.
+login locked or over its limit, and an unknown account costs the same password hash as a known
+one and is locked out alike: nothing tells an attacker which phone numbers have accounts. Only
+the limit per client address answers differently (429), and that says nothing about any account.
+Limits and the lockout are counted before the password is checked (see `password_login`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,7 +20,7 @@ from app.auth import passwords, ratelimit, repository, sms
 from app.auth.errors import InvalidPhoneNumber, LoginFailed, SmsUnavailable, TooManyAttempts
 from app.auth.models import PersonAccount, StaffMember, SubjectKind
 from app.auth.personal_data import InvalidPhone, blind_index, normalize_phone
-from app.auth.ratelimit import Limit
+from app.auth.ratelimit import Limit, Lockout
 from app.auth.schemas import SmsCodeSent
 from app.config import Settings
 from app.kit.clock import utcnow
@@ -67,53 +68,52 @@ async def _within(limiter: ratelimit.RateLimiter, limit: Limit, key: str) -> Non
         raise TooManyAttempts(verdict.retry_after)
 
 
-def _is_locked(holder: PersonAccount | StaffMember, now: datetime) -> bool:
-    return holder.locked_until is not None and holder.locked_until > now
+def _lockout(settings: Settings) -> Lockout:
+    return Lockout("login.lockout", settings.lockout_failures, settings.lockout_seconds)
 
 
-async def _record_failure(
-    session: AsyncSession, settings: Settings, holder: PersonAccount | StaffMember, now: datetime
-) -> None:
-    failures = await repository.count_login_failure(session, type(holder), holder.id)
-    if failures >= settings.lockout_failures:
-        locked_until = now + timedelta(seconds=settings.lockout_seconds)
-        await repository.lock_out(session, type(holder), holder.id, locked_until)
-        logger.warning("account locked", extra={"kind": type(holder).__name__})
+async def _holder(
+    session: AsyncSession, phone_index: str | None, staff_login: str
+) -> PersonAccount | StaffMember | None:
+    if phone_index is not None:
+        return await repository.account_by_phone_index(session, phone_index)
+    staff = await repository.staff_by_login(session, staff_login)
+    return staff if staff is not None and staff.disabled_at is None else None
 
 
 async def password_login(
     session: AsyncSession, settings: Settings, *, login: str, password: str, client_address: str
 ) -> VerifiedLogin:
     """A person (login = phone) or staff member (login name) with their password."""
-    holder: PersonAccount | StaffMember | None
     try:
-        phone = normalize_phone(login)
+        index: str | None = blind_index(settings, normalize_phone(login))
     except InvalidPhone:
-        key = f"staff:{login.strip().lower()}"
-        holder = await repository.staff_by_login(session, login.strip().lower())
-        if holder is not None and holder.disabled_at is not None:
-            holder = None
-    else:
-        index = blind_index(settings, phone)
-        key = f"phone:{index}"
-        holder = await repository.account_by_phone_index(session, index)
-    # The hash is checked in every case, so that every failure takes as long as a wrong
-    # password; and before the counters are written, so that on PostgreSQL their row locks are
-    # held for the end of the transaction only, not for the hashing.
-    matches = await passwords.verify_password(holder.password_hash if holder else None, password)
+        index = None
+    staff_login = login.strip().lower()
+    key = f"staff:{staff_login}" if index is None else f"phone:{index}"
+    # Every limit counts the attempt before the password is checked: an attempt they refuse
+    # costs no hash (the CPU a flood of logins would take from everybody else), and the lockout
+    # holds however many guesses arrive at once, since each takes its place in the count before
+    # its answer is known. The lockout is per login, whether or not it has an account, so that
+    # a locked answer (which costs no hash, unlike a wrong password) tells nobody which do.
     limiter = ratelimit.limiter(session, settings)
     limits = _limits(settings)
     await _within(limiter, limits["address"], client_address)
-    within_limit = (await limiter.hit(limits["login"], key)).allowed
-    now = utcnow()
-    if holder is None or not within_limit or _is_locked(holder, now):
+    if not (await limiter.hit(limits["login"], key)).allowed:
         raise LoginFailed
-    if not matches:
-        await _record_failure(session, settings, holder, now)
+    lockout = _lockout(settings)
+    if not (await limiter.attempt(lockout, key)).allowed:
+        logger.warning("login locked out")
         raise LoginFailed
-    await repository.clear_login_failures(session, type(holder), holder.id)
+    holder = await _holder(session, index, staff_login)
+    # Without an account the hash is checked anyway, so that the answer takes as long.
+    matches = await passwords.verify_password(holder.password_hash if holder else None, password)
+    if holder is None or not matches:
+        raise LoginFailed
+    await limiter.succeeded(lockout, key)
     if holder.password_hash and passwords.needs_rehash(holder.password_hash):
         holder.password_hash = await passwords.hash_password(password)
+    now = utcnow()
     if isinstance(holder, StaffMember):
         return VerifiedLogin(SubjectKind.STAFF, holder.id, ("pwd",), STAFF_ACR, now)
     return VerifiedLogin(

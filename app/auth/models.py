@@ -87,8 +87,6 @@ class PersonAccount(Base):
     realname_verified_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # None: the account signs in with SMS codes only.
     password_hash: Mapped[str | None] = mapped_column(String(255))
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
@@ -131,8 +129,6 @@ class StaffMember(Base):
     role: Mapped[str] = mapped_column(String(32))
     department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"), index=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -300,13 +296,18 @@ class RefreshToken(Base):
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
-class RevokedAccessToken(Base):
-    """An access token revoked by its client (RFC 7009), remembered until it would expire."""
+class AccessToken(Base):
+    """An access token as issued, kept until it expires: a token is accepted only if it is
+    recorded here with exactly its claims, so that the signing key alone cannot make one, and
+    until its client revokes it (RFC 7009)."""
 
-    __tablename__ = "revoked_access_tokens"
+    __tablename__ = "access_tokens"
 
     jti: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # SHA-256 of the canonical claims (app.auth.tokens.claims_digest).
+    claims_digest: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class SmsChallenge(Base):

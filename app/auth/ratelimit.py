@@ -1,10 +1,18 @@
-"""Fixed-window rate limits shared by every API process: Redis when configured, else the database.
+"""Rate limits and lockouts shared by every API process: Redis when configured, else the database.
 
 A limit counts hits per key (a phone's blind index, a client address) in windows of fixed
-length. With the database backend the counter is written in the request's transaction, and the
-errors raised when a limit is exceeded keep that transaction's writes, so an attempt counts even
-though the request fails. If Redis cannot be reached the database takes over, so that limits never
-silently stop holding.
+length. A lockout counts attempts per key until one succeeds, and refuses further attempts for a
+while once it has counted its number. Each count and its check are one atomic step (one Redis
+script, or one upsert), so parallel requests cannot slip past a limit together: they are counted
+before the work they limit, never after.
+
+With the database backend the counter is written in the request's transaction, and the errors
+raised when a limit is exceeded keep that transaction's writes, so an attempt counts even though
+the request fails. On PostgreSQL the counter's row then stays locked until that transaction ends,
+the limited work included: requests with the same key (one login, one client address) take turns.
+That is what a lockout needs; for an address many people share it is a queue, which Redis does
+not have. If Redis cannot be reached the database takes over, so that limits never silently stop
+holding.
 """
 
 from __future__ import annotations
@@ -14,7 +22,7 @@ import logging
 import random
 import weakref
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from redis.asyncio import Redis
@@ -48,6 +56,16 @@ class Limit:
 
 
 @dataclass(frozen=True, slots=True)
+class Lockout:
+    """At most `attempts` attempts per key until one succeeds; after the last of them, none
+    for `seconds`. Attempts more than `seconds` apart are not added up."""
+
+    name: str
+    attempts: int
+    seconds: int
+
+
+@dataclass(frozen=True, slots=True)
 class Verdict:
     """Whether a hit is within the limit, and when the window ends if it is not."""
 
@@ -61,6 +79,15 @@ class Backend(Protocol):
     ) -> int:
         """Add one hit to `key`'s counter and return the count; an anchored counter that has
         expired starts again at 1 with the new expiry."""
+
+    async def increment_capped(
+        self, key: str, cap: int, expires_at: datetime, ttl_seconds: int
+    ) -> int:
+        """Add one hit to `key`'s counter and return the count; while the count is within
+        `cap` the counter's expiry moves on to `expires_at`, after that it stays."""
+
+    async def delete(self, key: str) -> None:
+        """Forget `key`'s counter."""
 
 
 class DatabaseBackend:
@@ -83,12 +110,30 @@ class DatabaseBackend:
             await repository.delete_expired_counters(self.session, utcnow())
         return count
 
+    async def increment_capped(
+        self, key: str, cap: int, expires_at: datetime, ttl_seconds: int
+    ) -> int:
+        return await repository.increment_capped_counter(
+            self.session, key, cap, utcnow(), expires_at
+        )
+
+    async def delete(self, key: str) -> None:
+        await repository.delete_counter(self.session, key)
+
 
 # INCR, and give a new counter its expiry, in one round trip and atomically (a counter left
 # without an expiry by a process dying in between would never go away).
 _INCREMENT = """
 local count = redis.call('INCR', KEYS[1])
 if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return count
+"""
+
+# INCR, and move the expiry on while the count is within the cap (ARGV[2]); past the cap the
+# expiry stays where the last counted hit put it.
+_INCREMENT_CAPPED = """
+local count = redis.call('INCR', KEYS[1])
+if count <= tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return count
 """
 
@@ -106,13 +151,32 @@ class RedisBackend:
         # The script gives a new counter its expiry at its first hit: anchored either way.
         try:
             # EVALSHA, loading the script first where the server does not know it yet.
-            count = await _increment_script(self.client)(
+            count = await _script(self.client, _INCREMENT)(
                 keys=[_KEY_PREFIX + key], args=[ttl_seconds]
             )
             return int(count)
         except (RedisError, OSError):
             logger.warning("redis unreachable; rate limits fall back to the database")
             return await self.fallback.increment(key, expires_at, ttl_seconds, anchored=anchored)
+
+    async def increment_capped(
+        self, key: str, cap: int, expires_at: datetime, ttl_seconds: int
+    ) -> int:
+        try:
+            count = await _script(self.client, _INCREMENT_CAPPED)(
+                keys=[_KEY_PREFIX + key], args=[ttl_seconds, cap]
+            )
+            return int(count)
+        except (RedisError, OSError):
+            logger.warning("redis unreachable; lockouts fall back to the database")
+            return await self.fallback.increment_capped(key, cap, expires_at, ttl_seconds)
+
+    async def delete(self, key: str) -> None:
+        try:
+            await self.client.delete(_KEY_PREFIX + key)
+        except (RedisError, OSError):
+            logger.warning("redis unreachable; lockouts fall back to the database")
+            await self.fallback.delete(key)
 
 
 class RateLimiter:
@@ -136,6 +200,21 @@ class RateLimiter:
         count = await self.backend.increment(counter, expires_at, ttl, anchored=limit.anchored)
         return Verdict(allowed=count <= limit.hits, retry_after=ttl)
 
+    async def attempt(self, lockout: Lockout, key: str) -> Verdict:
+        """Count one attempt of `key` before it is made: refused once the lockout's attempts
+        have been counted (in flight or failed), until `seconds` after the last of them."""
+        expires_at = utcnow() + timedelta(seconds=lockout.seconds)
+        counter = f"{lockout.name}:{key}"
+        count = await self.backend.increment_capped(
+            counter, lockout.attempts, expires_at, lockout.seconds
+        )
+        # Retry-After is then the whole lockout: an upper bound, never too early.
+        return Verdict(allowed=count <= lockout.attempts, retry_after=lockout.seconds)
+
+    async def succeeded(self, lockout: Lockout, key: str) -> None:
+        """An attempt of `key` succeeded: its count starts afresh."""
+        await self.backend.delete(f"{lockout.name}:{key}")
+
 
 # One Redis client per URL and event loop: a client's connections belong to the loop that
 # opened them.
@@ -144,13 +223,14 @@ _redis: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, Redis]] =
 )
 
 
-_scripts: weakref.WeakKeyDictionary[Redis, AsyncScript] = weakref.WeakKeyDictionary()
+_scripts: weakref.WeakKeyDictionary[Redis, dict[str, AsyncScript]] = weakref.WeakKeyDictionary()
 
 
-def _increment_script(client: Redis) -> AsyncScript:
-    script = _scripts.get(client)
+def _script(client: Redis, source: str) -> AsyncScript:
+    scripts = _scripts.setdefault(client, {})
+    script = scripts.get(source)
     if script is None:
-        script = _scripts[client] = client.register_script(_INCREMENT)
+        script = scripts[source] = client.register_script(source)
     return script
 
 

@@ -30,6 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import (
+    AccessToken,
     AuthorizationCode,
     AuthorizationRequest,
     DemoSmsMessage,
@@ -40,7 +41,6 @@ from app.auth.models import (
     PersonAccount,
     RateLimitCounter,
     RefreshToken,
-    RevokedAccessToken,
     SigningKey,
     SmsChallenge,
     SsoSession,
@@ -115,46 +115,6 @@ async def list_staff(
     if after is not None:
         statement = statement.where(StaffMember.login > after)
     return (await session.execute(statement)).scalars().all()
-
-
-async def count_login_failure(
-    session: AsyncSession, model: type[PersonAccount] | type[StaffMember], holder_id: uuid.UUID
-) -> int:
-    """Add one failed login to an account or staff member; the new count."""
-    statement = (
-        update(model)
-        .where(model.id == holder_id)
-        .values(failed_logins=model.failed_logins + 1)
-        .returning(model.failed_logins)
-    )
-    return int((await session.execute(statement)).scalar_one())
-
-
-async def lock_out(
-    session: AsyncSession,
-    model: type[PersonAccount] | type[StaffMember],
-    holder_id: uuid.UUID,
-    until: datetime,
-) -> None:
-    """Refuse password logins until `until`, and start counting failures afresh."""
-    statement = (
-        update(model).where(model.id == holder_id).values(locked_until=until, failed_logins=0)
-    )
-    await session.execute(statement)
-
-
-async def clear_login_failures(
-    session: AsyncSession, model: type[PersonAccount] | type[StaffMember], holder_id: uuid.UUID
-) -> None:
-    """Forget the failed logins after a successful one."""
-    statement = (
-        update(model)
-        .where(
-            model.id == holder_id, or_(model.failed_logins != 0, model.locked_until.is_not(None))
-        )
-        .values(failed_logins=0, locked_until=None)
-    )
-    await session.execute(statement)
 
 
 # Clients
@@ -332,21 +292,28 @@ async def spend_refresh_token(session: AsyncSession, token_hash: str, now: datet
     return (await session.execute(statement)).scalar_one_or_none() is not None
 
 
-async def revoke_access_token(session: AsyncSession, jti: str, expires_at: datetime) -> None:
-    """Remember a revoked access token until it would have expired."""
+async def revoke_access_token(
+    session: AsyncSession, jti: str, claims_digest: str, now: datetime
+) -> None:
+    """Revoke an issued access token (it stays recorded until it would have expired)."""
     statement = (
-        _insert(session)(RevokedAccessToken)
-        .values(jti=jti, expires_at=expires_at)
-        .on_conflict_do_nothing(index_elements=["jti"])
+        update(AccessToken)
+        .where(
+            AccessToken.jti == jti,
+            AccessToken.claims_digest == claims_digest,
+            AccessToken.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
     )
     await session.execute(statement)
 
 
 @dataclass(frozen=True, slots=True)
 class AccessTokenState:
-    """What the database says about an access token's client, grant, session and subject."""
+    """What the database says about an access token, its client, grant, session and subject."""
 
-    revoked: bool
+    # Issued with exactly the claims presented, and not revoked.
+    live: bool
     client_disabled_at: datetime | None
     grant_revoked_at: datetime | None
     grant_expires_at: datetime | None
@@ -366,7 +333,13 @@ def _access_token_state_statement(*, with_grant: bool) -> Executable:
     on_grant = Grant.id == bindparam("grant_id") if with_grant else false()
     statement: Executable = (
         select(
-            exists().where(RevokedAccessToken.jti == bindparam("jti")).label("revoked"),
+            exists()
+            .where(
+                AccessToken.jti == bindparam("jti"),
+                AccessToken.claims_digest == bindparam("claims_digest"),
+                AccessToken.revoked_at.is_(None),
+            )
+            .label("live"),
             OAuthClient.disabled_at.label("client_disabled_at"),
             Grant.revoked_at.label("grant_revoked_at"),
             Grant.expires_at.label("grant_expires_at"),
@@ -397,17 +370,23 @@ _TOKEN_STATE_WITHOUT_GRANT = _access_token_state_statement(with_grant=False)
 
 
 async def access_token_state(
-    session: AsyncSession, *, jti: str, client_id: str, grant_id: uuid.UUID | None
+    session: AsyncSession,
+    *,
+    jti: str,
+    claims_digest: str,
+    client_id: str,
+    grant_id: uuid.UUID | None,
 ) -> AccessTokenState | None:
-    """The revocation state of an access token in one query; None for an unknown client."""
-    params: dict[str, object] = {"jti": jti, "client_id": client_id}
+    """Whether an access token was issued and is not revoked, and the state of its client,
+    grant, session and subject, in one query; None for an unknown client."""
+    params: dict[str, object] = {"jti": jti, "claims_digest": claims_digest, "client_id": client_id}
     statement = _TOKEN_STATE_WITHOUT_GRANT
     if grant_id is not None:
         statement, params["grant_id"] = _TOKEN_STATE_WITH_GRANT, grant_id
     row = (await session.execute(statement, params)).mappings().one_or_none()
     if row is None:
         return None
-    return AccessTokenState(**{**row, "revoked": bool(row["revoked"])})
+    return AccessTokenState(**{**row, "live": bool(row["live"])})
 
 
 # SMS codes
@@ -508,6 +487,37 @@ async def increment_anchored_counter(
     return int((await session.execute(statement)).scalar_one())
 
 
+async def increment_capped_counter(
+    session: AsyncSession, key: str, cap: int, now: datetime, expires_at: datetime
+) -> int:
+    """Add one hit to a counter (created at 1; an expired one starts again at 1) and return its
+    count; while the count is within `cap` its expiry moves on to `expires_at`."""
+    table = RateLimitCounter.__table__
+    expired = table.c.expires_at <= now
+    # Both dialects evaluate every SET expression on the row as it was: `hits < cap` is "the
+    # new count is within the cap".
+    statement = (
+        _insert(session)(RateLimitCounter)
+        .values(key=key, hits=1, expires_at=expires_at)
+        .on_conflict_do_update(
+            index_elements=["key"],
+            set_={
+                "hits": case((expired, 1), else_=table.c.hits + 1),
+                "expires_at": case(
+                    (or_(expired, table.c.hits < cap), expires_at), else_=table.c.expires_at
+                ),
+            },
+        )
+        .returning(RateLimitCounter.hits)
+    )
+    return int((await session.execute(statement)).scalar_one())
+
+
+async def delete_counter(session: AsyncSession, key: str) -> None:
+    """Forget a counter."""
+    await session.execute(delete(RateLimitCounter).where(RateLimitCounter.key == key))
+
+
 async def delete_expired_counters(session: AsyncSession, now: datetime) -> None:
     """Drop counters whose window is over."""
     await session.execute(delete(RateLimitCounter).where(RateLimitCounter.expires_at <= now))
@@ -520,7 +530,8 @@ async def purge_expired(
     session: AsyncSession, now: datetime, *, grace: timedelta
 ) -> dict[str, int]:
     """Delete what can no longer be used: expired requests, codes, tokens, grants, sessions,
-    SMS codes, revocations and counters (kept `grace` longer, for reuse detection and support)."""
+    SMS codes, access-token records and counters (kept `grace` longer, for reuse detection and
+    support)."""
     cutoff = now - grace
     deleted: dict[str, int] = {}
 
@@ -561,10 +572,7 @@ async def purge_expired(
     )
     await purge("sso_sessions", delete(SsoSession).where(SsoSession.id.in_(finished)))
     await purge("sms_challenges", delete(SmsChallenge).where(SmsChallenge.expires_at < cutoff))
-    await purge(
-        "revoked_access_tokens",
-        delete(RevokedAccessToken).where(RevokedAccessToken.expires_at < now),
-    )
+    await purge("access_tokens", delete(AccessToken).where(AccessToken.expires_at < now))
     await purge(
         "rate_limit_counters", delete(RateLimitCounter).where(RateLimitCounter.expires_at < now)
     )

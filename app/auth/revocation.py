@@ -7,8 +7,6 @@ alone, so a client learns nothing about tokens it was not issued.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import access, issuance, opaque, repository, tokens
@@ -54,8 +52,8 @@ async def revoke(
         except access.TokenRejected:
             return  # expired or not ours: nothing left to revoke
         if claims.get("client_id") == client.client_id and isinstance(claims.get("jti"), str):
-            expires_at = datetime.fromtimestamp(int(claims["exp"]), UTC)
-            await repository.revoke_access_token(session, claims["jti"], expires_at)
+            digest = tokens.claims_digest(claims)
+            await repository.revoke_access_token(session, claims["jti"], digest, utcnow())
         return
     found = await _refresh_grant(session, settings, client, token)
     if found is not None:

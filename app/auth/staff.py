@@ -54,7 +54,6 @@ async def create(
         role=data.role.value,
         department_code=data.department_code,
         password_hash=await passwords.hash_password(password),
-        failed_logins=0,
         created_at=now,
         updated_at=now,
     )

@@ -9,6 +9,7 @@ access token, nor a logout token as either (RFC 8725 §3.11).
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
 from app.kit import jose
@@ -122,6 +123,12 @@ def _check_times(claims: dict[str, Any], *, leeway: int, allow_expired: bool) ->
             raise TokenError("token not yet valid")
     if not allow_expired and expires < now - leeway:
         raise TokenExpired("token expired")
+
+
+def claims_digest(claims: dict[str, Any]) -> str:
+    """SHA-256 of a token's claims as canonical JSON: equal exactly when the claims are."""
+    canonical = json.dumps(claims, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def at_hash(access_token: str) -> str:

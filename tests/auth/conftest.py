@@ -8,13 +8,14 @@ elsewhere); everything else goes through the public HTTP API.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
 from oidc_support import ISSUER, Provider, Receiver, refuse_server_errors, transport
+from redis_support import redis_server
 from settings_support import make_settings
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -30,6 +31,13 @@ from app.main import create_app
 def settings(database_url: str) -> Settings:
     """Test settings with the demo world on, so that the demo SMS inbox can be read."""
     return make_settings(database_url, demo=True)
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> Iterator[str]:
+    """A private redis-server for the module's tests of the Redis backend."""
+    with redis_server() as url:
+        yield url
 
 
 @pytest.fixture

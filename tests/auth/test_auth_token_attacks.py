@@ -2,7 +2,8 @@
 
 Claim checks (issuer, audience, times) are tested with tokens signed by the provider's own key,
 so that only the claim can be what makes them fail; a control token signed the same way with
-the genuine claims is accepted.
+the genuine claims is accepted. The same key is what a thief of it would have: a token it signs
+is still refused unless the provider issued exactly those claims.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -21,6 +23,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jose import jwk, jwt
 from oidc_support import ISSUER
+from sqlalchemy import event
 
 from app.auth import keys, tokens
 from app.config import Settings
@@ -165,3 +168,61 @@ async def test_missing_or_malformed_tokens_are_401_problems(
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["code"] in {"auth.unauthenticated", "auth.invalid_token"}
     assert response.headers["www-authenticate"].startswith('Bearer realm="qingeban"')
+
+
+def never_issued(claims: dict[str, Any]) -> dict[str, Any]:
+    return {**claims, "jti": "minted-with-the-key-alone"}
+
+
+def widened(claims: dict[str, Any]) -> dict[str, Any]:
+    """An issued token's own jti, with more scope than was granted."""
+    return {**claims, "scope": claims["scope"] + " licenses.verify webhooks"}
+
+
+def as_its_client(claims: dict[str, Any]) -> dict[str, Any]:
+    """A client-credentials token of the genuine token's client, which needs no grant."""
+    cut = {name: value for name, value in claims.items() if name not in {"gid", "sid", "auth_time"}}
+    return {**cut, "sub": claims["client_id"], "jti": "minted-for-the-client"}
+
+
+@pytest.mark.parametrize(
+    "forge", [never_issued, widened, as_its_client], ids=lambda forge: forge.__name__
+)
+async def test_a_token_signed_with_the_key_but_never_issued_is_refused(
+    api: httpx.AsyncClient,
+    genuine: str,
+    resign: Callable[..., Any],
+    forge: Callable[[dict[str, Any]], dict[str, Any]],
+) -> None:
+    _, claims = parts(genuine)
+    await refused_everywhere(api, await resign(forge(claims)))
+    bearer = {"Authorization": f"Bearer {genuine}"}
+    assert (await api.get(ADMIN_API, headers=bearer)).status_code == 200, "the real one works"
+
+
+@contextmanager
+def statements(database: Database) -> Iterator[list[str]]:
+    """The SQL statements run on the database while the block runs."""
+    seen: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append(statement.lower())
+
+    event.listen(database.engine.sync_engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(database.engine.sync_engine, "before_cursor_execute", note)
+
+
+async def test_a_token_is_checked_in_one_query(
+    api: httpx.AsyncClient, genuine: str, database: Database
+) -> None:
+    bearer = {"Authorization": f"Bearer {genuine}"}
+    assert (await api.get(ADMIN_API, headers=bearer)).status_code == 200  # keys cached
+    with statements(database) as seen:
+        assert (await api.get(ADMIN_API, headers=bearer)).status_code == 200
+    token_tables = ("access_tokens", "oauth_clients", "oauth_grants", "sso_sessions")
+    about_the_token = [sql for sql in seen if any(table in sql for table in token_tables)]
+    assert len(about_the_token) == 1, about_the_token
+    assert all(table in about_the_token[0] for table in token_tables)
