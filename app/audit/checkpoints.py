@@ -132,12 +132,16 @@ def sort_out(lines: list[StoredLine], key: CheckpointKey, *, every: bool) -> Sor
     The anchor is the trusted checkpoint furthest along the chain, not the last line, so that
     an old line copied to the end (a replay) cannot pull verification back to an older point.
     """
-    refused = [RefusedCheckpoint(line=item.line, reason="malformed") for item in lines
-               if item.checkpoint is None]  # fmt: skip
-    parsed = [item.checkpoint for item in lines if item.checkpoint is not None]
+    refused: list[RefusedCheckpoint] = []
+    parsed: list[CheckpointRead] = []
+    for item in lines:
+        if item.checkpoint is None:
+            refused.append(RefusedCheckpoint(line=item.line, reason="malformed"))
+        else:
+            parsed.append(item.checkpoint)
     if not every:
         parsed.sort(key=lambda checkpoint: (checkpoint.seq, checkpoint.line), reverse=True)
-    trusted = []
+    trusted: list[CheckpointRead] = []
     for checkpoint in parsed:
         reason = signing.refusal(checkpoint, key)
         if reason is not None:
