@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from app import burden_commands, rules_commands
+from app.audit import commands as audit_commands
 from app.auth import commands as auth_commands
 from app.certificates import commands as certificate_commands
 from app.config import Settings, get_settings
@@ -131,15 +132,6 @@ def cmd_openapi(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_audit_verify(_: argparse.Namespace) -> int:
-    """Verify the audit hash chain; exit 1 at the first broken link."""
-    from app.audit.service import verify_database
-
-    report = asyncio.run(verify_database(get_settings()))
-    print(json.dumps(report.model_dump(), ensure_ascii=False))
-    return 0 if report.ok else 1
-
-
 def cmd_simulator(args: argparse.Namespace) -> int:
     """Serve the simulated department systems as their own HTTP server."""
     from app.adapters.simulator.endpoints import run_simulator
@@ -187,12 +179,6 @@ def build_parser() -> argparse.ArgumentParser:
     openapi.add_argument("--output", default=str(OPENAPI_PATH))
     openapi.set_defaults(func=cmd_openapi)
 
-    audit = commands.add_parser("audit", help="audit log tools")
-    audit_commands = audit.add_subparsers(dest="audit_command", required=True)
-    audit_commands.add_parser("verify", help="verify the hash chain").set_defaults(
-        func=cmd_audit_verify
-    )
-
     simulator = commands.add_parser("simulator", help="serve the simulated departments")
     simulator.add_argument("--host", default="127.0.0.1")
     simulator.add_argument("--port", type=int, default=8100)
@@ -203,6 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo_commands.add_parser("personas", help="print the demo personas as JSON").set_defaults(
         func=cmd_demo_personas
     )
+    audit_commands.register(commands)
     auth_commands.register(commands, demo_commands)
     certificate_commands.register(commands)
     rules_commands.register(commands)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
@@ -80,6 +81,10 @@ class Settings(BaseSettings):
     # files one account may upload per hour (the bytes are kept in the database).
     upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024)
     uploads_per_hour: int = Field(default=100, ge=1)
+    # The audit chain's signed checkpoints (`qingeban audit checkpoint`): an append-only JSON
+    # lines file that the database's administrators cannot rewrite (README, "Audit
+    # checkpoints"). Unset, none are written and verification walks the whole chain.
+    audit_checkpoint_path: Path | None = None
 
     @model_validator(mode="after")
     def _official_years_have_their_holidays(self) -> Settings:

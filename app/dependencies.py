@@ -146,3 +146,15 @@ async def require_platform_admin(principal: PrincipalDep) -> Staff:
 
 PlatformAdmin = Depends(require_platform_admin)
 PlatformAdminDep = Annotated[Staff, PlatformAdmin]
+
+
+async def require_audit_reader(principal: PrincipalDep) -> Staff:
+    """Guard of the auditors' routes (/api/v1/audit): platform admins and auditors.
+
+    What they read there (the audit chain's signed checkpoints and their key) holds no
+    personal data, so a staff token of either role is enough, as for the statistics.
+    """
+    return guards.require_staff(principal, StaffRole.PLATFORM_ADMIN, StaffRole.AUDITOR)
+
+
+AuditReader = Depends(require_audit_reader)

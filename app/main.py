@@ -20,6 +20,7 @@ from app import (
 )
 from app.adapters.client import close_shared_client
 from app.adapters.endpoints import router as exchange_router
+from app.audit.endpoints import auditors_router as audit_checkpoints_router
 from app.audit.endpoints import router as audit_router
 from app.auth import service as auth
 from app.auth.endpoints_admin import router as identity_admin_router
@@ -157,6 +158,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(shares_router)
     app.include_router(jobs_router)
     app.include_router(audit_router)
+    app.include_router(audit_checkpoints_router)
     app.include_router(exchange_router)
     app.include_router(identity_admin_router)
     _install_openapi(app)

@@ -147,6 +147,13 @@ async def chain_batch(
     return (await session.execute(statement)).mappings().all()
 
 
+async def record_hash(session: AsyncSession, seq: int) -> str | None:
+    """The stored hash of the record at position `seq`, if there is one."""
+    statement = select(AuditRecord.hash).where(AuditRecord.seq == seq)
+    value: str | None = (await session.execute(statement)).scalar_one_or_none()
+    return value
+
+
 async def first_seq_after(session: AsyncSession, seq: int) -> int | None:
     """The lowest record position above `seq`, if any."""
     statement = select(func.min(AuditRecord.seq)).where(AuditRecord.seq > seq)

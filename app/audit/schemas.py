@@ -8,13 +8,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_serializer
+
+from app.audit.canonical import format_timestamp
 
 ActorType = Literal["person", "staff", "client", "system"]
 
 BreakReason = Literal[
-    "hash_mismatch", "sequence_gap", "prev_hash_mismatch", "head_mismatch", "head_missing"
+    "hash_mismatch",
+    "sequence_gap",
+    "prev_hash_mismatch",
+    "head_mismatch",
+    "head_missing",
+    "checkpoint_mismatch",
+    "checkpoint_refused",
 ]
+CheckpointRefusal = Literal["malformed", "unknown_key", "bad_signature"]
+VerificationMode = Literal["full", "from_checkpoint"]
 
 _ACTION = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$"
 
@@ -74,10 +84,63 @@ class AuditContext:
         )
 
 
+class Checkpoint(BaseModel):
+    """A signed anchor of the chain: the head's position and hash at a moment, as stored.
+
+    `signature` is an ES256 JWS with detached content (RFC 7515 Appendix F) over the canonical
+    JSON (`app.audit.canonical`) of `{"created_at", "hash", "seq"}`, under the key `kid` that
+    `GET /api/v1/audit/jwks` publishes.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    seq: int = Field(ge=1, description="The head's position when the checkpoint was signed")
+    hash: str = Field(pattern=r"^[0-9a-f]{64}$", description="The hash of record `seq`")
+    created_at: AwareDatetime = Field(
+        description="When it was signed: RFC 3339 UTC with six fraction digits, as signed"
+    )
+    kid: str = Field(
+        min_length=1, max_length=64, description="RFC 7638 thumbprint of the signing key"
+    )
+    signature: str = Field(min_length=1, max_length=512)
+
+    @field_serializer("created_at")
+    def _as_signed(self, created_at: datetime) -> str:
+        # Exactly the spelling that was signed (six fraction digits), so that whoever rebuilds
+        # the payload from an answer rebuilds the signed bytes.
+        return format_timestamp(created_at)
+
+
+class CheckpointRead(Checkpoint):
+    """A checkpoint with its place in the store."""
+
+    line: int = Field(ge=1, description="Its line in the checkpoint store (1 = the first)")
+
+
+class RefusedCheckpoint(BaseModel):
+    """A line of the checkpoint store that is not trusted: it anchors nothing."""
+
+    line: int
+    reason: CheckpointRefusal
+
+
+class CheckpointKeys(BaseModel):
+    """The JWK Set of the keys that sign checkpoints (to pin, and to verify them by)."""
+
+    keys: list[dict[str, str]]
+
+
 class ChainReport(BaseModel):
     """The outcome of re-computing the chain: intact, or where it first breaks and how."""
 
     ok: bool
+    mode: VerificationMode = Field(
+        description=(
+            "`from_checkpoint`: the records after the newest trusted checkpoint; `full`: the "
+            "whole chain, and every trusted checkpoint compared with it"
+        )
+    )
+    from_seq: int = Field(description="Records after this position were checked (0: all)")
     records_checked: int = Field(description="Records examined, the broken one included")
     first_broken_seq: int | None = Field(
         default=None, description="Position of the first record that does not link up"
@@ -88,13 +151,32 @@ class ChainReport(BaseModel):
             "`hash_mismatch`: a record was edited; `sequence_gap`: records were deleted; "
             "`prev_hash_mismatch`: records were reordered or inserted; `head_mismatch`: the "
             "newest records were deleted or added behind the head's back; `head_missing`: the "
-            "chain head row is gone"
+            "chain head row is gone; `checkpoint_mismatch`: the chain no longer holds the "
+            "(position, hash) a signed checkpoint anchored, so it was rewritten or cut short; "
+            "`checkpoint_refused`: the chain is intact but a line of the checkpoint store is "
+            "malformed or its signature does not verify (`refused_checkpoints`)"
         ),
     )
-    head_seq: int | None = Field(
-        default=None, description="The head's position; publish it with head_hash to anchor"
-    )
+    head_seq: int | None = Field(default=None, description="The head's position")
     head_hash: str | None = None
+    checkpoint: CheckpointRead | None = Field(
+        default=None, description="The newest trusted checkpoint (None: no checkpoint yet)"
+    )
+    checkpoints_checked: int = Field(
+        default=0, description="Trusted checkpoints compared with the chain"
+    )
+    refused_checkpoints: list[RefusedCheckpoint] = Field(
+        default_factory=list, description="Store lines refused as anchors (the first 20)"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CheckpointOutcome:
+    """What `qingeban audit checkpoint` did: the verification it ran, and what it appended."""
+
+    report: ChainReport
+    checkpoint: Checkpoint | None
+    written: bool
 
 
 class AuditRecordRead(BaseModel):

@@ -9,27 +9,39 @@ and appends stay cheap no matter how long the work before them took. An append i
 (lock the head, finish the hash, insert), so it costs one round trip.
 
 The encoding that is hashed is specified in `app.audit.canonical`, so an auditor can re-verify
-an export in any language. Verification proves that nothing before the head was edited,
-deleted, reordered or inserted; to detect a rewrite of the whole tail, publish the reported
-`head_seq`/`head_hash` somewhere the database administrators cannot write (an anchor).
+an export in any language. Verification (`verify_chain`, one function for the API and the
+CLI) proves that nothing before the head was edited, deleted, reordered or inserted and that
+nothing lies past it. The chain alone cannot show that someone with the database rewrote all of
+it and moved the head: signed checkpoints of the head, kept outside the database
+(`app.audit.checkpoints`, written by `write_checkpoint`), can, and let verification start from
+the newest of them instead of the first record.
 """
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.audit import repository
-from app.audit.canonical import (
-    GENESIS_HASH,
-    RECORD_FIELDS,
-    chain_hash,
-    changes_digest,
-    record_body,
-    seq_template,
+from app.audit import checkpoints, repository, signing, verification
+from app.audit.canonical import changes_digest, seq_template
+from app.audit.checkpoints import CheckpointStore
+from app.audit.errors import (
+    AuditChainHeadMissing,
+    CheckpointStoreNotConfigured,
+    CheckpointStoreUnavailable,
+    SubjectIdWithoutType,
 )
-from app.audit.errors import AuditChainHeadMissing, SubjectIdWithoutType
 from app.audit.models import AuditRecord
-from app.audit.schemas import AuditEntry, AuditRecordRead, BreakReason, ChainReport
+from app.audit.schemas import (
+    AuditEntry,
+    AuditRecordRead,
+    ChainReport,
+    Checkpoint,
+    CheckpointKeys,
+    CheckpointOutcome,
+    CheckpointRead,
+)
 from app.config import Settings
 from app.db import Database
 from app.errors import InvalidCursor
@@ -37,8 +49,9 @@ from app.kit import pagination
 from app.kit.clock import utcnow
 from app.kit.ids import new_id
 
-# Past the head there is nothing, so the highest possible position bounds a headless scan.
-_MAX_SEQ = 2**63 - 1
+# A report lists this many refused checkpoint lines at most (junk appended to the store must
+# not make every report as long as the junk).
+_REPORTED_REFUSALS = 20
 
 
 async def record(session: AsyncSession, entry: AuditEntry) -> AuditRecord:
@@ -64,84 +77,157 @@ async def record(session: AsyncSession, entry: AuditEntry) -> AuditRecord:
     return audit_record
 
 
-async def verify(session: AsyncSession, *, batch_size: int = 5000) -> ChainReport:
-    """Recompute the chain in seq order, in constant memory, and report the first broken link.
+async def verify_chain(
+    database: Database, settings: Settings, *, full: bool = False, batch_size: int = 5000
+) -> ChainReport:
+    """Verify the chain from the newest trusted checkpoint to the head, or all of it (`full`).
 
-    Give it a session that has not begun yet: on PostgreSQL it then reads one REPEATABLE READ
-    snapshot, so records appended while it runs are neither missed nor mistaken for forgeries.
+    The one verification behind both the admin API and `qingeban audit verify`. It opens its
+    own read session rather than take the caller's: only a session that has not begun can be
+    made to read one snapshot (REPEATABLE READ on PostgreSQL), and without one a record forged
+    past the head cannot be told from one appended while the walk ran. A full walk also holds
+    the chain to every trusted checkpoint; without checkpoints it is the only walk there is.
     """
     if batch_size < 1:
         raise ValueError("batch_size must be positive")
-    consistent = await _begin_snapshot(session)
-    head = await repository.read_head(session)
-    upto = head[0] if head is not None else _MAX_SEQ
-    checked, expected_seq, expected_prev = 0, 1, GENESIS_HASH
-
-    def report(seq: int | None, reason: BreakReason | None) -> ChainReport:
-        return ChainReport(
-            ok=reason is None,
-            records_checked=checked,
-            first_broken_seq=seq,
-            reason=reason,
-            head_seq=head[0] if head is not None else None,
-            head_hash=head[1] if head is not None else None,
+    # Read before the snapshot begins, so every checkpoint names a record the snapshot sees.
+    lines = await _read_checkpoints(settings)
+    key = signing.checkpoint_key(settings.secret_key.get_secret_value())
+    # Checking every signature of a long store is CPU work: off the event loop.
+    store = await asyncio.to_thread(checkpoints.sort_out, lines, key, every=full)
+    anchor = None if full or not store.trusted else store.trusted[-1]
+    async with database.session(write=False) as session:
+        await _begin_snapshot(session)
+        report = await verification.walk(
+            session,
+            anchor=anchor,
+            compare=store.trusted if full else (),
+            batch_size=batch_size,
         )
-
-    while True:
-        rows = await repository.chain_batch(
-            session, after_seq=expected_seq - 1, upto_seq=upto, limit=batch_size
+    refused = store.refused[:_REPORTED_REFUSALS]
+    if report.ok and refused:
+        return report.model_copy(
+            update={"ok": False, "reason": "checkpoint_refused", "refused_checkpoints": refused}
         )
-        for fields in rows:
-            checked += 1
-            seq = fields["seq"]
-            if seq != expected_seq:
-                return report(seq, "sequence_gap")
-            if fields["prev_hash"] != expected_prev:
-                return report(seq, "prev_hash_mismatch")
-            body = record_body(**{name: fields[name] for name in RECORD_FIELDS})
-            if chain_hash(expected_prev, body) != fields["hash"]:
-                return report(seq, "hash_mismatch")
-            expected_seq, expected_prev = seq + 1, fields["hash"]
-        if len(rows) < batch_size:
-            break
-
-    if head is None:
-        return report(None, "head_missing")
-    head_seq, head_hash = head
-    last_seq = expected_seq - 1
-    if last_seq < head_seq:
-        return report(expected_seq, "head_mismatch")
-    if expected_prev != head_hash:
-        return report(head_seq, "head_mismatch")
-    if consistent:
-        # In one snapshot a record past the head was not written by `record`.
-        beyond = await repository.first_seq_after(session, head_seq)
-        if beyond is not None:
-            return report(beyond, "head_mismatch")
-    return report(None, None)
+    return report.model_copy(update={"refused_checkpoints": refused})
 
 
-async def _begin_snapshot(session: AsyncSession) -> bool:
-    """Start a repeatable-read transaction where possible; whether reads share one snapshot."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
+async def _begin_snapshot(session: AsyncSession) -> None:
+    """Make every read of the fresh `session` see one snapshot."""
+    if session.in_transaction():
+        raise RuntimeError("verification needs a session that has not begun")
+    if session.get_bind().dialect.name == "sqlite":
         # A SQLite transaction in WAL mode reads one snapshot from its first read on.
-        return True
-    if not session.in_transaction():
-        await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-        return True
-    level = await (await session.connection()).get_isolation_level()
-    return level in ("REPEATABLE READ", "SERIALIZABLE")
+        return
+    await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 
-async def verify_database(settings: Settings, *, batch_size: int = 5000) -> ChainReport:
+async def verify_database(
+    settings: Settings, *, full: bool = False, batch_size: int = 5000
+) -> ChainReport:
     """Open the configured database, verify its chain, close it (`qingeban audit verify`)."""
     database = Database.from_url(settings.database_url, pool_size=1)
     try:
-        async with database.session(write=False) as session:
-            return await verify(session, batch_size=batch_size)
+        return await verify_chain(database, settings, full=full, batch_size=batch_size)
     finally:
         await database.dispose()
+
+
+async def write_checkpoint(database: Database, settings: Settings) -> CheckpointOutcome:
+    """Verify the chain from the newest checkpoint and, if it holds, sign its head into the store.
+
+    Nothing is signed over a chain that does not verify: a checkpoint vouches for everything
+    up to it. Refused lines in the store do not stop it (they are reported, and anchor
+    nothing), or whoever can append junk to the store could stop the anchoring. A head that
+    has not moved since the newest checkpoint, or an empty chain, gets no new one.
+    """
+    store = _store(settings)
+    report = await verify_chain(database, settings)
+    if report.reason not in (None, "checkpoint_refused") or not report.head_seq:
+        return CheckpointOutcome(report=report, checkpoint=None, written=False)
+    if report.checkpoint is not None and report.checkpoint.seq >= report.head_seq:
+        return CheckpointOutcome(report=report, checkpoint=report.checkpoint, written=False)
+    assert report.head_hash is not None
+    key = signing.checkpoint_key(settings.secret_key.get_secret_value())
+    candidate = signing.sign(key, seq=report.head_seq, hash_=report.head_hash, created_at=utcnow())
+
+    def decide(lines: list[checkpoints.StoredLine]) -> Checkpoint | None:
+        # Another writer may have gone further since the verification: appending behind it
+        # would only add an older anchor.
+        newest = checkpoints.sort_out(lines, key, every=False).trusted
+        return None if newest and newest[-1].seq >= candidate.seq else candidate
+
+    try:
+        written = await asyncio.to_thread(store.append, decide)
+    except OSError as exc:
+        raise CheckpointStoreUnavailable from exc
+    return CheckpointOutcome(report=report, checkpoint=written, written=written is not None)
+
+
+async def checkpoint_database(settings: Settings) -> CheckpointOutcome:
+    """Open the configured database, write a checkpoint, close it (`qingeban audit checkpoint`)."""
+    database = Database.from_url(settings.database_url, pool_size=1)
+    try:
+        return await write_checkpoint(database, settings)
+    finally:
+        await database.dispose()
+
+
+async def list_checkpoints(
+    settings: Settings, *, cursor: str | None = None, limit: int = 50
+) -> pagination.Page[CheckpointRead]:
+    """The checkpoints in the store, newest line first, one keyset page at a time."""
+    before_line = _cursor_value(cursor) if cursor is not None else None
+    stored = [
+        checkpoint
+        for checkpoint in reversed(await published_checkpoints(settings))
+        if before_line is None or checkpoint.line < before_line
+    ]
+    page = stored[:limit]
+    next_cursor = pagination.encode_cursor([page[-1].line]) if len(stored) > limit else None
+    return pagination.Page[CheckpointRead](items=page, next_cursor=next_cursor)
+
+
+async def published_checkpoints(settings: Settings) -> list[CheckpointRead]:
+    """Every checkpoint in the store as written, oldest first; lines that do not parse are left
+    out. Signatures are not judged here: auditors check them with `checkpoint_keys`."""
+    _store(settings)
+    lines = await _read_checkpoints(settings)
+    return [item.checkpoint for item in lines if item.checkpoint is not None]
+
+
+def checkpoint_keys(settings: Settings) -> CheckpointKeys:
+    """The JWK Set of the key that signs checkpoints."""
+    return CheckpointKeys(keys=[signing.checkpoint_key(settings.secret_key.get_secret_value()).jwk])
+
+
+def _store(settings: Settings) -> CheckpointStore:
+    if settings.audit_checkpoint_path is None:
+        raise CheckpointStoreNotConfigured
+    return CheckpointStore(settings.audit_checkpoint_path)
+
+
+async def _read_checkpoints(settings: Settings) -> list[checkpoints.StoredLine]:
+    """The store's lines; none when no store is configured."""
+    if settings.audit_checkpoint_path is None:
+        return []
+    store = CheckpointStore(settings.audit_checkpoint_path)
+    try:
+        return await asyncio.to_thread(store.read)
+    except OSError as exc:
+        # A store that is configured but cannot be read is an outage, not "no checkpoints":
+        # verifying without them would silently drop the anchor.
+        raise CheckpointStoreUnavailable from exc
+
+
+def _cursor_value(cursor: str) -> int:
+    try:
+        (value,) = pagination.decode_cursor(cursor, arity=1)
+    except pagination.InvalidCursor as exc:
+        raise InvalidCursor(str(exc)) from exc
+    if not isinstance(value, int) or value < 1:
+        raise InvalidCursor("cursor does not match the query")
+    return value
 
 
 async def list_records(
@@ -155,15 +241,7 @@ async def list_records(
     """Records newest first, optionally of one subject, one keyset page at a time."""
     if subject_id is not None and subject_type is None:
         raise SubjectIdWithoutType
-    before_seq: int | None = None
-    if cursor is not None:
-        try:
-            (value,) = pagination.decode_cursor(cursor, arity=1)
-        except pagination.InvalidCursor as exc:
-            raise InvalidCursor(str(exc)) from exc
-        if not isinstance(value, int) or value < 1:
-            raise InvalidCursor("cursor does not match the query")
-        before_seq = value
+    before_seq = _cursor_value(cursor) if cursor is not None else None
     records = await repository.list_records(
         session,
         subject_type=subject_type,

@@ -8,13 +8,16 @@ import os
 from collections.abc import Mapping
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from app.kit.encoding import b64url_decode, b64url_encode
 
 KEY_BYTES = 32
+# The order of the P-256 group (FIPS 186-5 / SEC 2), for deriving a private scalar.
+_P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 _NONCE_BYTES = 12
 _TAG_BYTES = 16
 
@@ -109,6 +112,26 @@ def derive_key(secret: str, purpose: str) -> bytes:
         raise ValueError("secret and purpose must be non-empty")
     hkdf = HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=purpose.encode())
     return hkdf.derive(secret.encode("utf-8"))
+
+
+def derive_p256_private_pem(secret: str, purpose: str) -> str:
+    """A P-256 signing key (PKCS#8 PEM) derived from one configured secret for `purpose`.
+
+    The same secret and purpose always give the same key, so the key needs no storage of its
+    own and whoever holds the secret can sign; a different purpose gives an unrelated key. The
+    scalar is taken from 64 bits more than the group order has and reduced into [1, n-1]
+    (FIPS 186-5 A.2.1), so its bias is negligible.
+    """
+    if not secret or not purpose:
+        raise ValueError("secret and purpose must be non-empty")
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=40, salt=None, info=purpose.encode())
+    material = int.from_bytes(hkdf.derive(secret.encode("utf-8")), "big")
+    private = ec.derive_private_key(material % (_P256_ORDER - 1) + 1, ec.SECP256R1())
+    return private.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode("ascii")
 
 
 def sha256_hex(data: bytes) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,8 +16,10 @@ from sqlalchemy.exc import IntegrityError
 from app.audit import repository, service
 from app.audit.canonical import GENESIS_HASH, changes_digest
 from app.audit.models import AuditChainHead, AuditRecord
-from app.audit.schemas import AuditContext, AuditEntry
+from app.audit.schemas import AuditContext, AuditEntry, ChainReport
 from app.db import Database
+
+Verify = Callable[..., Awaitable[ChainReport]]
 
 CONTEXT = AuditContext(request_id="req-42", client_address="203.0.113.7")
 BEFORE = {"status": "valid", "holder_id": "370202199001011234"}
@@ -80,7 +82,9 @@ async def test_a_record_holds_the_entry_and_a_digest_but_not_the_values(
     assert rows[1]["hash"] == second.hash != first.hash
 
 
-async def test_a_rolled_back_change_takes_its_record_with_it(database: Database) -> None:
+async def test_a_rolled_back_change_takes_its_record_with_it(
+    database: Database, verify: Verify
+) -> None:
     async def audit_then_fail() -> None:
         async with database.session() as session:
             await service.record(session, revoke(1))
@@ -93,21 +97,23 @@ async def test_a_rolled_back_change_takes_its_record_with_it(database: Database)
         kept = await service.record(session, revoke(2))
     assert (kept.seq, kept.prev_hash) == (1, GENESIS_HASH)
     assert [r["subject_id"] for r in await all_rows(database)] == ["L-2"]
-    async with database.session(write=False) as session:
-        assert (await service.verify(session)).ok
+    assert (await verify(full=True)).ok
 
 
-async def test_many_records_in_one_transaction_chain_in_order(database: Database) -> None:
+async def test_many_records_in_one_transaction_chain_in_order(
+    database: Database, verify: Verify
+) -> None:
     async with database.session() as session:
         records = [await service.record(session, revoke(n)) for n in range(1, 51)]
     assert [r.seq for r in records] == list(range(1, 51))
     assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(records))
-    async with database.session(write=False) as session:
-        report = await service.verify(session, batch_size=7)
+    report = await verify(full=True, batch_size=7)
     assert (report.ok, report.records_checked, report.head_seq) == (True, 50, 50)
 
 
-async def test_concurrent_writers_build_one_unbroken_chain(database: Database) -> None:
+async def test_concurrent_writers_build_one_unbroken_chain(
+    database: Database, verify: Verify
+) -> None:
     async def writer(n: int) -> None:
         async with database.session() as session:
             await asyncio.sleep(0)  # let the others start their transactions too
@@ -124,13 +130,12 @@ async def test_concurrent_writers_build_one_unbroken_chain(database: Database) -
     assert [r["seq"] for r in rows] == list(range(1, 21))
     assert sorted(r["subject_id"] for r in rows) == sorted(f"L-{n}" for n in range(20))
     assert all(b["prev_hash"] == a["hash"] for a, b in itertools.pairwise(rows))
-    async with database.session(write=False) as session:
-        report = await service.verify(session)
+    report = await verify(full=True)
     assert (report.ok, report.records_checked) == (True, 20)
 
 
 async def test_verification_reads_one_snapshot_while_others_append(
-    database: Database, monkeypatch: pytest.MonkeyPatch
+    database: Database, verify: Verify, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with database.session() as session:
         for n in range(1, 7):
@@ -144,13 +149,11 @@ async def test_verification_reads_one_snapshot_while_others_append(
         return rows
 
     monkeypatch.setattr(repository, "chain_batch", batch_then_append)
-    async with database.session(write=False) as session:
-        report = await service.verify(session, batch_size=2)
+    report = await verify(full=True, batch_size=2)
     assert (report.ok, report.records_checked, report.head_seq) == (True, 6, 6)
 
     monkeypatch.undo()
-    async with database.session(write=False) as session:
-        later = await service.verify(session)
+    later = await verify(full=True)
     assert later.ok
     assert later.records_checked == later.head_seq > 6
 

@@ -21,11 +21,7 @@ from app.db import Database
 
 MakeChain = Callable[[int], Awaitable[None]]
 Tamper = Callable[[Callable[[AsyncConnection], Awaitable[None]]], Awaitable[None]]
-
-
-async def verify(database: Database, *, batch_size: int = 5000) -> ChainReport:
-    async with database.session(write=False) as session:
-        return await service.verify(session, batch_size=batch_size)
+Verify = Callable[..., Awaitable[ChainReport]]
 
 
 async def row(connection: AsyncConnection, seq: int) -> dict[str, Any]:
@@ -45,13 +41,13 @@ def assert_broken(report: ChainReport, seq: int, reason: str) -> None:
     assert (report.ok, report.first_broken_seq, report.reason) == (False, seq, reason)
 
 
-async def test_an_untouched_chain_verifies(database: Database, make_chain: MakeChain) -> None:
-    empty = await verify(database)
+async def test_an_untouched_chain_verifies(verify: Verify, make_chain: MakeChain) -> None:
+    empty = await verify(full=True)
     assert (empty.ok, empty.records_checked, empty.head_seq) == (True, 0, 0)
     assert empty.head_hash == "0" * 64
 
     await make_chain(7)
-    report = await verify(database, batch_size=3)  # batches end mid-chain and at its end
+    report = await verify(full=True, batch_size=3)  # batches end mid-chain and at its end
     assert (report.ok, report.records_checked, report.first_broken_seq, report.reason) == (
         True,
         7,
@@ -77,7 +73,11 @@ async def test_an_untouched_chain_verifies(database: Database, make_chain: MakeC
     ],
 )
 async def test_editing_a_field_breaks_that_record(
-    database: Database, make_chain: MakeChain, tamper: Tamper, column: str, value: Any
+    verify: Verify,
+    make_chain: MakeChain,
+    tamper: Tamper,
+    column: str,
+    value: Any,
 ) -> None:
     await make_chain(5)
 
@@ -85,13 +85,13 @@ async def test_editing_a_field_breaks_that_record(
         await set_fields(connection, 3, **{column: value})
 
     await tamper(edit)
-    report = await verify(database, batch_size=2)
+    report = await verify(full=True, batch_size=2)
     assert_broken(report, 3, "hash_mismatch")
     assert report.records_checked == 3
 
 
 async def test_shifting_the_time_by_a_microsecond_is_detected(
-    database: Database, make_chain: MakeChain, tamper: Tamper
+    verify: Verify, make_chain: MakeChain, tamper: Tamper
 ) -> None:
     await make_chain(4)
 
@@ -102,12 +102,12 @@ async def test_shifting_the_time_by_a_microsecond_is_detected(
         )
 
     await tamper(edit)
-    assert_broken(await verify(database), 2, "hash_mismatch")
+    assert_broken(await verify(full=True), 2, "hash_mismatch")
 
 
 @pytest.mark.parametrize(("deleted", "broken_at"), [((3,), 4), ((1,), 2), ((2, 3), 4)])
 async def test_deleting_records_leaves_a_gap(
-    database: Database,
+    verify: Verify,
     make_chain: MakeChain,
     tamper: Tamper,
     deleted: tuple[int, ...],
@@ -119,12 +119,12 @@ async def test_deleting_records_leaves_a_gap(
         await delete_records(connection, *deleted)
 
     await tamper(remove)
-    assert_broken(await verify(database), broken_at, "sequence_gap")
+    assert_broken(await verify(full=True), broken_at, "sequence_gap")
 
 
 @pytest.mark.parametrize(("deleted", "broken_at"), [((5,), 5), ((4, 5), 4), ((1, 2, 3, 4, 5), 1)])
 async def test_deleting_the_newest_records_disagrees_with_the_head(
-    database: Database,
+    verify: Verify,
     make_chain: MakeChain,
     tamper: Tamper,
     deleted: tuple[int, ...],
@@ -136,13 +136,13 @@ async def test_deleting_the_newest_records_disagrees_with_the_head(
         await delete_records(connection, *deleted)
 
     await tamper(remove)
-    report = await verify(database)
+    report = await verify(full=True)
     assert_broken(report, broken_at, "head_mismatch")
     assert report.head_seq == 5
 
 
 async def test_swapping_the_contents_of_two_records_is_detected_at_the_first(
-    database: Database, make_chain: MakeChain, tamper: Tamper
+    verify: Verify, make_chain: MakeChain, tamper: Tamper
 ) -> None:
     await make_chain(6)
 
@@ -154,11 +154,11 @@ async def test_swapping_the_contents_of_two_records_is_detected_at_the_first(
         await set_fields(connection, 4, **second)
 
     await tamper(swap)
-    assert_broken(await verify(database), 2, "prev_hash_mismatch")
+    assert_broken(await verify(full=True), 2, "prev_hash_mismatch")
 
 
 async def test_swapping_the_positions_of_two_records_is_detected_at_the_first(
-    database: Database, make_chain: MakeChain, tamper: Tamper
+    verify: Verify, make_chain: MakeChain, tamper: Tamper
 ) -> None:
     await make_chain(6)
 
@@ -168,11 +168,11 @@ async def test_swapping_the_positions_of_two_records_is_detected_at_the_first(
         await set_fields(connection, -1, seq=5)
 
     await tamper(swap)
-    assert_broken(await verify(database), 3, "prev_hash_mismatch")
+    assert_broken(await verify(full=True), 3, "prev_hash_mismatch")
 
 
 async def test_editing_a_link_is_detected(
-    database: Database, make_chain: MakeChain, tamper: Tamper
+    verify: Verify, make_chain: MakeChain, tamper: Tamper
 ) -> None:
     await make_chain(4)
 
@@ -180,11 +180,11 @@ async def test_editing_a_link_is_detected(
         await set_fields(connection, 3, prev_hash=(await row(connection, 1))["hash"])
 
     await tamper(relink)
-    assert_broken(await verify(database), 3, "prev_hash_mismatch")
+    assert_broken(await verify(full=True), 3, "prev_hash_mismatch")
 
 
 async def test_a_forger_who_rehashes_an_edited_record_breaks_the_next_link(
-    database: Database, make_chain: MakeChain, tamper: Tamper
+    verify: Verify, make_chain: MakeChain, tamper: Tamper
 ) -> None:
     await make_chain(4)
 
@@ -196,11 +196,11 @@ async def test_a_forger_who_rehashes_an_edited_record_breaks_the_next_link(
         await set_fields(connection, 2, hash=chain_hash(record["prev_hash"], body))
 
     await tamper(forge)
-    assert_broken(await verify(database), 3, "prev_hash_mismatch")
+    assert_broken(await verify(full=True), 3, "prev_hash_mismatch")
 
 
 async def test_a_record_inserted_mid_chain_is_detected(
-    database: Database, make_chain: MakeChain, tamper: Tamper
+    verify: Verify, make_chain: MakeChain, tamper: Tamper
 ) -> None:
     await make_chain(3)
 
@@ -216,11 +216,11 @@ async def test_a_record_inserted_mid_chain_is_detected(
         await connection.execute(insert(AuditRecord).values(**forged))
 
     await tamper(insert_between)
-    assert_broken(await verify(database), 3, "prev_hash_mismatch")
+    assert_broken(await verify(full=True), 3, "prev_hash_mismatch")
 
 
 async def test_a_record_appended_behind_the_heads_back_is_detected(
-    database: Database, make_chain: MakeChain, tamper: Tamper
+    verify: Verify, make_chain: MakeChain, tamper: Tamper
 ) -> None:
     await make_chain(3)
 
@@ -233,11 +233,11 @@ async def test_a_record_appended_behind_the_heads_back_is_detected(
         await connection.execute(insert(AuditRecord).values(**forged))
 
     await tamper(append)
-    assert_broken(await verify(database), 4, "head_mismatch")
+    assert_broken(await verify(full=True), 4, "head_mismatch")
 
 
 async def test_an_edited_head_is_detected(
-    database: Database, make_chain: MakeChain, tamper: Tamper
+    verify: Verify, make_chain: MakeChain, tamper: Tamper
 ) -> None:
     await make_chain(3)
 
@@ -245,11 +245,11 @@ async def test_an_edited_head_is_detected(
         await connection.execute(update(AuditChainHead).values(hash="a" * 64))
 
     await tamper(edit)
-    assert_broken(await verify(database), 3, "head_mismatch")
+    assert_broken(await verify(full=True), 3, "head_mismatch")
 
 
 async def test_without_its_head_the_chain_reports_it_and_refuses_writes(
-    database: Database, make_chain: MakeChain, tamper: Tamper
+    verify: Verify, database: Database, make_chain: MakeChain, tamper: Tamper
 ) -> None:
     await make_chain(2)
 
@@ -257,7 +257,7 @@ async def test_without_its_head_the_chain_reports_it_and_refuses_writes(
         await connection.execute(delete(AuditChainHead))
 
     await tamper(remove)
-    report = await verify(database)
+    report = await verify(full=True)
     assert (report.ok, report.reason, report.records_checked) == (False, "head_missing", 2)
     with pytest.raises(AuditChainHeadMissing):
         async with database.session() as session:
@@ -279,18 +279,18 @@ def _entry() -> AuditEntry:
     ],
 )
 async def test_the_database_itself_refuses_edits_and_deletions(
-    database: Database, make_chain: MakeChain, statement: str
+    verify: Verify, database: Database, make_chain: MakeChain, statement: str
 ) -> None:
     await make_chain(2)
     with pytest.raises(DBAPIError, match="append-only"):
         async with database.engine.begin() as connection:
             await connection.execute(text(statement))
-    report = await verify(database)
+    report = await verify(full=True)
     assert (report.ok, report.records_checked) == (True, 2)
 
 
 async def test_the_database_refuses_a_record_that_does_not_extend_the_head(
-    database: Database, make_chain: MakeChain
+    verify: Verify, database: Database, make_chain: MakeChain
 ) -> None:
     await make_chain(2)
     async with database.engine.connect() as connection:
@@ -302,5 +302,5 @@ async def test_the_database_refuses_a_record_that_does_not_extend_the_head(
     with pytest.raises(DBAPIError, match="does not extend the chain head"):
         async with database.engine.begin() as connection:
             await connection.execute(insert(AuditRecord).values(**forged))
-    report = await verify(database)
+    report = await verify(full=True)
     assert (report.ok, report.records_checked, report.head_seq) == (True, 2, 2)

@@ -150,6 +150,8 @@ NOT_CITIZEN_ROUTES = {
     ("POST", "/api/v1/licenses/verify"): "public verification; a partner may name itself",
     ("GET", "/api/v1/licenses/verify"): "public verification; a partner may name itself",
     ("GET", "/api/v1/stats/overview"): "platform admins, auditors and `stats.read` clients",
+    ("GET", "/api/v1/audit/checkpoints"): "platform admins and auditors",
+    ("GET", "/api/v1/audit/jwks"): "platform admins and auditors",
 }
 
 
