@@ -80,6 +80,12 @@ class Settings(BaseSettings):
     # files one account may upload per hour (the bytes are kept in the database).
     upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024)
     uploads_per_hour: int = Field(default=100, ge=1)
+    # The edge (app/ops/edge.py), before any route or authentication: every body but an
+    # upload's (JSON, forms) is read whole there, so its size is bounded here — the largest
+    # legitimate one, a ruleset, is some 20 KB. The request line and header fields are bounded
+    # together (a bearer token and the SSO cookie are a few KB).
+    max_body_bytes: int = Field(default=1024 * 1024, ge=16 * 1024, le=64 * 1024 * 1024)
+    max_header_bytes: int = Field(default=16 * 1024, ge=4 * 1024, le=1024 * 1024)
 
     @model_validator(mode="after")
     def _official_years_have_their_holidays(self) -> Settings:

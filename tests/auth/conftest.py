@@ -8,13 +8,17 @@ elsewhere); everything else goes through the public HTTP API.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
-from oidc_support import ISSUER, Provider, Receiver, refuse_server_errors, transport
+from oidc_support import ISSUER, Provider, Receiver, free_port, refuse_server_errors, transport
 from settings_support import make_settings
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -30,6 +34,29 @@ from app.main import create_app
 def settings(database_url: str) -> Settings:
     """Test settings with the demo world on, so that the demo SMS inbox can be read."""
     return make_settings(database_url, demo=True)
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> Iterator[str]:
+    """A private redis-server for the module (skipped where none is installed)."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed")
+    port = free_port()
+    server = subprocess.Popen(
+        [binary, "--port", str(port), "--save", "", "--appendonly", "no", "--bind", "127.0.0.1"],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 @pytest.fixture

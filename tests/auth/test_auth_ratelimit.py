@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
 import pytest
-from oidc_support import BROWSER_ADDRESS, ISSUER, Pkce, Provider, RegisteredClient, transport
+from oidc_support import (
+    BROWSER_ADDRESS,
+    ISSUER,
+    Pkce,
+    Provider,
+    RegisteredClient,
+    free_port,
+    transport,
+)
 from redis.asyncio import Redis
 from sqlalchemy import func, select
 
@@ -21,35 +25,6 @@ from app.db import Database
 from app.main import create_app
 
 PHONE = "13888880000"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    """A private redis-server for this module."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not installed")
-    port = free_port()
-    server = subprocess.Popen(
-        [binary, "--port", str(port), "--save", "", "--appendonly", "no", "--bind", "127.0.0.1"],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(100):
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 @pytest.fixture
