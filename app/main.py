@@ -64,8 +64,8 @@ Errors are RFC 9457 `application/problem+json` with a stable dotted `code`; titl
 default and English with `Accept-Language: en`. Lists are cursor-paginated
 (`?cursor=&limit=` → `{items, next_cursor}`).
 
-Every request is checked before anything else runs: the request line and header fields at most
-`QE_MAX_HEADER_BYTES` (16 KiB by default; 414 `request.uri_too_long`, 431
+Every request is checked before anything else runs: the request target, and the header fields
+together, each at most `QE_MAX_HEADER_BYTES` (16 KiB by default; 414 `request.uri_too_long`, 431
 `request.headers_too_large`); a body at most `QE_MAX_BODY_BYTES` (1 MiB; 413
 `request.too_large`), uploads excepted (`QE_UPLOAD_MAX_BYTES`); and no NUL character (U+0000)
 in the path, query, header fields, cookies or body (422 `request.invalid`, each place named in
