@@ -97,17 +97,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     _migrate()
     if settings.demo:
         _seed(demo=True)
+    # The header limit where the server reads them: with h11 nothing past it is buffered. The
+    # httptools parser has no such bound; the app's own check (app/ops/edge.py) answers 431
+    # either way, and the load balancer in front bounds what is read off the wire.
+    server = {"host": args.host, "port": args.port, "log_config": None, "proxy_headers": True,
+              "h11_max_incomplete_event_size": settings.max_header_bytes}  # fmt: skip
     if args.workers > 1:
         # Each worker process builds its own app (and freezes it) from the environment.
-        uvicorn.run(
-            "app.main:app_from_environment", factory=True, workers=args.workers,
-            host=args.host, port=args.port, log_config=None, proxy_headers=True,
-        )  # fmt: skip
+        uvicorn.run("app.main:app_from_environment", factory=True, workers=args.workers, **server)
         return 0
     from app.main import app_from_environment
 
     app = app_from_environment()
-    uvicorn.run(app, host=args.host, port=args.port, log_config=None, proxy_headers=True)
+    uvicorn.run(app, **server)
     return 0
 
 

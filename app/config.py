@@ -85,6 +85,12 @@ class Settings(BaseSettings):
     # lines file that the database's administrators cannot rewrite (README, "Audit
     # checkpoints"). Unset, none are written and verification walks the whole chain.
     audit_checkpoint_path: Path | None = None
+    # The edge (app/ops/edge.py), before any route or authentication: every body but an
+    # upload's (JSON, forms) is read whole there, so its size is bounded here — the largest
+    # legitimate one, a ruleset, is some 20 KB. The request line and header fields are bounded
+    # together (a bearer token and the SSO cookie are a few KB).
+    max_body_bytes: int = Field(default=1024 * 1024, ge=16 * 1024, le=64 * 1024 * 1024)
+    max_header_bytes: int = Field(default=16 * 1024, ge=4 * 1024, le=1024 * 1024)
 
     @model_validator(mode="after")
     def _official_years_have_their_holidays(self) -> Settings:

@@ -8,13 +8,16 @@ middleware (app/ops/middleware.py) with a 500 that carries only an incident id.
 
 from __future__ import annotations
 
+import json
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope, Send
 
 from app.kit import pagination
 
@@ -195,6 +198,34 @@ def problem_response(
     return JSONResponse(body, status_code=error.status, media_type=PROBLEM_JSON, headers=headers)
 
 
+async def send_problem(scope: Scope, send: Send, error: AppError) -> None:
+    """Answer with `error` from plain ASGI middleware, where no route (and no Request) exists
+    yet: the same document, language and headers as `problem_response`."""
+    english = prefers_english(Headers(scope=scope).get("accept-language"))
+    where: dict[str, Any] = {"instance": scope["path"]}
+    request_id = scope.get("state", {}).get("request_id")
+    if request_id:
+        where["request_id"] = request_id
+    body = problem_body(
+        None,
+        status=error.status,
+        code=error.code,
+        title=error.title_en if english else error.title_zh,
+        detail=error.detail_en if english else error.detail_zh,
+        extra={**where, **error.extra},
+    )
+    # Compact, as JSONResponse renders the other problems.
+    payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    headers = [
+        (b"content-type", PROBLEM_JSON.encode()),
+        (b"content-length", str(len(payload)).encode()),
+        *((name.lower().encode("latin-1"), value.encode("latin-1"))
+          for name, value in error.headers.items()),
+    ]  # fmt: skip
+    await send({"type": "http.response.start", "status": error.status, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})
+
+
 class _RouteNotFound(NotFound):
     code = "http.not_found"
     title_zh = "请求的地址不存在"
@@ -282,11 +313,11 @@ def error_responses(*errors: type[AppError]) -> dict[int | str, dict[str, Any]]:
     for error in listed:
         entry = responses.setdefault(
             error.status,
-            {"description": error.title_en, "content": {PROBLEM_JSON: {"schema": _PROBLEM_SCHEMA}}},
+            {"description": error.title_en, "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}}},
         )
         if error.title_en not in entry["description"]:
             entry["description"] += f"; {error.title_en}"
     return responses
 
 
-_PROBLEM_SCHEMA: dict[str, Any] = {"$ref": "#/components/schemas/Problem"}
+PROBLEM_SCHEMA: dict[str, Any] = {"$ref": "#/components/schemas/Problem"}

@@ -34,14 +34,16 @@ from app.certificates.endpoints_licenses import public_router as credentials_rou
 from app.certificates.endpoints_licenses import router as licenses_router
 from app.certificates.endpoints_sharing import public_router as verification_router
 from app.certificates.endpoints_sharing import router as shares_router
-from app.config import Settings, get_settings
+from app.config import API_V1, Settings, get_settings
 from app.db import Database
-from app.errors import install_error_handlers
+from app.errors import PROBLEM_JSON, PROBLEM_SCHEMA, install_error_handlers
 from app.idempotency.middleware import IdempotencyMiddleware
 from app.jobs.endpoints import router as jobs_router
 from app.jobs.worker import Worker
 from app.kit.clock import to_shanghai, utcnow
+from app.ops.edge import EdgeMiddleware
 from app.ops.endpoints import router as ops_router
+from app.ops.errors import BodyTooLarge
 from app.ops.logging import configure_logging
 from app.ops.middleware import RequestContextMiddleware
 from app.schemas import Problem
@@ -62,6 +64,13 @@ applications approved in seconds (秒批) from shared department data, and elect
 Errors are RFC 9457 `application/problem+json` with a stable dotted `code`; titles are zh-CN by
 default and English with `Accept-Language: en`. Lists are cursor-paginated
 (`?cursor=&limit=` → `{items, next_cursor}`).
+
+Every request is checked before anything else runs: the request target, and the header fields
+together, each at most `QE_MAX_HEADER_BYTES` (16 KiB by default; 414 `request.uri_too_long`, 431
+`request.headers_too_large`); a body at most `QE_MAX_BODY_BYTES` (1 MiB; 413
+`request.too_large`), uploads excepted (`QE_UPLOAD_MAX_BYTES`); and no NUL character (U+0000)
+in the path, query, header fields, cookies or body (422 `request.invalid`, each place named in
+`invalid_params` with the reason `nul`).
 """
 
 
@@ -136,8 +145,18 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     )
     app.state.settings = settings
     install_error_handlers(app)
-    # Inside the request context (request id, crash containment), outside the routes.
+    # Innermost first. Idempotency keys go to the routes' callers; the edge refuses what is
+    # too large or holds a NUL before that, so no key, token check or route ever works for it;
+    # the request context (request id, access log, crash containment) is around everything.
     app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(
+        EdgeMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        max_header_bytes=settings.max_header_bytes,
+        # Uploads read their own body as it streams, under QE_UPLOAD_MAX_BYTES.
+        streaming_paths=frozenset({f"{API_V1}/uploads"}),
+        path_templates=lambda: app.openapi()["paths"],
+    )
     app.add_middleware(RequestContextMiddleware)
     app.include_router(ops_router)
     app.include_router(oidc_router)
@@ -181,10 +200,25 @@ def _install_openapi(app: FastAPI) -> None:
         problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
         components.update(problem.pop("$defs", {}))
         components["Problem"] = problem
+        _document_body_limit(schema)
         app.openapi_schema = schema
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _document_body_limit(schema: dict[str, Any]) -> None:
+    """The edge's 413 on every operation that takes a body (uploads document their own)."""
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            if "requestBody" in operation:
+                operation.setdefault("responses", {}).setdefault(
+                    str(BodyTooLarge.status),
+                    {
+                        "description": BodyTooLarge.title_en,
+                        "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}},
+                    },
+                )
 
 
 def app_from_environment() -> FastAPI:

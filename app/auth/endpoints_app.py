@@ -49,7 +49,6 @@ from app.auth.schemas import (
 from app.config import API_V1
 from app.dependencies import SessionDep, SettingsDep
 from app.errors import InvalidCursor, error_responses
-from app.idempotency.middleware import IDEMPOTENCY_KEY_DOC
 from app.kit.pagination import Page
 
 router = APIRouter(prefix=API_V1, tags=["identity"])
@@ -100,7 +99,6 @@ async def login(
 
 @router.post(
     "/auth/register",
-    openapi_extra=IDEMPOTENCY_KEY_DOC,
     response_model=PersonAccountRead,
     status_code=status.HTTP_201_CREATED,
     summary="Real-name registration",
@@ -127,7 +125,8 @@ async def register(
     ID number matched by public security (a department read, in the data-access log). A
     taken phone or ID number is refused before anything is spent; a mismatch creates nothing;
     the department being unavailable is a 503 to retry later with a new code (one code buys
-    one identity check)."""
+    one identity check). It takes no Idempotency-Key and needs none: it cannot create twice,
+    and a retry after a lost answer is told the phone is registered (409), to sign in."""
     return await auth.register_person(
         session, settings, data, client_address=address, audit_context=audit_context
     )

@@ -6,16 +6,22 @@ not creations, and their tokens must not be stored.
 
 Keys belong to whom the bearer token speaks for (service.owner_of), so the token is verified
 here, exactly as the route's principal dependency verifies it, before its subject is trusted: an
-unverified `sub` would let a forged token replay another caller's stored answer. An
-Authorization header that does not verify (forged, expired, revoked, not a bearer token) takes no
-part, so nothing is claimed, stored or replayed, and the route answers 401 as usual. The
-verified principal is kept in the request's state, and the route's dependency takes it from
-there instead of verifying the token again.
+unverified `sub` would let a forged token replay another caller's stored answer. A request
+without a verified bearer token takes no part (nothing is claimed, stored or replayed) and the
+route answers as usual (401 where a token is needed): a key row is 24 hours of storage, which
+no one may make the platform keep before they have proven who they are. The verified principal
+is kept in the request's state, and the route's dependency takes it from there instead of
+verifying the token again.
+
+The route's answer is held here until it is stored, and only then sent: a client retrying the
+moment the answer arrives finds it stored (a replay), never still "in flight". Creating routes
+answer with a small JSON document, so holding it costs nothing; no other route passes here.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 from typing import Any
 
@@ -28,9 +34,13 @@ from app.errors import PROBLEM_JSON, prefers_english, problem_body
 from app.idempotency import service
 from app.idempotency.service import Claimed, Refused, Replay
 
+logger = logging.getLogger("qingeban.idempotency")
+
+# Registration is not among them: it has no token to key by (see the module's docstring), and
+# needs none, since it cannot create twice — the phone and the ID number have one account each
+# and the SMS code works once, so a retry is told the phone is registered, and signs in.
 CREATING_ROUTES = (
     re.compile(r"^/api/v1/applications$"),
-    re.compile(r"^/api/v1/auth/register$"),
     re.compile(r"^/api/v1/admin/clients$"),
     re.compile(r"^/api/v1/admin/staff$"),
     re.compile(r"^/api/v1/licenses$"),
@@ -121,13 +131,12 @@ class IdempotencyMiddleware:
 
     @staticmethod
     async def _owner(scope: Scope) -> str | None:
-        """Whose keys the request uses; None when its bearer token does not verify."""
+        """Whose keys the request uses; None without a bearer token that verifies."""
         # Read as the route reads it (the first Authorization header), so that the principal
         # kept for the route is the one of the header the route would verify.
         authorization = Headers(scope=scope).get("authorization")
         if authorization is None:
-            client = scope.get("client")
-            return service.owner_at(client[0] if client else "")
+            return None
         state = scope["app"].state
         try:
             async with state.database.session(write=False) as session:
@@ -141,32 +150,46 @@ class IdempotencyMiddleware:
         self, scope: Scope, send: Send, body: bytes, claimed: Claimed, *, caller: str, key: str
     ) -> None:
         state = scope["app"].state
-        status = 500
-        content_type = ""
-        chunks: list[bytes] = []
+        held: list[Message] = []
 
-        async def capture(message: Message) -> None:
-            nonlocal status, content_type
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                for name, value in message.get("headers", []):
-                    if name.lower() == b"content-type":
-                        content_type = value.decode("latin-1")
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-            await send(message)
+        async def hold(message: Message) -> None:
+            held.append(message)
 
         try:
-            await self.app(scope, _replaying(body), capture)
+            await self.app(scope, _replaying(body), hold)
         except BaseException:
             await service.release(state.database, claimed)
             raise
-        if status >= 500:
+        start = next((m for m in held if m["type"] == "http.response.start"), None)
+        if start is None or start["status"] >= 500:
             await service.release(state.database, claimed)
-            return
-        await service.remember(state.database, state.settings, claimed, caller=caller, key=key,
-                               status=status, content_type=content_type,
-                               body=b"".join(chunks))  # fmt: skip
+        else:
+            await self._remember(scope, start, held, claimed, caller=caller, key=key)
+        for message in held:
+            await send(message)
+
+    @staticmethod
+    async def _remember(
+        scope: Scope,
+        start: Message,
+        held: list[Message],
+        claimed: Claimed,
+        *,
+        caller: str,
+        key: str,
+    ) -> None:
+        state = scope["app"].state
+        content_type = Headers(raw=start.get("headers", [])).get("content-type", "")
+        answer = b"".join(m.get("body", b"") for m in held if m["type"] == "http.response.body")
+        try:
+            await service.remember(state.database, state.settings, claimed, caller=caller,
+                                   key=key, status=start["status"], content_type=content_type,
+                                   body=answer)  # fmt: skip
+        except Exception:
+            # The route's work is committed: its answer goes out all the same, for the caller
+            # to learn what was done. The claim stays "in flight" until LOCK_SECONDS, as when
+            # a process dies between the two (service.py).
+            logger.exception("idempotency answer not stored", extra={"path": scope["path"]})
 
     @staticmethod
     async def _refuse(scope: Scope, send: Send, headers: dict[str, str], reason: str) -> None:
@@ -196,7 +219,7 @@ IDEMPOTENCY_KEY_DOC: dict[str, Any] = {
                 "`idempotency.in_flight`. Keys belong to whom the access token speaks for (the "
                 "person, the enterprise acted for, the staff member or the client) and the "
                 "client application, not to the token: a retry with a refreshed token is "
-                "recognised. Without a token they belong to the caller's address."
+                "recognised. Without a valid access token the key is not used."
             ),
         }
     ]

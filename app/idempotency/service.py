@@ -4,11 +4,11 @@ refused (409).
 
 A key belongs to one owner on one method and path, and lives 24 hours. The owner is whom the
 verified bearer token speaks for, never the token itself: a retry with a refreshed token is the
-same caller's retry. Without a bearer token (registration) the owner is the client's address.
+same caller's retry. Requests without a verified token use no key at all (middleware.py).
 
 The first request's answer is kept unless it was a server error, so that a retry after a 5xx
-runs again. The answer is stored after the request's own transaction has
-committed: if the process dies in between, the key stays "in flight" for `LOCK_SECONDS`, after
+runs again. The answer is stored after the request's own transaction has committed and before
+it is sent: if the process dies in between, the key stays "in flight" for `LOCK_SECONDS`, after
 which a retry runs the request again — the one window where a duplicate is possible.
 """
 
@@ -74,11 +74,6 @@ def owner_of(principal: Principal) -> str:
     else:
         who = f"{principal.kind}:{principal.id}"
     return f"{who}\nclient:{principal.client_id}"
-
-
-def owner_at(address: str) -> str:
-    """Whose keys an unauthenticated request uses: its client address's."""
-    return f"address:{address}"
 
 
 def caller_of(owner: str, method: str, path: str) -> str:

@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 import secrets
+import socket
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -33,6 +34,13 @@ async def refuse_server_errors(response: httpx.Response) -> None:
         if designed_unavailable(response):
             return
         raise AssertionError(f"{response.request.url} answered {response.status_code}")
+
+
+def free_port() -> int:
+    """A local TCP port nothing listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def transport(app: FastAPI, address: tuple[str, int] = BROWSER_ADDRESS) -> httpx.ASGITransport:

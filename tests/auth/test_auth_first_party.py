@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from oidc_support import PASSWORD, Provider
+from redis.asyncio import Redis
 
 from app.adapters.client import Subject, shared_client
 from app.adapters.registry import SIMULATOR_BASE_URL
@@ -26,9 +27,13 @@ NEW_PASSWORD = "Qingdao-2026"
 
 
 @pytest.fixture
-def settings(settings: Settings) -> Settings:
-    """A one-second wait between two codes to one phone, so a test may ask for a second."""
-    return settings.model_copy(update={"sms_resend_seconds": 1})
+def settings(settings: Settings, request: pytest.FixtureRequest) -> Settings:
+    """A one-second wait between two codes to one phone, so a test may ask for a second; the
+    rate limits in Redis for a test that asks for `redis_url`."""
+    update: dict[str, Any] = {"sms_resend_seconds": 1}
+    if "redis_url" in request.fixturenames:
+        update["redis_url"] = request.getfixturevalue("redis_url")
+    return settings.model_copy(update=update)
 
 
 @pytest.fixture(scope="module")
@@ -366,7 +371,7 @@ async def test_the_data_access_log_shows_my_reads_and_only_mine(
     assert (await api.get("/api/v1/me/data-access-log")).status_code == 401
 
 
-async def test_a_registration_retried_with_its_key_runs_again_after_a_503_then_replays(
+async def test_a_registration_retried_after_a_503_runs_again_and_after_success_is_409(
     api: httpx.AsyncClient,
     provider: Provider,
     personas: dict[str, Persona],
@@ -379,21 +384,47 @@ async def test_a_registration_retried_with_its_key_runs_again_after_a_503_then_r
     otp = await _code(api, provider, renter.login)
     body = {"phone": renter.login, "otp": otp, "password": NEW_PASSWORD,
             "name": renter.name, "id_number": renter.id_number}  # fmt: skip
+    # An anonymous caller's key is not used (nothing is kept for callers without a token).
     key = {"Idempotency-Key": "register-19965111634-1"}
     down = await api.post("/api/v1/auth/register", json=body, headers=key)
-    assert down.status_code == 503, "a server-side failure is not kept: the retry runs again"
+    assert down.status_code == 503
     await departments.delete(f"{SIMULATOR_BASE_URL}/_admin/faults", headers=SIM_ADMIN)
     reset_exchange()
     rerun = await api.post("/api/v1/auth/register", json=body, headers=key)
-    assert rerun.json()["code"] == "auth.otp_invalid", "run again, not replayed: a 4xx now"
+    assert rerun.json()["code"] == "auth.otp_invalid", "the code bought one identity check"
     await asyncio.sleep(1.05)
     body["otp"] = await _code(api, provider, renter.login)
-    key = {"Idempotency-Key": "register-19965111634-2"}
     created = await api.post("/api/v1/auth/register", json=body, headers=key)
     assert created.status_code == 201
-    replayed = await api.post("/api/v1/auth/register", json=body, headers=key)
-    assert replayed.headers["idempotent-replayed"] == "true"
-    assert replayed.json()["id"] == created.json()["id"]
+    again = await api.post("/api/v1/auth/register", json=body, headers=key)
+    assert again.status_code == 409, "registration cannot create twice: the retry signs in"
+    assert again.json()["code"] == "auth.phone_taken"
+    assert "idempotent-replayed" not in again.headers
+
+
+async def _twin_registrations(
+    api: httpx.AsyncClient, provider: Provider, person: Persona, departments: httpx.AsyncClient
+) -> None:
+    """A double tap on "register": one account, and the twin told why not (never a 5xx)."""
+    await departments.put(
+        f"{SIMULATOR_BASE_URL}/_admin/faults/gaj", json={"latency_ms": 300}, headers=SIM_ADMIN
+    )
+    otp = await _code(api, provider, person.login)
+    body = {"phone": person.login, "otp": otp, "password": NEW_PASSWORD,
+            "name": person.name, "id_number": person.id_number}  # fmt: skip
+
+    async def late_twin() -> httpx.Response:
+        await asyncio.sleep(0.1)  # the first is waiting for public security by now
+        return await api.post("/api/v1/auth/register", json=body)
+
+    first, twin = await asyncio.gather(api.post("/api/v1/auth/register", json=body), late_twin())
+    assert first.status_code == 201
+    # The code works once: the twin finds it spent, or the phone registered (SQLite, where the
+    # twin's whole transaction queues behind the first's).
+    assert twin.json()["code"] in {"auth.otp_invalid", "auth.phone_taken"}, twin.text
+    login = await api.post("/api/v1/auth/login", json={
+        "method": "password", "login": person.login, "password": NEW_PASSWORD})  # fmt: skip
+    assert login.status_code == 200
 
 
 async def test_a_twin_registration_never_creates_twice(
@@ -402,26 +433,17 @@ async def test_a_twin_registration_never_creates_twice(
     personas: dict[str, Persona],
     departments: httpx.AsyncClient,
 ) -> None:
-    buyer = personas["buyer"]
-    await departments.put(
-        f"{SIMULATOR_BASE_URL}/_admin/faults/gaj", json={"latency_ms": 300}, headers=SIM_ADMIN
-    )
-    body = {"phone": buyer.login, "otp": await _code(api, provider, buyer.login),
-            "password": NEW_PASSWORD, "name": buyer.name, "id_number": buyer.id_number}  # fmt: skip
-    key = {"Idempotency-Key": "register-twin"}
+    await _twin_registrations(api, provider, personas["buyer"], departments)
 
-    async def late_twin() -> httpx.Response:
-        await asyncio.sleep(0.1)  # the first is waiting for public security by now
-        return await api.post("/api/v1/auth/register", json=body, headers=key)
 
-    first, twin = await asyncio.gather(
-        api.post("/api/v1/auth/register", json=body, headers=key), late_twin()
-    )
-    assert first.status_code == 201
-    # PostgreSQL answers the twin at once: still in flight. SQLite queues the twin's claim
-    # behind the first request's write transaction, so it sees the finished answer instead.
-    if twin.status_code == 409:
-        assert twin.json()["code"] == "idempotency.in_flight"
-    else:
-        assert twin.headers["idempotent-replayed"] == "true"
-        assert twin.json()["id"] == first.json()["id"]
+async def test_a_twin_registration_never_creates_twice_with_the_limits_in_redis(
+    api: httpx.AsyncClient,
+    provider: Provider,
+    personas: dict[str, Persona],
+    departments: httpx.AsyncClient,
+    redis_url: str,
+) -> None:
+    # The database's rate-limit rows happen to queue a twin behind the first registration's
+    # transaction; counted in Redis nothing does, and only the code itself can be spent once.
+    await Redis.from_url(redis_url).flushdb()
+    await _twin_registrations(api, provider, personas["buyer"], departments)

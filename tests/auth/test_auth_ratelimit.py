@@ -7,9 +7,16 @@ from contextlib import asynccontextmanager
 
 import httpx
 import pytest
-from oidc_support import BROWSER_ADDRESS, ISSUER, Pkce, Provider, RegisteredClient, transport
+from oidc_support import (
+    BROWSER_ADDRESS,
+    ISSUER,
+    Pkce,
+    Provider,
+    RegisteredClient,
+    free_port,
+    transport,
+)
 from redis.asyncio import Redis
-from redis_support import free_port
 from sqlalchemy import func, select
 
 from app.auth.models import RateLimitCounter
