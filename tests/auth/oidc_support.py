@@ -15,12 +15,15 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 from fastapi import FastAPI
 from http_checks import designed_unavailable
+from sqlalchemy import update
 
 from app.audit.schemas import AuditContext
 from app.auth import service as auth
+from app.auth.models import SigningKey
 from app.config import Settings
 from app.db import Database
 from app.jobs.worker import Worker
+from app.kit.clock import utcnow
 
 ISSUER = "http://127.0.0.1:8000"
 PASSWORD = "Citizen-2026"
@@ -246,3 +249,12 @@ class Receiver:
 def authorize_url(params: dict[str, str]) -> str:
     """The full authorization URL of a query."""
     return f"{ISSUER}/oauth/authorize?{urlencode(params)}"
+
+
+async def publish_next_key_now(database: Database) -> None:
+    """Make the next signing key published just now (the template's keys were made when the
+    suite started, which may be longer ago than the JWKS cache age a rotation waits for)."""
+    async with database.session() as session:
+        await session.execute(
+            update(SigningKey).where(SigningKey.state == "next").values(created_at=utcnow())
+        )

@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterator
 
 import pytest
+from oidc_support import publish_next_key_now
 
 from app.auth import service
 from app.cli import main
@@ -122,8 +123,9 @@ def test_staff_create_generates_a_password_or_reads_one_from_stdin(
 
 
 def test_keys_rotate_refuses_too_soon_then_rotates_with_force(
-    configured: None, capsys: pytest.CaptureFixture[str]
+    configured: None, capsys: pytest.CaptureFixture[str], database_url: str
 ) -> None:
+    asyncio.run(_publish_next_key_now(database_url))
     code, out, _ = run(capsys, "keys", "list")
     before = {key["state"]: key["kid"] for key in json.loads(out)}
     code, _, err = run(capsys, "keys", "rotate")
@@ -138,6 +140,14 @@ def test_keys_rotate_refuses_too_soon_then_rotates_with_force(
     states = {key["kid"]: key["state"] for key in json.loads(out)}
     assert states[rotation["next"]] == "next"
     assert states[before["active"]] == "retired"
+
+
+async def _publish_next_key_now(database_url: str) -> None:
+    database = Database.from_url(database_url)
+    try:
+        await publish_next_key_now(database)
+    finally:
+        await database.dispose()
 
 
 def test_demo_sms_lists_texts_only_in_demo_mode(

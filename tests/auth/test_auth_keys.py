@@ -6,7 +6,7 @@ import base64
 import json
 
 import httpx
-from oidc_support import Provider
+from oidc_support import Provider, publish_next_key_now
 
 PHONE = "13866667777"
 
@@ -48,6 +48,7 @@ async def test_rotation_signs_with_the_published_next_key_and_keeps_the_old_one(
     states = {key["kid"]: key["state"] for key in listed.json()["items"]}
     assert states == {old_kid: "active", next_kid: "next"}
 
+    await publish_next_key_now(provider.database)
     too_soon = await provider.api.post("/api/v1/admin/keys/rotate", headers=provider.admin)
     assert too_soon.status_code == 409
     assert too_soon.json()["code"] == "auth.key_rotation_too_soon"
