@@ -133,17 +133,26 @@ async def get_optional_principal(request: Request, settings: SettingsDep) -> Pri
 OptionalPrincipalDep = Annotated[Principal | None, Depends(get_optional_principal)]
 
 
-async def require_platform_admin(principal: PrincipalDep) -> Staff:
-    """Guard of every /admin route: a platform admin's token carrying the `admin` scope.
+class RequireAdmin:
+    """Guard of every route of the admin API (/api/v1/admin): a staff member in one of these
+    roles whose token carries the `admin` scope.
 
-    The scope keeps a platform admin's token obtained by a department system (which cannot hold
-    `admin`) away from the admin API; only first-party clients may ask for it.
+    The role says who may administer; the scope says that this token was issued for it. Only
+    first-party clients may hold `admin`, and the platform's app grants it only when the
+    sign-in asks for it, so a staff member's everyday token, or one a department system
+    obtained by single sign-on, cannot change what the platform decides.
     """
-    admin = guards.require_staff(principal, StaffRole.PLATFORM_ADMIN)
-    guards.require_scopes(principal, ADMIN)
-    return admin
+
+    def __init__(self, *roles: StaffRole) -> None:
+        self.roles = roles
+
+    async def __call__(self, principal: PrincipalDep) -> Staff:
+        admin = guards.require_staff(principal, *self.roles)
+        guards.require_scopes(principal, ADMIN)
+        return admin
 
 
+require_platform_admin = RequireAdmin(StaffRole.PLATFORM_ADMIN)
 PlatformAdmin = Depends(require_platform_admin)
 PlatformAdminDep = Annotated[Staff, PlatformAdmin]
 
@@ -158,3 +167,7 @@ async def require_audit_reader(principal: PrincipalDep) -> Staff:
 
 
 AuditReader = Depends(require_audit_reader)
+# Rulesets: a department admin for their own department's services, a platform admin for any.
+DepartmentAdminDep = Annotated[
+    Staff, Depends(RequireAdmin(StaffRole.DEPARTMENT_ADMIN, StaffRole.PLATFORM_ADMIN))
+]

@@ -92,6 +92,17 @@ class InvalidCursor(InvalidInput):
     title_en = "Invalid pagination cursor"
 
 
+class MalformedBody(AppError):
+    """A request body that cannot be read at all: not JSON where JSON is expected, not UTF-8,
+    or a form or multipart body that does not parse. (A body that parses but does not fit the
+    operation's schema is 422 `request.invalid`.)"""
+
+    status = 400
+    code = "request.malformed_body"
+    title_zh = "请求体无法解析"
+    title_en = "Malformed request body"
+
+
 class RateLimited(AppError):
     """Too many requests; says when to try again (Retry-After) and nothing else.
 
@@ -254,6 +265,15 @@ async def _on_app_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    errors = exc.errors()
+    # FastAPI reports a body that is not JSON as a validation error; it is the same failure as
+    # a body that is not UTF-8 or a broken form (400 below), so it gets the same answer.
+    if errors and all(item.get("type") == "json_invalid" for item in errors):
+        reason = str(errors[0].get("ctx", {}).get("error", "not JSON"))
+        return problem_response(
+            request,
+            MalformedBody(f"请求体不是合法的 JSON：{reason}", f"the body is not JSON: {reason}"),
+        )
     return problem_response(request, InvalidInput, extra={"invalid_params": _invalid_params(exc)})
 
 
@@ -286,6 +306,12 @@ async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
         return problem_response(request, _RouteNotFound, headers=headers)
     if exc.status_code == 405:
         return problem_response(request, _MethodNotAllowed, headers=headers)
+    if exc.status_code == 400:
+        # Raised by FastAPI and Starlette only when they cannot parse the body (bytes that are
+        # not UTF-8 in a JSON body, a multipart body without its boundary, ...).
+        detail_zh = "请求体无法解析：须为 UTF-8 编码的 JSON，或完整的表单、multipart 数据"
+        detail_en = str(exc.detail) if exc.detail else "the body cannot be parsed"
+        return problem_response(request, MalformedBody(detail_zh, detail_en), headers=headers)
     english = prefers_english(request.headers.get("accept-language"))
     body = problem_body(
         request,
@@ -311,13 +337,23 @@ def error_responses(*errors: type[AppError]) -> dict[int | str, dict[str, Any]]:
     responses: dict[int | str, dict[str, Any]] = {}
     listed: tuple[type[AppError], ...] = (*errors, InvalidInput)
     for error in listed:
-        entry = responses.setdefault(
-            error.status,
-            {"description": error.title_en, "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}}},
-        )
-        if error.title_en not in entry["description"]:
-            entry["description"] += f"; {error.title_en}"
+        _document(responses, error.status, error.title_en)
     return responses
 
 
-PROBLEM_SCHEMA: dict[str, Any] = {"$ref": "#/components/schemas/Problem"}
+def document_problem(operation: dict[str, Any], status: int, title: str) -> None:
+    """Add a problem answer to an operation of a generated OpenAPI document, beside what its
+    route declared: for the failures that every route of a kind can answer (a body that does
+    not parse, a lost database connection), documented once rather than on every route."""
+    _document(operation.setdefault("responses", {}), str(status), title)
+
+
+def _document(responses: dict[Any, dict[str, Any]], status: int | str, title: str) -> None:
+    entry = responses.setdefault(status, {"description": title})
+    # Beside what the status already documents (an OAuth error, a page): this one is a problem.
+    entry.setdefault("content", {}).setdefault(PROBLEM_JSON, {"schema": _PROBLEM_SCHEMA})
+    if title not in entry["description"]:
+        entry["description"] += f"; {title}"
+
+
+_PROBLEM_SCHEMA: dict[str, Any] = {"$ref": "#/components/schemas/Problem"}

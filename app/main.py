@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from datetime import date
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import (
@@ -36,8 +37,21 @@ from app.certificates.endpoints_sharing import public_router as verification_rou
 from app.certificates.endpoints_sharing import router as shares_router
 from app.config import API_V1, Settings, get_settings
 from app.db import Database
-from app.errors import PROBLEM_JSON, PROBLEM_SCHEMA, install_error_handlers
-from app.idempotency.middleware import IdempotencyMiddleware
+from app.dependencies import (
+    get_autocommit_session,
+    get_database,
+    get_optional_principal,
+    get_principal,
+    get_session,
+    get_write_session,
+)
+from app.errors import (
+    DatabaseUnavailable,
+    MalformedBody,
+    document_problem,
+    install_error_handlers,
+)
+from app.idempotency.middleware import CREATING_ROUTES, IdempotencyMiddleware
 from app.jobs.endpoints import router as jobs_router
 from app.jobs.worker import Worker
 from app.kit.clock import to_shanghai, utcnow
@@ -201,6 +215,7 @@ def _install_openapi(app: FastAPI) -> None:
         components.update(problem.pop("$defs", {}))
         components["Problem"] = problem
         _document_body_limit(schema)
+        _document_shared_answers(app, schema)
         app.openapi_schema = schema
         return schema
 
@@ -212,13 +227,50 @@ def _document_body_limit(schema: dict[str, Any]) -> None:
     for operations in schema.get("paths", {}).values():
         for operation in operations.values():
             if "requestBody" in operation:
-                operation.setdefault("responses", {}).setdefault(
-                    str(BodyTooLarge.status),
-                    {
-                        "description": BodyTooLarge.title_en,
-                        "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}},
-                    },
-                )
+                document_problem(operation, BodyTooLarge.status, BodyTooLarge.title_en)
+
+
+# What the idempotency middleware answers before a creating route runs (its `_REFUSALS`).
+_IDEMPOTENCY_REFUSALS = (
+    (409, "A request with this Idempotency-Key is still being processed"),
+    (422, "This Idempotency-Key was used with a different request body"),
+)
+# The dependencies through which a route reaches the database (a principal is read there).
+_DATABASE_DEPENDENCIES = frozenset(
+    {get_session, get_write_session, get_autocommit_session, get_database, get_principal,
+     get_optional_principal}
+)  # fmt: skip
+
+
+def _document_shared_answers(app: FastAPI, schema: dict[str, Any]) -> None:
+    """Document on each operation what is answered below its route, where the route's own
+    `responses` cannot see it: a body that does not parse (400, before any dependency runs),
+    an Idempotency-Key refused by the middleware (409, 422), a database connection lost since
+    it was pooled (503 with Retry-After, app.errors)."""
+    for route in iter_route_contexts(app.routes):
+        dependant, path = getattr(route, "dependant", None), route.path
+        item = schema["paths"].get(path) if path is not None else None
+        if dependant is None or path is None or item is None:
+            continue
+        uses_database = not _DATABASE_DEPENDENCIES.isdisjoint(_calls(dependant))
+        for method in route.methods or ():
+            operation = item.get(method.lower())
+            if operation is None:
+                continue
+            if "requestBody" in operation:
+                document_problem(operation, MalformedBody.status, MalformedBody.title_en)
+            if method == "POST" and any(pattern.match(path) for pattern in CREATING_ROUTES):
+                for status, title in _IDEMPOTENCY_REFUSALS:
+                    document_problem(operation, status, title)
+            if uses_database:
+                unavailable = DatabaseUnavailable
+                document_problem(operation, unavailable.status, unavailable.title_en)
+
+
+def _calls(dependant: Dependant) -> Iterator[Any]:
+    for sub in dependant.dependencies:
+        yield sub.call
+        yield from _calls(sub)
 
 
 def app_from_environment() -> FastAPI:

@@ -54,7 +54,8 @@ SCOPES: dict[str, Scope] = {
         ),
         Scope(
             ADMIN,
-            "The platform admin API (/api/v1/admin), for platform admins in a first-party client",
+            "The admin API (/api/v1/admin): platform admins, and department admins for their"
+            " department's rulesets; only in a first-party client, and only when asked for",
             client_kinds=frozenset({ClientKind.FIRST_PARTY}),
         ),
         Scope(

@@ -31,7 +31,7 @@ from app.auth import scopes
 from app.auth.dependencies import RequireStaff, citizen_api_principal, current_staff
 from app.auth.errors import ScopeMissing
 from app.auth.models import ClientKind, StaffRole
-from app.dependencies import get_optional_principal, get_principal, require_platform_admin
+from app.dependencies import RequireAdmin, get_optional_principal, get_principal
 from app.kit.clock import utcnow
 
 # The persona acts for her enterprise, whose hygiene permit is in its wallet (a license a
@@ -177,8 +177,7 @@ def _routes_with_a_caller(app: FastAPI) -> dict[tuple[str, str], list[Any]]:
 
 def _is_staff_route(calls: list[Any]) -> bool:
     return any(
-        call in (require_platform_admin, current_staff) or isinstance(call, RequireStaff)
-        for call in calls
+        call is current_staff or isinstance(call, RequireStaff | RequireAdmin) for call in calls
     )
 
 

@@ -19,6 +19,10 @@ from app.db import Database
 from app.demo import seed_demo_world
 
 RENT = "/api/v1/admin/services/gjj.withdraw.rent/rulesets"
+# A department admin signs in to the platform's app asking for `admin`, as every admin does
+# for the admin API; the app's everyday token (the default scopes) leaves it out.
+ADMIN_SCOPES = "openid profile phone realname staff admin"
+EVERYDAY_SCOPES = "openid profile phone realname staff"
 Headers = dict[str, str]
 MakeStaff = Callable[..., Awaitable[Headers]]
 
@@ -32,7 +36,9 @@ def fresh_exchange() -> Iterator[None]:
 
 @pytest.fixture
 async def gjj_admin(staff_headers: MakeStaff) -> Headers:
-    return await staff_headers("gjj.chief", StaffRole.DEPARTMENT_ADMIN, department="gjj")
+    return await staff_headers(
+        "gjj.chief", StaffRole.DEPARTMENT_ADMIN, department="gjj", scope=ADMIN_SCOPES
+    )
 
 
 async def _published(client: httpx.AsyncClient, headers: Headers) -> dict[str, Any]:
@@ -154,7 +160,34 @@ async def test_a_draft_without_an_outcome_is_refused(
 async def test_only_the_departments_admins(
     client: httpx.AsyncClient, staff_headers: MakeStaff
 ) -> None:
-    other = await staff_headers("jyj.chief", StaffRole.DEPARTMENT_ADMIN, department="jyj")
+    other = await staff_headers(
+        "jyj.chief", StaffRole.DEPARTMENT_ADMIN, department="jyj", scope=ADMIN_SCOPES
+    )
     assert (await client.get(RENT, headers=other)).status_code == 404
-    clerk = await staff_headers("gjj.clerk2", StaffRole.CLERK, department="gjj")
-    assert (await client.get(RENT, headers=clerk)).status_code == 403
+    clerk = await staff_headers("gjj.clerk2", StaffRole.CLERK, department="gjj", scope=ADMIN_SCOPES)
+    refused = await client.get(RENT, headers=clerk)
+    assert (refused.status_code, refused.json()["code"]) == (403, "auth.role_required")
+
+
+async def test_the_departments_admin_needs_a_token_issued_with_the_admin_scope(
+    client: httpx.AsyncClient, staff_headers: MakeStaff, gjj_admin: Headers
+) -> None:
+    # Issue 13: an admin's everyday token drafted, tested and published a ruleset.
+    body = copy.deepcopy((await _published(client, gjj_admin))["ruleset"])
+    everyday = await staff_headers(
+        "gjj.chief2", StaffRole.DEPARTMENT_ADMIN, department="gjj", scope=EVERYDAY_SCOPES
+    )
+    platform = await staff_headers(
+        "xzsp.admin2", StaffRole.PLATFORM_ADMIN, department="xzsp", scope=EVERYDAY_SCOPES
+    )
+    for headers in (everyday, platform):
+        for refused in (
+            await client.get(RENT, headers=headers),
+            await client.post(RENT, headers=headers, json={"ruleset": body}),
+            await client.post(f"{RENT}/2/test", headers=headers),
+            await client.post(f"{RENT}/2/publish", headers=headers),
+        ):
+            assert refused.status_code == 403, refused.text
+            assert refused.json()["code"] == "auth.insufficient_scope"
+    versions = (await client.get(RENT, headers=gjj_admin)).json()
+    assert [v["version"] for v in versions] == [2], "nothing was drafted"
