@@ -20,21 +20,17 @@ from app.config import Settings, get_settings
 OPENAPI_PATH = Path(__file__).resolve().parent.parent / "openapi" / "openapi.json"
 
 
-def _migrate() -> None:
-    from app import migrate
-    from app.auth import service as auth
-    from app.certificates import service as certificates
+def _migrate(*, seed: bool = True) -> None:
+    """Migrate, bootstrap keys and the first-party client, and (with `seed`) seed the reference
+    data, under one lock when several processes start together (app/startup.py)."""
     from app.db import Database
+    from app.startup import prepare
 
     async def run() -> None:
         settings = get_settings()
         database = Database.from_url(settings.database_url)
         try:
-            await migrate.upgrade(database.engine)
-            # Signing keys and the first-party client, so a worker or CLI finds them too.
-            await auth.bootstrap(database, settings)
-            # The certificates domain's credential signing key.
-            await certificates.bootstrap(database, settings)
+            await prepare(database, settings, seed=seed)
         finally:
             await database.dispose()
 
@@ -70,7 +66,8 @@ def _demo_settings(demo: bool) -> Settings:
 
 
 def cmd_migrate(_: argparse.Namespace) -> int:
-    """Bring the database to the newest migration."""
+    """Bring the database to the newest migration and seed the reference data (the init step
+    of a deployment; any number may run at once)."""
     _migrate()
     print("database migrated", file=sys.stderr)
     return 0
@@ -79,14 +76,15 @@ def cmd_migrate(_: argparse.Namespace) -> int:
 def cmd_seed(args: argparse.Namespace) -> int:
     """Seed the reference data (catalog, license types), and the demo accounts with --demo."""
     settings = _demo_settings(args.demo)
-    _migrate()
+    _migrate(seed=False)  # the seed below reports what it did
     report = _seed(demo=settings.demo)
     print(json.dumps(report, ensure_ascii=False, default=str))
     return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Migrate, seed the demo world when asked, and serve the API with an in-process worker."""
+    """Migrate and seed the reference data, seed the demo world when asked, and serve the API
+    with an in-process worker."""
     import uvicorn
 
     # Fails here, before anything starts, on unsafe production settings.
@@ -169,7 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     serve.set_defaults(func=cmd_serve)
 
-    commands.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+    commands.add_parser("migrate", help="apply migrations, seed the reference data").set_defaults(
+        func=cmd_migrate
+    )
     seed = commands.add_parser("seed", help="seed reference data")
     seed.add_argument(
         "--demo", action="store_true", help="also seed the demo world (persona and staff accounts)"

@@ -10,6 +10,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -49,6 +50,15 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 
     async with engine.connect() as connection:
         return await connection.run_sync(read)
+
+
+async def reference_data_seeded(engine: AsyncEngine) -> bool:
+    """Whether the catalog is in the database. The reference data is seeded in one transaction
+    (app/seed.py), so a service row means the license types and rulesets are there too."""
+    async with engine.connect() as connection:
+        return (
+            await connection.execute(text("SELECT 1 FROM services LIMIT 1"))
+        ).first() is not None
 
 
 async def _run(engine: AsyncEngine, action: Callable[[Config], object]) -> None:

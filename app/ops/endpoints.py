@@ -42,22 +42,30 @@ async def healthz() -> Health:
 @router.get(
     "/readyz",
     response_model=Readiness,
-    summary="Readiness: the database is reachable and migrated",
+    summary="Readiness: the database is reachable, migrated and seeded",
     responses=error_responses(NotReady),
 )
 async def readyz(database: DatabaseDep) -> Readiness:
-    """200 when the database answers and is at the newest migration; 503 otherwise."""
+    """200 when the database answers, is at the newest migration and holds the reference data
+    (the catalog, license types and rulesets `qingeban migrate` seeds); 503 otherwise, so that
+    a load balancer sends nothing to a replica that would answer with an empty catalog."""
     head = migrate.head_revision()
     try:
         async with database.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
         revision = await migrate.current_revision(database.engine)
+        seeded = revision == head and await migrate.reference_data_seeded(database.engine)
     except Exception as exc:  # any driver error means "not ready", never a 500
         raise NotReady("数据库不可达", "database unreachable") from exc
     if revision != head:
         raise NotReady(
             f"数据库版本 {revision} 落后于 {head}",
             f"database at revision {revision}, expected {head}",
+        )
+    if not seeded:
+        raise NotReady(
+            "参考数据（事项目录、证照类型、规则）尚未导入，请运行 qingeban migrate",
+            "the catalog, license types and rulesets are not seeded: run qingeban migrate",
         )
     return Readiness(status="ok", database=database.dialect, revision=revision, head=head)
 
