@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, IPvAnyNetwork, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.kit.workdays import Calendar
@@ -91,6 +91,13 @@ class Settings(BaseSettings):
     # together (a bearer token and the SSO cookie are a few KB).
     max_body_bytes: int = Field(default=1024 * 1024, ge=16 * 1024, le=64 * 1024 * 1024)
     max_header_bytes: int = Field(default=16 * 1024, ge=4 * 1024, le=1024 * 1024)
+    # Behind a load balancer: the proxies (CIDRs, e.g. '["10.0.0.0/8"]') whose X-Forwarded-For
+    # and X-Forwarded-Proto are believed (app/ops/proxies.py). Nobody's by default, so a client
+    # cannot choose the address its rate limits and audit records count against.
+    trusted_proxies: list[IPvAnyNetwork] = Field(default_factory=list)
+    # Browser front ends (H5) on other origins allowed to call the API with a bearer token,
+    # e.g. '["https://h5.qingdao.gov.cn"]'; none by default.
+    cors_origins: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _official_years_have_their_holidays(self) -> Settings:

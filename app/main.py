@@ -11,6 +11,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy.exc import SQLAlchemyError
@@ -55,11 +56,14 @@ from app.idempotency.middleware import CREATING_ROUTES, IdempotencyMiddleware
 from app.jobs.endpoints import router as jobs_router
 from app.jobs.worker import Worker
 from app.kit.clock import to_shanghai, utcnow
+from app.ops import docs
 from app.ops.edge import EdgeMiddleware
 from app.ops.endpoints import router as ops_router
 from app.ops.errors import BodyTooLarge
+from app.ops.headers import SecurityHeadersMiddleware
 from app.ops.logging import configure_logging
 from app.ops.middleware import RequestContextMiddleware
+from app.ops.proxies import TrustedProxiesMiddleware
 from app.schemas import Problem
 from app.services.applications.endpoints import router as applications_router
 from app.services.applications.endpoints_prefill import router as prefill_router
@@ -156,12 +160,16 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         description=DESCRIPTION,
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
+        docs_url=None,  # app/ops/docs.py serves both pages with local assets
+        redoc_url=None,
     )
     app.state.settings = settings
     install_error_handlers(app)
     # Innermost first. Idempotency keys go to the routes' callers; the edge refuses what is
     # too large or holds a NUL before that, so no key, token check or route ever works for it;
-    # the request context (request id, access log, crash containment) is around everything.
+    # CORS and the default headers dress every answer, the edge's refusals too; the request
+    # context (request id, access log, crash containment) is around that, and the client's
+    # address is settled before anything reads it.
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(
         EdgeMiddleware,
@@ -171,7 +179,21 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         streaming_paths=frozenset({f"{API_V1}/uploads"}),
         path_templates=lambda: app.openapi()["paths"],
     )
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Accept-Language", "Idempotency-Key",
+                           "X-Request-ID"],
+            expose_headers=["X-Request-ID", "Retry-After", "Location"],
+            max_age=600,
+        )  # fmt: skip
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestContextMiddleware)
+    if settings.trusted_proxies:
+        app.add_middleware(TrustedProxiesMiddleware, trusted=settings.trusted_proxies)
+    docs.install(app)
     app.include_router(ops_router)
     app.include_router(oidc_router)
     app.include_router(login_router)
