@@ -6,8 +6,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,8 +18,10 @@ from app.audit import commands as audit_commands
 from app.auth import commands as auth_commands
 from app.certificates import commands as certificate_commands
 from app.config import Settings, get_settings
+from app.ops.metrics import MULTIPROCESS_DIR
 
 OPENAPI_PATH = Path(__file__).resolve().parent.parent / "openapi" / "openapi.json"
+logger = logging.getLogger("qingeban.worker")
 
 
 def _migrate(*, seed: bool = True) -> None:
@@ -101,7 +105,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     server = {"host": args.host, "port": args.port, "log_config": None, "proxy_headers": False,
               "h11_max_incomplete_event_size": settings.max_header_bytes}  # fmt: skip
     if args.workers > 1:
-        # Each worker process builds its own app (and freezes it) from the environment.
+        # Each worker process builds its own app (and freezes it) from the environment, and
+        # counts its metrics in files one scrape of any of them adds up.
+        os.environ.setdefault(MULTIPROCESS_DIR, tempfile.mkdtemp(prefix="qingeban-metrics-"))
         uvicorn.run("app.main:app_from_environment", factory=True, workers=args.workers, **server)
         return 0
     from app.main import app_from_environment
@@ -111,12 +117,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_worker(_: argparse.Namespace) -> int:
-    """Run a job worker until interrupted (any number of them may run on PostgreSQL)."""
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Run a job worker until interrupted (any number of them may run on PostgreSQL); it logs
+    as the API does, and with --metrics-port serves its own /metrics."""
+    from prometheus_client import start_http_server
+
     from app import tasks  # noqa: F401  (registers every job handler)
     from app.jobs.worker import run_worker
+    from app.ops.logging import configure_logging
+    from app.ops.metrics import REGISTRY
 
-    asyncio.run(run_worker(get_settings()))
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    if args.metrics_port:
+        start_http_server(args.metrics_port, addr=args.metrics_host, registry=REGISTRY)
+    logger.info("worker started", extra={"metrics_port": args.metrics_port})
+    asyncio.run(run_worker(settings))
+    logger.info("worker stopped")
     return 0
 
 
@@ -175,7 +192,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--demo", action="store_true", help="also seed the demo world (persona and staff accounts)"
     )
     seed.set_defaults(func=cmd_seed)
-    commands.add_parser("worker", help="run a job worker").set_defaults(func=cmd_worker)
+    worker = commands.add_parser("worker", help="run a job worker")
+    worker.add_argument("--metrics-port", type=int, help="serve this worker's /metrics here")
+    worker.add_argument("--metrics-host", default="127.0.0.1", help="the metrics port's address")
+    worker.set_defaults(func=cmd_worker)
 
     openapi = commands.add_parser("openapi", help="write openapi/openapi.json")
     openapi.add_argument("--output", default=str(OPENAPI_PATH))

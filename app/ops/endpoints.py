@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel
 from sqlalchemy import text
 
@@ -11,7 +11,7 @@ from app import migrate
 from app.dependencies import DatabaseDep
 from app.errors import ServiceUnavailable, error_responses
 from app.jobs import service as jobs
-from app.ops.metrics import JOBS_BY_STATE, REGISTRY
+from app.ops.metrics import JOBS_BY_STATE, exposition
 
 router = APIRouter(tags=["operations"])
 
@@ -77,9 +77,10 @@ async def readyz(database: DatabaseDep) -> Readiness:
     responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text"}},
 )
 async def metrics(database: DatabaseDep) -> Response:
-    """Request counts and latency by route template, and jobs by state."""
+    """Request counts and latency by route template, and jobs by state; under `serve
+    --workers N`, of all N processes."""
     async with database.session(write=False) as session:
         counts = await jobs.count_by_state(session)
     for state, count in counts.items():
         JOBS_BY_STATE.labels(state).set(count)
-    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+    return Response(exposition(), media_type=CONTENT_TYPE_LATEST)

@@ -1,8 +1,18 @@
-"""Prometheus metrics of this process: requests by route template, job outcomes."""
+"""Prometheus metrics: requests by route template, job outcomes, jobs by state.
+
+One process counts in its own registry. `serve --workers N` sets PROMETHEUS_MULTIPROC_DIR before
+its processes start, and each then counts in files there (prometheus_client's multi-process
+mode), so that one scrape, whichever process answers it, adds up the work of all of them.
+"""
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+import os
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
+
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -30,4 +40,16 @@ JOBS_BY_STATE = Gauge(
     "Jobs in the database by state, read at scrape time.",
     ["state"],
     registry=REGISTRY,
+    # Every process reads the same table: the latest reading is the figure, not their sum.
+    multiprocess_mode="mostrecent",
 )
+
+
+def exposition() -> bytes:
+    """The Prometheus text of this process, or of every process of the server sharing the
+    multi-process directory."""
+    if os.environ.get(MULTIPROCESS_DIR):
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return generate_latest(registry)
+    return generate_latest(REGISTRY)

@@ -1,0 +1,117 @@
+"""The production shape as processes: `serve --workers 2` answers one metrics scrape for both
+its processes, and `qingeban worker` logs as the API does, serves its own metrics and stops
+cleanly on SIGTERM. Several server processes need PostgreSQL (SQLite's file is served by one)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from app.db import Database
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _environment(database_url: str, **extra: str) -> dict[str, str]:
+    return {**os.environ, "QE_DATABASE_URL": database_url, "QE_ENV": "test",
+            "QE_INPROCESS_WORKER": "false", "QE_LOG_LEVEL": "INFO", **extra}  # fmt: skip
+
+
+@contextmanager
+def _process(args: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", *args], cwd=ROOT, env=env, stderr=output,
+            stdout=output,
+        )  # fmt: skip
+        try:
+            yield process
+        finally:
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+
+
+def _wait_for(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"exited {process.returncode}: {log.read_text()[-2000:]}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"{url} never answered 200: {log.read_text()[-2000:]}")
+
+
+@pytest.fixture
+def postgresql(database: Database, database_url: str) -> str:
+    if not database.is_postgresql:
+        pytest.skip("several server processes share PostgreSQL; SQLite is served by one")
+    return database_url
+
+
+def test_one_scrape_counts_every_process_of_the_server(postgresql: str, tmp_path: Path) -> None:
+    metrics_dir = tmp_path / "metrics"
+    metrics_dir.mkdir()
+    port = _free_port()
+    env = _environment(postgresql, PROMETHEUS_MULTIPROC_DIR=str(metrics_dir))
+    log = tmp_path / "serve.log"
+    command = ["serve", "--port", str(port), "--workers", "2"]
+    with _process(command, env, log) as server:
+        base = f"http://127.0.0.1:{port}"
+        _wait_for(f"{base}/readyz", server, log)
+        for _ in range(60):  # a new connection each: the kernel spreads them over both
+            assert httpx.get(f"{base}/healthz", timeout=5).status_code == 200
+        scrape = httpx.get(f"{base}/metrics", timeout=5).text
+    served_by = {path.name.split("_")[-1] for path in metrics_dir.glob("counter_*.db")}
+    assert len(served_by) == 2, f"both processes counted requests: {served_by}"
+    found = re.search(
+        r'qingeban_http_requests_total\{method="GET",route="/healthz",status="200"\} (\S+)',
+        scrape,
+    )
+    assert found is not None, scrape[:2000]
+    assert float(found.group(1)) == 60.0, "the sum of both processes, not one's share"
+
+
+def test_the_worker_logs_serves_its_metrics_and_stops_on_sigterm(
+    database_url: str, tmp_path: Path
+) -> None:
+    port = _free_port()
+    log = tmp_path / "worker.log"
+    with _process(
+        ["worker", "--metrics-port", str(port)], _environment(database_url), log
+    ) as worker:
+        _wait_for(f"http://127.0.0.1:{port}/metrics", worker, log)
+        scrape = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=30) == 0
+    assert "qingeban_jobs_finished_total" in scrape
+    lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    messages = [line["message"] for line in lines]
+    assert "worker started" in messages
+    assert "worker stopped" in messages
+    assert all({"time", "level", "logger"} <= line.keys() for line in lines)
