@@ -59,8 +59,14 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     When the endpoint raises, its writes are rolled back, except for errors that are facts to
     keep (`AppError.keeps_changes`).
     """
-    write = request.method not in _SAFE_METHODS
-    async with _unit_of_work(_database(request), write=write) as session:
+    database = _database(request)
+    # On SQLite a GET that writes (a prefill logs its department reads, a clerk's case view
+    # is audited) cannot upgrade its read snapshot once another request has committed since:
+    # SQLite answers "database is locked" at once rather than wait. So there every request
+    # begins as a writer and they queue on the busy timeout, one at a time — the embedded
+    # database serves one person or a developer; PostgreSQL reads stay concurrent.
+    write = request.method not in _SAFE_METHODS or not database.is_postgresql
+    async with _unit_of_work(database, write=write) as session:
         yield session
 
 
