@@ -341,6 +341,22 @@ def error_responses(*errors: type[AppError]) -> dict[int | str, dict[str, Any]]:
     return responses
 
 
+def error_catalogue() -> list[dict[str, Any]]:
+    """Every problem `code` the API can answer, with its status and titles (one entry per code
+    and status), from the error classes themselves so that the list cannot fall behind."""
+    seen: dict[tuple[str, int], dict[str, Any]] = {}
+    pending: list[type[AppError]] = [AppError]
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        seen.setdefault(
+            (cls.code, cls.status),
+            {"code": cls.code, "status": cls.status, "title_zh": cls.title_zh,
+             "title_en": cls.title_en},
+        )  # fmt: skip
+    return [seen[key] for key in sorted(seen)]
+
+
 def document_problem(operation: dict[str, Any], status: int, title: str) -> None:
     """Add a problem answer to an operation of a generated OpenAPI document, beside what its
     route declared: for the failures that every route of a kind can answer (a body that does

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
-from typing import Any
 
 from fastapi import FastAPI
-from fastapi.dependencies.models import Dependant
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.openapi.utils import get_openapi
-from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.routing import APIRoute
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import (
@@ -38,33 +35,21 @@ from app.certificates.endpoints_sharing import public_router as verification_rou
 from app.certificates.endpoints_sharing import router as shares_router
 from app.config import API_V1, Settings, get_settings
 from app.db import Database
-from app.dependencies import (
-    get_autocommit_session,
-    get_database,
-    get_optional_principal,
-    get_principal,
-    get_session,
-    get_write_session,
-)
 from app.errors import (
-    DatabaseUnavailable,
-    MalformedBody,
-    document_problem,
     install_error_handlers,
 )
-from app.idempotency.middleware import CREATING_ROUTES, IdempotencyMiddleware
+from app.idempotency.middleware import IdempotencyMiddleware
 from app.jobs.endpoints import router as jobs_router
 from app.jobs.worker import Worker
 from app.kit.clock import to_shanghai, utcnow
+from app.openapi import install_openapi
 from app.ops import docs
 from app.ops.edge import EdgeMiddleware
 from app.ops.endpoints import router as ops_router
-from app.ops.errors import BodyTooLarge
 from app.ops.headers import SecurityHeadersMiddleware
 from app.ops.logging import configure_logging
 from app.ops.middleware import RequestContextMiddleware
 from app.ops.proxies import TrustedProxiesMiddleware
-from app.schemas import Problem
 from app.services.applications.endpoints import router as applications_router
 from app.services.applications.endpoints_prefill import router as prefill_router
 from app.services.catalog.endpoints import router as catalog_router
@@ -80,7 +65,8 @@ Qing e-ban (青e办) — one-stop government e-services: real-name identity, the
 applications approved in seconds (秒批) from shared department data, and electronic licenses.
 
 Errors are RFC 9457 `application/problem+json` with a stable dotted `code`; titles are zh-CN by
-default and English with `Accept-Language: en`. Lists are cursor-paginated
+default and English with `Accept-Language: en`; every code, its status and meaning are listed
+at `GET /api/v1/errors` (the error catalogue). Lists are cursor-paginated
 (`?cursor=&limit=` → `{items, next_cursor}`).
 
 Every request is checked before anything else runs: the request target, and the header fields
@@ -216,83 +202,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(audit_checkpoints_router)
     app.include_router(exchange_router)
     app.include_router(identity_admin_router)
-    _install_openapi(app)
+    install_openapi(app)
     return app
-
-
-def _install_openapi(app: FastAPI) -> None:
-    """Add the Problem schema that every error response refers to."""
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema:
-            return app.openapi_schema
-        schema = get_openapi(
-            title=app.title,
-            version=app.version,
-            description=app.description,
-            routes=app.routes,
-        )
-        components = schema.setdefault("components", {}).setdefault("schemas", {})
-        problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
-        components.update(problem.pop("$defs", {}))
-        components["Problem"] = problem
-        _document_body_limit(schema)
-        _document_shared_answers(app, schema)
-        app.openapi_schema = schema
-        return schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
-
-
-def _document_body_limit(schema: dict[str, Any]) -> None:
-    """The edge's 413 on every operation that takes a body (uploads document their own)."""
-    for operations in schema.get("paths", {}).values():
-        for operation in operations.values():
-            if "requestBody" in operation:
-                document_problem(operation, BodyTooLarge.status, BodyTooLarge.title_en)
-
-
-# What the idempotency middleware answers before a creating route runs (its `_REFUSALS`).
-_IDEMPOTENCY_REFUSALS = (
-    (409, "A request with this Idempotency-Key is still being processed"),
-    (422, "This Idempotency-Key was used with a different request body"),
-)
-# The dependencies through which a route reaches the database (a principal is read there).
-_DATABASE_DEPENDENCIES = frozenset(
-    {get_session, get_write_session, get_autocommit_session, get_database, get_principal,
-     get_optional_principal}
-)  # fmt: skip
-
-
-def _document_shared_answers(app: FastAPI, schema: dict[str, Any]) -> None:
-    """Document on each operation what is answered below its route, where the route's own
-    `responses` cannot see it: a body that does not parse (400, before any dependency runs),
-    an Idempotency-Key refused by the middleware (409, 422), a database connection lost since
-    it was pooled (503 with Retry-After, app.errors)."""
-    for route in iter_route_contexts(app.routes):
-        dependant, path = getattr(route, "dependant", None), route.path
-        item = schema["paths"].get(path) if path is not None else None
-        if dependant is None or path is None or item is None:
-            continue
-        uses_database = not _DATABASE_DEPENDENCIES.isdisjoint(_calls(dependant))
-        for method in route.methods or ():
-            operation = item.get(method.lower())
-            if operation is None:
-                continue
-            if "requestBody" in operation:
-                document_problem(operation, MalformedBody.status, MalformedBody.title_en)
-            if method == "POST" and any(pattern.match(path) for pattern in CREATING_ROUTES):
-                for status, title in _IDEMPOTENCY_REFUSALS:
-                    document_problem(operation, status, title)
-            if uses_database:
-                unavailable = DatabaseUnavailable
-                document_problem(operation, unavailable.status, unavailable.title_en)
-
-
-def _calls(dependant: Dependant) -> Iterator[Any]:
-    for sub in dependant.dependencies:
-        yield sub.call
-        yield from _calls(sub)
 
 
 def app_from_environment() -> FastAPI:

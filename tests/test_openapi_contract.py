@@ -89,3 +89,41 @@ def test_every_operation_lists_what_its_route_can_answer(
         expected |= {503}  # a pooled connection lost to a database restart: retry
     missing = _missing(operation, *sorted(expected))
     assert not missing, f"{method} {path} does not document {missing}"
+
+
+@pytest.mark.parametrize(("method", "path", "calls", "operation"), OPERATIONS)
+def test_every_operation_that_needs_a_token_says_so(
+    method: str, path: str, calls: set[Any], operation: dict[str, Any]
+) -> None:
+    # Generated clients send a token only where the document asks for one.
+    security = operation.get("security")
+    if get_principal in calls:
+        assert security, f"{method} {path} needs a token and declares no security"
+        assert {} not in security, f"{method} {path}: the token is not optional"
+        assert {"bearer": []} in security
+    elif get_optional_principal in calls:
+        assert security is not None, f"{method} {path} reads an optional token"
+        assert {} in security
+
+
+def test_security_schemes_and_error_catalogue_are_published() -> None:
+    document = json.loads(COMMITTED.read_text(encoding="utf-8"))
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["bearer"] == {**schemes["bearer"], "type": "http", "scheme": "bearer"}
+    flows = schemes["oauth2"]["flows"]
+    assert flows["authorizationCode"]["authorizationUrl"] == "/oauth/authorize"
+    assert "licenses.verify" in flows["clientCredentials"]["scopes"]
+    assert "/api/v1/errors" in document["paths"]
+    names = list(document["components"]["schemas"])
+    assert not [name for name in names if "__" in name], "schema names are unique and short"
+
+
+async def test_the_error_catalogue_lists_each_code_with_its_status(client: Any) -> None:
+    answer = await client.get("/api/v1/errors")
+    assert answer.status_code == 200
+    catalogue = {(entry["code"], entry["status"]): entry for entry in answer.json()}
+    assert ("auth.login_failed", 400) in catalogue
+    assert ("request.too_large", 413) in catalogue
+    assert ("ops.not_ready", 503) in catalogue
+    assert catalogue[("auth.login_failed", 400)]["title_en"] == "Sign-in failed"
+    assert answer.headers["cache-control"] == "public, max-age=3600"

@@ -14,12 +14,12 @@ from collections.abc import Collection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.certificates import repository
-from app.certificates.schemas import DepartmentRef, LicenseTypeRef
+from app.certificates.schemas import IssuerRef, LicenseTypeRef
 from app.services.catalog import service as catalog
 
 TTL_SECONDS = 300.0
 _type_refs: dict[str, tuple[float, dict[str, LicenseTypeRef]]] = {}
-_departments: dict[str, tuple[float, dict[str, DepartmentRef]]] = {}
+_departments: dict[str, tuple[float, dict[str, IssuerRef]]] = {}
 
 
 def _database_key(session: AsyncSession) -> str:
@@ -50,7 +50,7 @@ async def type_ref(session: AsyncSession, code: str) -> LicenseTypeRef:
     return refs.get(code) or LicenseTypeRef(code=code, name=code, name_en=code)
 
 
-async def department(session: AsyncSession, code: str) -> DepartmentRef:
+async def department(session: AsyncSession, code: str) -> IssuerRef:
     """A department's name (its code stands in for a department since removed)."""
     key, now = _database_key(session), time.monotonic()
     cached = _departments.get(key)
@@ -58,6 +58,6 @@ async def department(session: AsyncSession, code: str) -> DepartmentRef:
         names = await catalog.department_names(session)
         cached = _departments[key] = (
             now + TTL_SECONDS,
-            {code: DepartmentRef(code=code, name=name) for code, name in names.items()},
+            {code: IssuerRef(code=code, name=name) for code, name in names.items()},
         )
-    return cached[1].get(code) or DepartmentRef(code=code, name=code)
+    return cached[1].get(code) or IssuerRef(code=code, name=code)

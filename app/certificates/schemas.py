@@ -263,8 +263,8 @@ class VerificationReason(BaseModel):
     message_en: str
 
 
-class DepartmentRef(BaseModel):
-    """A department, named."""
+class IssuerRef(BaseModel):
+    """The issuing department, named."""
 
     code: str
     name: str
@@ -275,7 +275,7 @@ class VerifiedLicense(BaseModel):
 
     license_no: str
     type: LicenseTypeRef
-    issuer: DepartmentRef
+    issuer: IssuerRef
     holder: HolderRead
     valid_from: date
     valid_until: date | None

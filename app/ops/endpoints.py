@@ -1,4 +1,4 @@
-"""Operations endpoints: liveness, readiness and Prometheus metrics."""
+"""Operations endpoints: liveness, readiness, Prometheus metrics and the error catalogue."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ from pydantic import BaseModel
 from sqlalchemy import text
 
 from app import migrate
+from app.config import API_V1
 from app.dependencies import DatabaseDep
-from app.errors import ServiceUnavailable, error_responses
+from app.errors import ServiceUnavailable, error_catalogue, error_responses
 from app.jobs import service as jobs
+from app.ops.errors import HeadersTooLarge, UriTooLong
 from app.ops.metrics import JOBS_BY_STATE, exposition
 
 router = APIRouter(tags=["operations"])
@@ -25,6 +27,15 @@ class Readiness(BaseModel):
     database: str
     revision: str | None
     head: str | None
+
+
+class ErrorCode(BaseModel):
+    """A problem `code` the API answers, with the status it comes with and its titles."""
+
+    code: str
+    status: int
+    title_zh: str
+    title_en: str
 
 
 class NotReady(ServiceUnavailable):
@@ -84,3 +95,18 @@ async def metrics(database: DatabaseDep) -> Response:
     for state, count in counts.items():
         JOBS_BY_STATE.labels(state).set(count)
     return Response(exposition(), media_type=CONTENT_TYPE_LATEST)
+
+
+@router.get(
+    f"{API_V1}/errors",
+    response_model=list[ErrorCode],
+    summary="The error catalogue: every problem code, its status and meaning",
+    # What the edge answers before any route: a request target or header fields too long.
+    responses=error_responses(UriTooLong, HeadersTooLarge),
+)
+async def errors(response: Response) -> list[dict[str, object]]:
+    """Every `code` an `application/problem+json` answer of this API can carry, with its HTTP
+    status and its titles in both languages (one entry per code and status). Clients branch on
+    `code`, never on the title."""
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return error_catalogue()
