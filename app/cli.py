@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import os
 import sys
 import tempfile
@@ -21,7 +20,6 @@ from app.config import Settings, get_settings
 from app.ops.metrics import MULTIPROCESS_DIR
 
 OPENAPI_PATH = Path(__file__).resolve().parent.parent / "openapi" / "openapi.json"
-logger = logging.getLogger("qingeban.worker")
 
 
 def _migrate(*, seed: bool = True) -> None:
@@ -91,8 +89,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     with an in-process worker."""
     import uvicorn
 
+    from app.ops.logging import configure_logging
+
     # Fails here, before anything starts, on unsafe production settings.
     settings = _demo_settings(args.demo)
+    configure_logging(settings.log_level)  # start-up's own lines (migrations, seeding) too
     if args.workers > 1 and settings.is_sqlite:
         print("--workers needs PostgreSQL: the embedded SQLite file is served by one process")
         return 2
@@ -131,9 +132,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     configure_logging(settings.log_level)
     if args.metrics_port:
         start_http_server(args.metrics_port, addr=args.metrics_host, registry=REGISTRY)
-    logger.info("worker started", extra={"metrics_port": args.metrics_port})
-    asyncio.run(run_worker(settings))
-    logger.info("worker stopped")
+    asyncio.run(run_worker(settings))  # it logs its start and stop, with its id
     return 0
 
 
