@@ -20,6 +20,7 @@ from app.db import Database
 from app.errors import AppError
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_SQLITE_SESSION = "qe_sqlite_session"  # the request's one session on SQLite (request state)
 
 
 # Dependencies are `async def` even when they do not await: FastAPI runs plain `def`
@@ -53,27 +54,48 @@ async def _unit_of_work(database: Database, *, write: bool) -> AsyncIterator[Asy
             raise
 
 
+@asynccontextmanager
+async def _request_unit_of_work(request: Request, *, write: bool) -> AsyncIterator[AsyncSession]:
+    """The request's unit of work. On SQLite a GET that writes (a prefill logs its department
+    reads, a clerk's case view is audited) cannot upgrade its read snapshot once another
+    request has committed since — SQLite answers "database is locked" at once rather than wait
+    — so there every request's one session begins as a writer, the request's dependencies all
+    share it (a second writer in one request would wait on the first), and requests queue on
+    the busy timeout one at a time: the embedded database serves one person or a developer.
+    PostgreSQL reads stay concurrent."""
+    database = _database(request)
+    if database.is_postgresql:
+        async with _unit_of_work(database, write=write) as session:
+            yield session
+        return
+    state = request.scope.setdefault("state", {})
+    shared: AsyncSession | None = state.get(_SQLITE_SESSION)
+    if shared is not None:
+        yield shared  # the dependency that opened it commits it
+        return
+    async with _unit_of_work(database, write=True) as session:
+        state[_SQLITE_SESSION] = session
+        try:
+            yield session
+        finally:
+            state.pop(_SQLITE_SESSION, None)
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """A session whose transaction commits when the endpoint returns, before the response.
 
     When the endpoint raises, its writes are rolled back, except for errors that are facts to
     keep (`AppError.keeps_changes`).
     """
-    database = _database(request)
-    # On SQLite a GET that writes (a prefill logs its department reads, a clerk's case view
-    # is audited) cannot upgrade its read snapshot once another request has committed since:
-    # SQLite answers "database is locked" at once rather than wait. So there every request
-    # begins as a writer and they queue on the busy timeout, one at a time — the embedded
-    # database serves one person or a developer; PostgreSQL reads stay concurrent.
-    write = request.method not in _SAFE_METHODS or not database.is_postgresql
-    async with _unit_of_work(database, write=write) as session:
+    write = request.method not in _SAFE_METHODS
+    async with _request_unit_of_work(request, write=write) as session:
         yield session
 
 
 async def get_write_session(request: Request) -> AsyncIterator[AsyncSession]:
     """A writing session whatever the method: for the few GETs that change state because a
     protocol makes them GETs (OAuth's authorize and logout)."""
-    async with _unit_of_work(_database(request), write=True) as session:
+    async with _request_unit_of_work(request, write=True) as session:
         yield session
 
 
@@ -82,7 +104,7 @@ async def get_autocommit_session(request: Request) -> AsyncIterator[AsyncSession
     Database.autocommit_session); on SQLite the request's unit of work, as `get_session`."""
     database = _database(request)
     if not database.is_postgresql:
-        async with _unit_of_work(database, write=True) as session:
+        async with _request_unit_of_work(request, write=True) as session:
             yield session
         return
     async with database.autocommit_session() as session:
