@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Collection, Sequence
 from datetime import date, timedelta
@@ -53,7 +54,7 @@ from app.certificates.schemas import (
 from app.config import Settings
 from app.db import Database
 from app.errors import InvalidCursor
-from app.kit import pagination
+from app.kit import pagination, qr
 from app.kit.clock import utcnow
 from app.kit.pagination import Page
 from app.kit.status_list import Purpose
@@ -492,6 +493,26 @@ async def revoke_share(
     if sharing.revoke(share):
         await session.flush()
         await sharing.record(session, share, principal, "license.share_revoked", audit_context)
+
+
+async def share_qr(
+    session: AsyncSession,
+    settings: Settings,
+    principal: Principal,
+    license_no: str,
+    share_id: str,
+    image_format: qr.QrFormat,
+) -> bytes:
+    """The QR image (PNG or SVG) of a share's payload, for the license's holder; 404 for a
+    license the caller does not hold or a share it does not have. A revoked or expired share
+    still has its image: scanning it verifies as `share_revoked` or `share_expired`."""
+    license_ = await _holders_license(session, principal, license_no)
+    parsed = sharing.parse_id(share_id)
+    share = await share_repository.license_share(session, license_.id, parsed) if parsed else None
+    if share is None:
+        raise ShareNotFound("未找到该用证授权", "no such share")
+    payload = sharing.qr_payload(settings, sharing.share_token(settings, share.id))
+    return await asyncio.to_thread(qr.render, payload, image_format)
 
 
 async def verify_license(
