@@ -35,6 +35,7 @@ from app.certificates.endpoints_licenses import public_router as credentials_rou
 from app.certificates.endpoints_licenses import router as licenses_router
 from app.certificates.endpoints_sharing import public_router as verification_router
 from app.certificates.endpoints_sharing import router as shares_router
+from app.codes.endpoints import router as codes_router
 from app.config import API_V1, Settings, get_settings
 from app.db import Database
 from app.dependencies import (
@@ -189,6 +190,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(verification_router)
     app.include_router(licenses_router)
     app.include_router(shares_router)
+    app.include_router(codes_router)
     app.include_router(jobs_router)
     app.include_router(audit_router)
     app.include_router(audit_checkpoints_router)

@@ -6,6 +6,7 @@ import asyncio
 import uuid
 from collections.abc import Collection, Sequence
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -352,6 +353,33 @@ async def bootstrap(database: Database, settings: Settings) -> None:
 async def credential_jwks(session: AsyncSession, settings: Settings) -> CredentialJwks:
     """The public keys of license and status-list credentials."""
     return CredentialJwks(keys=await credential_keys.published(session, settings))
+
+
+async def sign_compact(
+    session: AsyncSession, settings: Settings, payload: dict[str, Any], *, typ: str
+) -> str:
+    """A compact ES256 JWS of `payload` under the credential key published at
+    /api/v1/licenses/jwks, for another domain's signed token (the city code). Its own `typ`
+    keeps it from ever passing for a license credential (`vc+jwt`), and the reverse."""
+    if typ == jws.CREDENTIAL_TYP:
+        raise ValueError("vc+jwt is the license credentials' type")
+    signer = await credential_keys.signer(session, settings)
+    return jws.sign(payload, signer.key, kid=signer.kid, typ=typ)
+
+
+async def verify_compact(
+    session: AsyncSession, settings: Settings, token: str, *, typ: str
+) -> dict[str, Any] | None:
+    """The payload of a compact JWS made by `sign_compact` with this `typ`: ES256 only, a
+    published kid, a good signature; None for anything else (forged, other alg, other type)."""
+    kid = jws.unverified_kid(token)
+    key = await credential_keys.verification_key(session, settings, kid) if kid else None
+    if key is None:
+        return None
+    try:
+        return jws.verify(token, key, typ=typ)
+    except jws.CredentialSignatureError:
+        return None
 
 
 async def license_credential(
