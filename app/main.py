@@ -74,7 +74,9 @@ logger = logging.getLogger("qingeban")
 
 DESCRIPTION = """
 Qing e-ban (青e办) — one-stop government e-services: real-name identity, the service catalog,
-applications approved in seconds (秒批) from shared department data, and electronic licenses.
+applications approved in seconds (秒批) from shared department data, electronic licenses, and
+the city code (一码通城): a person's short-lived, single-use signed code that a partner or clerk
+verifies for a stated purpose, seeing only what that purpose allows.
 
 Errors are RFC 9457 `application/problem+json` with a stable dotted `code`; titles are zh-CN by
 default and English with `Accept-Language: en`. Lists are cursor-paginated
