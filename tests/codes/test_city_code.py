@@ -5,6 +5,7 @@ forged, and every verification in the person's data-access log."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,7 +15,10 @@ import pytest
 from persona_support import PERSONAS, Headers, SignIn
 from settings_support import make_settings
 
-from app.config import Settings
+from app.cli import main
+from app.codes import service as codes
+from app.config import Settings, get_settings
+from app.db import Database
 from app.kit.clock import utcnow
 from app.kit.encoding import b64url_encode
 
@@ -215,3 +219,33 @@ async def test_the_purposes_are_published(client: httpx.AsyncClient) -> None:
     assert purposes["counter"]["verifiers"] == ["staff"]
     assert purposes["counter"]["attributes"] == ["name", "id_number_masked"]
     assert purposes["hospital"]["attributes"] == ["medical_insurance"]
+
+
+async def test_the_uses_of_expired_codes_are_purged_and_the_codes_stay_refused(
+    client: httpx.AsyncClient,
+    sign_in: SignIn,
+    hospital: Headers,
+    travel: Travel,
+    database: Database,
+) -> None:
+    issued = await _code(client, await sign_in(PERSONA.key))
+    assert (await _verify(client, hospital, issued["code"])).status_code == 200
+    async with database.session() as session:
+        assert await codes.purge_expired(session) == 0, "still live"
+    expires_at = datetime.fromisoformat(issued["expires_at"])
+    travel((expires_at + timedelta(seconds=1)).isoformat())
+    async with database.session() as session:
+        assert await codes.purge_expired(session) == 1
+    _problem(await _verify(client, hospital, issued["code"]), 422, "codes.expired")
+
+
+def test_the_purge_command_reports_what_it_deleted(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("QE_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    try:
+        assert main(["codes", "purge"]) == 0
+    finally:
+        get_settings.cache_clear()
+    assert json.loads(capsys.readouterr().out) == {"city_code_uses": 0}
