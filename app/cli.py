@@ -16,6 +16,7 @@ from app import burden_commands, rules_commands
 from app.audit import commands as audit_commands
 from app.auth import commands as auth_commands
 from app.certificates import commands as certificate_commands
+from app.codes import commands as code_commands
 from app.config import Settings, get_settings
 from app.ops.metrics import MULTIPROCESS_DIR
 
@@ -213,6 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit_commands.register(commands)
     auth_commands.register(commands, demo_commands)
     certificate_commands.register(commands)
+    code_commands.register(commands)
     rules_commands.register(commands)
     burden_commands.register(commands)
     return parser

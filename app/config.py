@@ -59,6 +59,12 @@ class Settings(BaseSettings):
     # license number and its holder's name when abused), and how long a share may last.
     license_verify_rate_limit: int = Field(default=60, ge=1)
     license_share_max_days: int = Field(default=90, ge=1, le=3650)
+    # The city code (一码通城): how long a code lives (a screen shows a fresh one each time it
+    # ends, so a photo of it is useless soon after), how many a person may ask for a minute,
+    # and how long a counter clerk may open the person's prefilled form after verifying it.
+    city_code_seconds: int = Field(default=60, ge=10, le=600)
+    city_codes_per_minute: int = Field(default=10, ge=1, le=1000)
+    city_code_on_behalf_seconds: int = Field(default=300, ge=60, le=3600)
     # Applications: public holidays and make-up working days (调休) beyond the built-in 2026
     # calendar (app/kit/workdays.py), e.g. QE_HOLIDAYS='["2027-01-01"]', and the years whose
     # official arrangement has been entered completely, e.g. QE_OFFICIAL_CALENDAR_YEARS='[2027]'.

@@ -33,6 +33,7 @@ from app.certificates.endpoints_licenses import public_router as credentials_rou
 from app.certificates.endpoints_licenses import router as licenses_router
 from app.certificates.endpoints_sharing import public_router as verification_router
 from app.certificates.endpoints_sharing import router as shares_router
+from app.codes.endpoints import router as codes_router
 from app.config import API_V1, Settings, get_settings
 from app.db import Database
 from app.errors import (
@@ -62,7 +63,9 @@ logger = logging.getLogger("qingeban")
 
 DESCRIPTION = """
 Qing e-ban (青e办) — one-stop government e-services: real-name identity, the service catalog,
-applications approved in seconds (秒批) from shared department data, and electronic licenses.
+applications approved in seconds (秒批) from shared department data, electronic licenses, and
+the city code (一码通城): a person's short-lived, single-use signed code that a partner or clerk
+verifies for a stated purpose, seeing only what that purpose allows.
 
 Errors are RFC 9457 `application/problem+json` with a stable dotted `code`; titles are zh-CN by
 default and English with `Accept-Language: en`; every code, its status and meaning are listed
@@ -197,6 +200,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(verification_router)
     app.include_router(licenses_router)
     app.include_router(shares_router)
+    app.include_router(codes_router)
     app.include_router(jobs_router)
     app.include_router(audit_router)
     app.include_router(audit_checkpoints_router)

@@ -4,6 +4,7 @@ from app.adapters import models as adapters_models
 from app.audit import models as audit_models
 from app.auth import models as auth_models
 from app.certificates import models as certificates_models
+from app.codes import models as codes_models
 from app.idempotency import models as idempotency_models
 from app.jobs import models as jobs_models
 from app.services.applications import models as applications_models
@@ -18,6 +19,7 @@ __all__ = [
     "auth_models",
     "catalog_models",
     "certificates_models",
+    "codes_models",
     "idempotency_models",
     "jobs_models",
     "rulesets_models",

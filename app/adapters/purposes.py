@@ -77,6 +77,13 @@ DEFAULT_POLICY: PurposePolicy = {
         "sfj/prison-records",
         "jtj/bus-card-usage",
     ),
+    # A verifier of a person's city code (一码通城): only the datasets behind the attributes a
+    # code's purpose may show (app/codes/data/purposes.yaml); the reference names the purpose.
+    "city-code": _rule(
+        "ybj/medical-enrolment",
+        "rsj/social-insurance-contributions",
+        reference_required=True,
+    ),
     "license-verification": _rule(
         "scjg/enterprise-registration",
         "scjg/abnormal-operations",

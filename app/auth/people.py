@@ -8,6 +8,8 @@ other read, so the person sees them in `GET /api/v1/me/data-access-log`.
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.adapters import access_log
@@ -175,7 +177,15 @@ async def act_for_enterprise(
 
 async def me(session: AsyncSession, settings: Settings, citizen: Citizen) -> MeRead:
     """What the platform holds about the citizen, in full (they own it), with provenance."""
-    account = await accounts.get(session, citizen.account_id)
+    return await profile(session, settings, citizen.account_id, sub=citizen.principal.subject)
+
+
+async def profile(
+    session: AsyncSession, settings: Settings, account_id: uuid.UUID, *, sub: str
+) -> MeRead:
+    """What the platform holds about a person, in full, with provenance; `sub` is what the
+    reader knows them by."""
+    account = await accounts.get(session, account_id)
     phone = reveal_phone(settings, account.phone_cipher)
     attributes = [VerifiedAttribute(name="phone", value=phone, source=PHONE_SOURCE,
                                     as_of=account.created_at)]  # fmt: skip
@@ -190,7 +200,7 @@ async def me(session: AsyncSession, settings: Settings, citizen: Citizen) -> MeR
                 as_of=account.realname_verified_at,
             ))  # fmt: skip
     return MeRead(
-        sub=citizen.principal.subject,
+        sub=sub,
         account_id=account.id,
         name=account.name,
         phone=phone,

@@ -17,6 +17,8 @@ ADMIN = "admin"
 # The platform's own app does so without it; another client only when an admin registered it
 # with this scope and the person signed in to a request that asked for it (app.auth.guards).
 CITIZEN = "citizen"
+# Verify a person's city code (一码通城) for a stated purpose: partners' and departments' systems.
+CODE_VERIFY = "code.verify"
 # Issue e-licenses and change their status, for the department the client belongs to.
 LICENSES_ISSUE = "licenses:issue"
 _ALL_KINDS = frozenset(ClientKind)
@@ -67,6 +69,13 @@ SCOPES: dict[str, Scope] = {
         Scope(
             "licenses.verify",
             "Verify presented e-licenses (partners and department systems)",
+            user_bound=False,
+            client_kinds=frozenset({ClientKind.PARTNER, ClientKind.DEPARTMENT}),
+        ),
+        Scope(
+            CODE_VERIFY,
+            "Verify a person's city code (一码通城) for a stated purpose and see only what the"
+            " purpose allows (partners and department systems; clerks verify as staff)",
             user_bound=False,
             client_kinds=frozenset({ClientKind.PARTNER, ClientKind.DEPARTMENT}),
         ),

@@ -78,6 +78,7 @@ __all__ = [
     "issue_tokens",
     "me",
     "my_data_access_log",
+    "person_profile",
     "purge_expired",
     "record_founded_enterprise",
     "register_client",
@@ -348,6 +349,14 @@ async def record_founded_enterprise(
 async def me(session: AsyncSession, settings: Settings, citizen: Citizen) -> MeRead:
     """The citizen's own verified attributes, each with its source and time."""
     return await people.me(session, settings, citizen)
+
+
+async def person_profile(
+    session: AsyncSession, settings: Settings, account_id: uuid.UUID
+) -> MeRead:
+    """What the platform holds about a person, with provenance, for its own use on their
+    behalf (a clerk opening their prefilled form at a counter); never shown to anyone else."""
+    return await people.profile(session, settings, account_id, sub=str(account_id))
 
 
 async def my_data_access_log(

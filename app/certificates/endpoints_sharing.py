@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response, status
 
@@ -31,6 +31,7 @@ from app.dependencies import (
     SettingsDep,
 )
 from app.errors import InvalidCursor, error_responses
+from app.kit import qr
 from app.kit.pagination import Page
 
 # The holder's side: every route of this router is of the citizen API.
@@ -147,6 +148,45 @@ async def list_shares(
     """The shares of a license the caller holds, newest first, revoked and expired included."""
     return await certificates.license_shares(
         session, settings, principal, license_no, cursor=cursor, limit=limit
+    )
+
+
+_QR_IMAGES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The QR image",
+        "content": {
+            media_type: {"schema": {"type": "string", "format": "binary"}}
+            for media_type in qr.MEDIA_TYPES.values()
+        },
+    }
+}
+
+
+@router.get(
+    "/licenses/{license_no}/shares/{share_id}/qr",
+    status_code=200,
+    response_class=Response,
+    summary="Get a share's QR image",
+    responses={**_QR_IMAGES, **error_responses(LicenseNotFound, ShareNotFound)},
+)
+async def share_qr(
+    license_no: LicenseNo,
+    share_id: Annotated[str, Path(max_length=64)],
+    principal: CitizenApiPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+    image_format: Annotated[
+        qr.QrFormat, Query(alias="format", description="`png` (default) or `svg`")
+    ] = "png",
+) -> Response:
+    """The QR image of a share's `qr_payload`, as PNG or SVG, for the holder to show: a
+    scanner opens the verification address in it. Rendered on request and never cached (the
+    payload is the holder's consent, so the image is `Cache-Control: no-store`)."""
+    image = await certificates.share_qr(
+        session, settings, principal, license_no, share_id, image_format
+    )
+    return Response(
+        image, media_type=qr.MEDIA_TYPES[image_format], headers={"Cache-Control": "no-store"}
     )
 
 

@@ -210,6 +210,10 @@ class ShareRead(BaseModel):
         description="What the QR code encodes: the verification URL with the token; a scanner "
         "opens it (GET) or posts the token to /api/v1/licenses/verify"
     )
+    qr_image: str = Field(
+        description="The path of the QR image of `qr_payload` for the holder's screen: PNG, or "
+        "SVG with `?format=svg` (the holder's bearer token is needed)"
+    )
 
 
 MAX_CREDENTIAL_CHARS = 20_000

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Collection, Sequence
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -53,7 +55,7 @@ from app.certificates.schemas import (
 from app.config import Settings
 from app.db import Database
 from app.errors import InvalidCursor
-from app.kit import pagination
+from app.kit import pagination, qr
 from app.kit.clock import utcnow
 from app.kit.pagination import Page
 from app.kit.status_list import Purpose
@@ -353,6 +355,33 @@ async def credential_jwks(session: AsyncSession, settings: Settings) -> Credenti
     return CredentialJwks(keys=await credential_keys.published(session, settings))
 
 
+async def sign_compact(
+    session: AsyncSession, settings: Settings, payload: dict[str, Any], *, typ: str
+) -> str:
+    """A compact ES256 JWS of `payload` under the credential key published at
+    /api/v1/licenses/jwks, for another domain's signed token (the city code). Its own `typ`
+    keeps it from ever passing for a license credential (`vc+jwt`), and the reverse."""
+    if typ == jws.CREDENTIAL_TYP:
+        raise ValueError("vc+jwt is the license credentials' type")
+    signer = await credential_keys.signer(session, settings)
+    return jws.sign(payload, signer.key, kid=signer.kid, typ=typ)
+
+
+async def verify_compact(
+    session: AsyncSession, settings: Settings, token: str, *, typ: str
+) -> dict[str, Any] | None:
+    """The payload of a compact JWS made by `sign_compact` with this `typ`: ES256 only, a
+    published kid, a good signature; None for anything else (forged, other alg, other type)."""
+    kid = jws.unverified_kid(token)
+    key = await credential_keys.verification_key(session, settings, kid) if kid else None
+    if key is None:
+        return None
+    try:
+        return jws.verify(token, key, typ=typ)
+    except jws.CredentialSignatureError:
+        return None
+
+
 async def license_credential(
     session: AsyncSession, settings: Settings, principal: Principal, license_no: str
 ) -> LicenseCredential:
@@ -492,6 +521,26 @@ async def revoke_share(
     if sharing.revoke(share):
         await session.flush()
         await sharing.record(session, share, principal, "license.share_revoked", audit_context)
+
+
+async def share_qr(
+    session: AsyncSession,
+    settings: Settings,
+    principal: Principal,
+    license_no: str,
+    share_id: str,
+    image_format: qr.QrFormat,
+) -> bytes:
+    """The QR image (PNG or SVG) of a share's payload, for the license's holder; 404 for a
+    license the caller does not hold or a share it does not have. A revoked or expired share
+    still has its image: scanning it verifies as `share_revoked` or `share_expired`."""
+    license_ = await _holders_license(session, principal, license_no)
+    parsed = sharing.parse_id(share_id)
+    share = await share_repository.license_share(session, license_.id, parsed) if parsed else None
+    if share is None:
+        raise ShareNotFound("未找到该用证授权", "no such share")
+    payload = sharing.qr_payload(settings, sharing.share_token(settings, share.id))
+    return await asyncio.to_thread(qr.render, payload, image_format)
 
 
 async def verify_license(

@@ -88,6 +88,7 @@ def read(settings: Settings, share: LicenseShare, license_no: str) -> ShareRead:
         active=is_active(share, utcnow()),
         token=token,
         qr_payload=qr_payload(settings, token),
+        qr_image=f"/api/v1/licenses/{license_no}/shares/{share.id}/qr",
     )
 
 

@@ -136,6 +136,10 @@ CITIZEN_ROUTES = {
         CitizenRoute("POST", LICENSE + "/shares", 404, 201, request=_share),
         CitizenRoute("GET", LICENSE + "/shares", 404, 200),
         CitizenRoute("DELETE", LICENSE + "/shares/{share_id}", 404, 404),
+        CitizenRoute("GET", LICENSE + "/shares/{share_id}/qr", 404, 404),
+        # The city code is the person's own: never an enterprise's.
+        CitizenRoute("GET", "/api/v1/me/code", 200, 403),
+        CitizenRoute("GET", "/api/v1/me/code/qr", 200, 403),
     )
 }  # fmt: skip
 
@@ -149,6 +153,7 @@ NOT_CITIZEN_ROUTES = {
     ("POST", LICENSE + "/renew"): "issuers",
     ("POST", "/api/v1/licenses/verify"): "public verification; a partner may name itself",
     ("GET", "/api/v1/licenses/verify"): "public verification; a partner may name itself",
+    ("POST", "/api/v1/codes/verify"): "counter clerks and `code.verify` systems, never a person",
     ("GET", "/api/v1/stats/overview"): "platform admins, auditors and `stats.read` clients",
     ("GET", "/api/v1/audit/checkpoints"): "platform admins and auditors",
     ("GET", "/api/v1/audit/jwks"): "platform admins and auditors",

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
+from xml.etree import ElementTree
 
 import httpx
 import pytest
@@ -15,6 +16,7 @@ from sqlalchemy import update
 
 from app.certificates.models import LicenseShare
 from app.db import Database
+from app.kit import qr
 from app.kit.clock import utcnow
 
 Issue = Callable[..., Awaitable[dict[str, Any]]]
@@ -220,6 +222,37 @@ async def test_only_the_holder_shares_and_sees_shares(
     issuer = await _share(client, scjg_clerk, license_no)
     assert issuer.status_code == 403, "sharing is the holder's consent, not the issuer's"
     assert (await client.get(f"/api/v1/licenses/{license_no}/shares")).status_code == 401
+
+
+async def test_a_share_has_a_qr_image_of_its_payload_for_its_holder_only(
+    client: httpx.AsyncClient, citizen: MakeHeaders, issued: Issue
+) -> None:
+    holder_id = id_number()
+    holder = await citizen("13700002011", holder_id)
+    other = await citizen("13700002012", id_number(), name="王强")
+    license_no = (await issued(holder_id))["license_no"]
+    share = (await _share(client, holder, license_no)).json()
+    assert share["qr_image"] == f"/api/v1/licenses/{license_no}/shares/{share['id']}/qr"
+
+    png = await client.get(share["qr_image"], headers=holder)
+    assert png.status_code == 200, png.text
+    assert png.headers["content-type"] == "image/png"
+    assert png.headers["cache-control"] == "no-store"
+    # The image is the QR code of the payload the verifier's scanner opens, nothing else.
+    assert png.content == qr.render(share["qr_payload"], "png")
+    assert png.content.startswith(b"\x89PNG\r\n\x1a\n")
+    svg = await client.get(share["qr_image"], params={"format": "svg"}, headers=holder)
+    assert svg.status_code == 200, svg.text
+    assert svg.headers["content-type"].startswith("image/svg+xml")
+    assert ElementTree.fromstring(svg.content).tag == "{http://www.w3.org/2000/svg}svg"
+    assert svg.content == qr.render(share["qr_payload"], "svg")
+
+    assert (await client.get(share["qr_image"], headers=other)).status_code == 404
+    assert (await client.get(share["qr_image"])).status_code == 401
+    unknown = f"/api/v1/licenses/{license_no}/shares/00000000-0000-0000-0000-000000000000/qr"
+    assert (await client.get(unknown, headers=holder)).status_code == 404
+    wrong = await client.get(share["qr_image"], params={"format": "gif"}, headers=holder)
+    assert wrong.status_code == 422
 
 
 @pytest.mark.parametrize(

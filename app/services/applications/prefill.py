@@ -29,7 +29,7 @@ from app.adapters.records import DatasetRecord, EnterpriseRegistration
 from app.adapters.service import Actor, DatasetKey, FactResult
 from app.auth import service as auth
 from app.auth.principals import Citizen, Principal
-from app.auth.schemas import VerifiedAttribute, VerifiedPerson
+from app.auth.schemas import MeRead, VerifiedAttribute, VerifiedPerson
 from app.config import Settings
 from app.services.applications import field_sources, material_sources
 from app.services.applications.deadlines import today
@@ -138,8 +138,38 @@ async def prefill(
     if principal.kind != "person":
         raise NotAnApplicant("办件须由群众本人或代表企业的经办人提交", "only people apply")
     account_id, uscc = uuid.UUID(principal.id), principal.enterprise
-    service = await catalog.get_service(session, service_code)
     me = await auth.me(session, settings, Citizen(account_id, principal))
+    return await _prefill(
+        session, settings, me, account_id, uscc, service_code, Actor("person", str(account_id))
+    )
+
+
+async def prefill_on_behalf(
+    session: AsyncSession,
+    settings: Settings,
+    account_id: uuid.UUID,
+    service_code: str,
+    *,
+    actor: Actor,
+) -> PrefillRead:
+    """The service's form as it is prefilled for the person, opened by `actor` (a counter
+    clerk who verified the person's city code): the same form, and every department read it
+    makes is logged for the person under the clerk's name. For the person themselves, never
+    an enterprise they may act for."""
+    me = await auth.person_profile(session, settings, account_id)
+    return await _prefill(session, settings, me, account_id, None, service_code, actor)
+
+
+async def _prefill(
+    session: AsyncSession,
+    settings: Settings,
+    me: MeRead,
+    account_id: uuid.UUID,
+    uscc: str | None,
+    service_code: str,
+    actor: Actor,
+) -> PrefillRead:
+    service = await catalog.get_service(session, service_code)
     attributes = {attribute.name: attribute for attribute in me.attributes}
     identity = Identity(
         name=_value(attributes.get("name")),
@@ -153,7 +183,7 @@ async def prefill(
         if uscc is not None
         else Holder(id_index=await auth.id_number_index(session, account_id))
     )
-    records = await _gather(session, settings, account_id, identity, service, list(properties))
+    records = await _gather(session, settings, actor, identity, service, list(properties))
     provenance: dict[str, tuple[str | None, datetime | None]] = {
         name: (attribute.source, attribute.as_of) for name, attribute in attributes.items()
     }
@@ -247,7 +277,7 @@ def _source(key: DatasetKey) -> str:
 async def _gather(
     session: AsyncSession,
     settings: Settings,
-    account_id: uuid.UUID,
+    actor: Actor,
     identity: Identity,
     service: ServiceDetail,
     field_names: list[str],
@@ -266,7 +296,7 @@ async def _gather(
         needed.setdefault("person", set()).add(_source(EMPLOYMENT))
     common: dict[str, Any] = {
         "purpose": f"prefill:{service.code}",
-        "actor": Actor("person", str(account_id)),
+        "actor": actor,
         "deadline_seconds": settings.approval_deadline_seconds,
     }
     subjects: dict[str, Subject | None] = {

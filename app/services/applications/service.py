@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.adapters.service import Actor
 from app.audit import service as audit
 from app.audit.schemas import AuditContext
 from app.auth import service as auth
@@ -54,6 +55,7 @@ from app.services.applications.schemas import (
     ApplicationSummary,
     Supplement,
 )
+from app.services.applications.schemas_prefill import PrefillRead
 from app.services.applications.status import Status
 from app.services.catalog import service as catalog
 from app.services.catalog.errors import ServiceNotFound
@@ -376,3 +378,16 @@ review_queue = clerks.review_queue
 review_case = clerks.review_case
 claim_case = clerks.claim_case
 decide_case = clerks.decide_case
+
+
+async def prefill_on_behalf(
+    session: AsyncSession,
+    settings: Settings,
+    account_id: uuid.UUID,
+    service_code: str,
+    *,
+    actor: Actor,
+) -> PrefillRead:
+    """A person's prefilled form for a service, opened by a counter clerk on their behalf
+    (the city code's verification authorised it); ServiceNotFound (404) for an unknown one."""
+    return await prefill.prefill_on_behalf(session, settings, account_id, service_code, actor=actor)
