@@ -51,9 +51,12 @@ class Enterprise:
 
 
 async def _one(
-    session: AsyncSession, subject: Subject, key: DatasetKey, *, purpose: str, actor: Actor
-) -> Fact:
-    facts = await gather_facts(session, subject, [key], purpose=purpose, actor=actor)
+    session: AsyncSession, subject: Subject, key: DatasetKey, *, purpose: str, actor: Actor,
+    deadline_seconds: float = 1.0,
+) -> Fact:  # fmt: skip
+    facts = await gather_facts(
+        session, subject, [key], purpose=purpose, actor=actor, deadline_seconds=deadline_seconds
+    )
     fact = facts[key]
     if isinstance(fact, Unavailable):
         raise RealnameUnavailable(
@@ -69,11 +72,16 @@ def _verified(fact: Fact) -> Verified:
 
 
 async def check_identity(
-    session: AsyncSession, *, name: str, id_number: str, actor: Actor
-) -> Verified:
-    """Public security's answer that `name` is the holder of `id_number` (L2)."""
+    session: AsyncSession, *, name: str, id_number: str, actor: Actor,
+    deadline_seconds: float = 1.0,
+) -> Verified:  # fmt: skip
+    """Public security's answer that `name` is the holder of `id_number` (L2); a person waiting
+    at registration gets it within `deadline_seconds` or a 503 to retry."""
     subject = Subject.person(id_number, name=name)
-    fact = await _one(session, subject, IDENTITY, purpose=PURPOSE, actor=actor)
+    fact = await _one(
+        session, subject, IDENTITY, purpose=PURPOSE, actor=actor,
+        deadline_seconds=deadline_seconds,
+    )  # fmt: skip
     if not (isinstance(fact.record, IdentityVerification) and fact.record.match):
         raise RealnameMismatch
     return _verified(fact)
