@@ -104,8 +104,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # The header limit where the server reads them: with h11 nothing past it is buffered. The
     # httptools parser has no such bound; the app's own check (app/ops/edge.py) answers 431
     # either way, and the load balancer in front bounds what is read off the wire.
+    # On SIGTERM (a rolling deploy) uvicorn stops accepting and lets the requests in flight
+    # finish, for at most 30 s; the in-process worker then finishes or releases its jobs.
     server = {"host": args.host, "port": args.port, "log_config": None, "proxy_headers": False,
-              "h11_max_incomplete_event_size": settings.max_header_bytes}  # fmt: skip
+              "h11_max_incomplete_event_size": settings.max_header_bytes,
+              "timeout_graceful_shutdown": 30}  # fmt: skip
     if args.workers > 1:
         # Each worker process builds its own app (and freezes it) from the environment, and
         # counts its metrics in files one scrape of any of them adds up.

@@ -115,3 +115,28 @@ def test_the_worker_logs_serves_its_metrics_and_stops_on_sigterm(
     assert "worker started" in messages
     assert "worker stopped" in messages
     assert all({"time", "level", "logger"} <= line.keys() for line in lines)
+
+
+def test_a_request_in_flight_is_answered_after_sigterm(database_url: str, tmp_path: Path) -> None:
+    """A rolling deploy stops a process: the request it is reading is still answered."""
+    port = _free_port()
+    log = tmp_path / "serve.log"
+    body = json.dumps({"license_no": "NOT-A-NUMBER-0000", "holder_name": "王晓明"}).encode()
+
+    def trickle() -> Iterator[bytes]:
+        yield body[:10]
+        server.send_signal(signal.SIGTERM)  # the deploy stops the process mid-request
+        time.sleep(1.0)
+        yield body[10:]
+
+    with _process(["serve", "--port", str(port)], _environment(database_url), log) as server:
+        _wait_for(f"http://127.0.0.1:{port}/readyz", server, log)
+        answer = httpx.post(
+            f"http://127.0.0.1:{port}/api/v1/licenses/verify", content=trickle(),
+            headers={"Content-Type": "application/json"}, timeout=30,
+        )  # fmt: skip
+        # uvicorn shuts down gracefully, then re-raises the signal it caught: -15 is the end
+        # of a clean stop here, not a kill.
+        assert server.wait(timeout=30) in (0, -signal.SIGTERM)
+    assert answer.status_code < 500, answer.text
+    assert answer.headers["content-type"].startswith("application/")
