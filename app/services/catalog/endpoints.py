@@ -76,8 +76,9 @@ async def search_services(
         str | None,
         Query(
             max_length=50,
-            description="Chinese substring search over names, aliases and keywords; "
-            "whitespace-separated terms must all match",
+            description="Search over names, aliases (also as pinyin and initials: "
+            "`gongjijin`, `gjj`) and keywords; whitespace-separated terms must all match, "
+            "each as typed or as one of its synonyms",
             examples=["公积金 提取"],
         ),
     ] = None,
@@ -88,7 +89,8 @@ async def search_services(
         str | None,
         Query(
             max_length=6,
-            description="District code; keeps that district's services and the city-wide ones",
+            description="District code: a service each district handles is shown as this "
+            "district's copy",
             examples=["370211"],
         ),
     ] = None,
@@ -98,15 +100,19 @@ async def search_services(
 ) -> ServicePage:
     """Search the service catalog (事项清单).
 
-    Results come best match first: an exact name match, then names starting with the (first)
-    term, then names containing every term, then services matched only by an alias or a
-    keyword; ties are ordered by code. `%` and `_` in `q` are ordinary characters.
+    Results come best match first: the exact name; then every term as typed in the title (the
+    name or an alias, or their pinyin or initials: `gongjijin` and `gjj` find 公积金); then
+    every term in the title counting synonyms (取公积金 finds 提取, 户口 finds 落户); then
+    services matched by a keyword alone. Within a level, the city's high-frequency services
+    (高频事项) come first in their list's order, then the services most applied for on the
+    platform, then by code. `%` and `_` in `q` are ordinary characters.
 
-    A `district` filter returns the services of that district **and** the city-wide services,
-    because a resident of a district can apply for both. An unknown department or district
-    code is answered with 422 (`catalog.unknown_department`, `catalog.unknown_district`) rather
-    than an empty list. `total` counts the matches over all pages; `next_cursor` fetches the
-    next page of the same query (a cursor used with other filters is rejected with 422).
+    A service that each district handles too is **one** result: its `district_copies` list
+    every district's own code. The result is that `district`'s copy when one is given, else
+    the city-wide item. An unknown department or district code is
+    answered with 422 (`catalog.unknown_department`, `catalog.unknown_district`) rather than an
+    empty list. `total` counts the matches over all pages; `next_cursor` fetches the next page
+    of the same query (a cursor used with other filters is rejected with 422).
     """
     return await catalog.search_services(
         session,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
@@ -64,9 +64,35 @@ class Service(Base):
     audience: Mapped[str] = mapped_column(String(16))
     # The license type an approval issues; its table belongs to app.certificates.
     produces_license: Mapped[str | None] = mapped_column(ForeignKey("license_types.code"))
-    # Name, aliases and keywords, lower-cased and joined by newlines: the one column substring
-    # search scans (a search term never contains whitespace, so it cannot span two of them).
+    # Name, aliases and keywords with the pinyin of the name and aliases, lower-cased and joined
+    # by newlines: the one column substring search scans (a search term never contains
+    # whitespace, so it cannot span two of them).
     search_text: Mapped[str] = mapped_column(Text)
+    # The title part of `search_text` (name, aliases and their pinyin): a match here ranks
+    # before a match in the keywords alone.
+    title_text: Mapped[str] = mapped_column(Text, server_default="")
+    # The city-wide item a district copy belongs to (its own code for every other service):
+    # search lists one result per family and picks the district copy the applicant needs.
+    family_code: Mapped[str] = mapped_column(String(100), index=True, server_default="")
+    # Position on the city's list of high-frequency services (高频事项, data/search/), 1 the
+    # most asked for; services not on the list share FREQUENCY_UNLISTED and rank after them.
+    frequency_rank: Mapped[int] = mapped_column(Integer, server_default=text("1000"))
+
+
+FREQUENCY_UNLISTED = 1000
+
+
+class ServicePopularity(Base):
+    """How many applications were filed for a service family: the tiebreak of search.
+
+    Counted from the applications by `qingeban services popularity` (run it from cron); kept
+    apart from `services` so that re-seeding the catalog never resets it.
+    """
+
+    __tablename__ = "service_popularity"
+
+    family_code: Mapped[str] = mapped_column(ForeignKey("services.code"), primary_key=True)
+    applications_filed: Mapped[int] = mapped_column(Integer)
 
 
 class ServiceContent(Base):
