@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
+from app.auth.errors import InvalidToken
 from app.config import API_V1
-from app.dependencies import SessionDep
+from app.dependencies import OptionalPrincipalDep, SessionDep, SettingsDep
 from app.errors import InvalidCursor, error_responses
 from app.kit.pagination import Page
 from app.services.catalog import service as catalog
@@ -68,10 +69,12 @@ async def list_districts(session: SessionDep) -> Page[DistrictRead]:
     response_model=ServicePage,
     status_code=200,
     summary="Search services",
-    responses=error_responses(InvalidCursor, UnknownDepartment, UnknownDistrict),
+    responses=error_responses(InvalidCursor, UnknownDepartment, UnknownDistrict, InvalidToken),
 )
 async def search_services(
     session: SessionDep,
+    settings: SettingsDep,
+    caller: OptionalPrincipalDep,
     q: Annotated[
         str | None,
         Query(
@@ -108,17 +111,24 @@ async def search_services(
     platform, then by code. `%` and `_` in `q` are ordinary characters.
 
     A service that each district handles too is **one** result: its `district_copies` list
-    every district's own code. The result is that `district`'s copy when one is given, else
-    the city-wide item. An unknown department or district code is
+    every district's own code. The result is that `district`'s copy when one is given, else,
+    for a signed-in citizen (a bearer token is optional here), the copy of the district they
+    live in (their residence on record at public security, read under the purpose
+    `citizen-self-service` and shown in their data-access log), else the city-wide item. An
+    unknown department or district code is
     answered with 422 (`catalog.unknown_department`, `catalog.unknown_district`) rather than an
     empty list. `total` counts the matches over all pages; `next_cursor` fetches the next page
     of the same query (a cursor used with other filters is rejected with 422).
     """
+    home = None
+    if district is None and caller is not None:
+        home = await catalog.residence_district(session, settings, caller)
     return await catalog.search_services(
         session,
         q=q,
         department=department,
         district=district,
+        home_district=home,
         mode=mode,
         cursor=cursor,
         limit=limit,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.certificates import service as certificates
 from app.certificates.schemas import LicenseTypeRef
+from app.config import Settings
 from app.errors import InvalidCursor, InvalidInput
 from app.kit import pagination
 from app.kit.crypto import sha256_hex
@@ -46,6 +47,26 @@ from app.services.catalog.schemas import (
 from app.services.catalog.search_terms import alternatives
 
 MODES = ("auto", "instant", "manual")
+
+# Where a signed-in caller lives (a district code, or None): told by the applications domain,
+# which reads citizens' records on their behalf. Registered rather than imported, because the
+# applications import the catalog; the caller is opaque here for the same reason.
+ResidenceLookup = Callable[[AsyncSession, Settings, object], Awaitable[str | None]]
+_residence_lookups: list[ResidenceLookup] = []
+
+
+def register_residence_lookup(lookup: ResidenceLookup) -> None:
+    """Name the function that finds where a signed-in caller lives (app.tasks imports it)."""
+    _residence_lookups[:] = [lookup]
+
+
+async def residence_district(
+    session: AsyncSession, settings: Settings, caller: object
+) -> str | None:
+    """The district a signed-in caller lives in, when it is known (see ResidenceLookup)."""
+    if not _residence_lookups:
+        return None
+    return await _residence_lookups[0](session, settings, caller)
 
 
 async def list_departments(session: AsyncSession) -> Page[DepartmentRead]:
