@@ -38,6 +38,7 @@ from app.services.catalog.models import (
     District,
     Service,
     ServiceContent,
+    ServiceSearch,
 )
 from app.services.rulesets import service as rulesets
 
@@ -125,6 +126,7 @@ def _rows(data: ReferenceData) -> list[tuple[Table, list[Row], bool]]:
         (_table(LicenseType), license_type_rows(data.license_types), False),
         (_table(Service), catalog_seed.service_rows(data.services), False),
         (_table(ServiceContent), catalog_seed.service_content_rows(data.services), False),
+        (_table(ServiceSearch), catalog_seed.service_search_rows(data.services), True),
         (_table(Bundle), catalog_seed.bundle_rows(data.bundles), False),
         (_table(BundleStep), catalog_seed.bundle_step_rows(data.bundles), True),
     ]

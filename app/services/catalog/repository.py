@@ -33,6 +33,7 @@ from app.services.catalog.models import (
     Service,
     ServiceContent,
     ServicePopularity,
+    ServiceSearch,
 )
 
 AnyRow: TypeAlias = Row[*tuple[Any, ...]]
@@ -100,15 +101,22 @@ def _contains(
 def _any(
     column: InstrumentedAttribute[str], alternatives: tuple[str, ...], dialect: str
 ) -> ColumnElement[bool]:
+    # One strpos() per synonym: a term has a handful at most.
     return or_(*(_contains(column, text, dialect) for text in alternatives))
 
 
 def _level(criteria: ServiceFilter, dialect: str) -> ColumnElement[int]:
     """The relevance level of a matching service (LEVEL_*)."""
-    as_typed = [_contains(Service.title_text, terms[0], dialect) for terms in criteria.terms]
-    with_synonyms = [_any(Service.title_text, terms, dialect) for terms in criteria.terms]
+    title = ServiceSearch.title_text
+    as_typed = [_contains(title, terms[0], dialect) for terms in criteria.terms]
+    with_synonyms = [_any(title, terms, dialect) for terms in criteria.terms]
+    # The title text starts with the lower-cased name, then a newline if anything follows.
+    exact = or_(
+        func.substr(title, 1, len(criteria.phrase) + 1) == criteria.phrase + "\n",
+        title == criteria.phrase,
+    )
     return case(
-        (func.lower(Service.name) == criteria.phrase, _constant(LEVEL_EXACT)),
+        (exact, _constant(LEVEL_EXACT)),
         (and_(*as_typed), _constant(LEVEL_TITLE)),
         (and_(*with_synonyms), _constant(LEVEL_TITLE_SYNONYM)),
         else_=_constant(LEVEL_TEXT),
@@ -121,14 +129,13 @@ def _constant(rank: int) -> ColumnElement[int]:
 
 
 def _conditions(criteria: ServiceFilter, dialect: str) -> list[ColumnElement[bool]]:
-    # One result per family: the city-wide item stands for its district copies (which have the
-    # same text, department and mode); the page picks the copy of the applicant's district.
-    conditions = [Service.family_code == Service.code]
-    conditions += [_any(Service.search_text, terms, dialect) for terms in criteria.terms]
+    # ServiceSearch has one row per family: the city-wide item stands for its district copies;
+    # the page then picks the copy of the applicant's district.
+    conditions = [_any(ServiceSearch.search_text, terms, dialect) for terms in criteria.terms]
     if criteria.department is not None:
-        conditions.append(Service.department_code == criteria.department)
+        conditions.append(ServiceSearch.department_code == criteria.department)
     if criteria.mode is not None:
-        conditions.append(Service.mode == criteria.mode)
+        conditions.append(ServiceSearch.mode == criteria.mode)
     return conditions
 
 
@@ -153,13 +160,13 @@ async def search_services(
     filed = func.coalesce(ServicePopularity.applications_filed, 0)
     matches = (
         select(
-            Service.code,
+            ServiceSearch.code,
             _level(criteria, dialect).label("level"),
-            Service.frequency_rank,
+            ServiceSearch.frequency_rank,
             (-filed).label("minus_filed"),
             func.count().over().label("total"),
         )
-        .outerjoin(ServicePopularity, ServicePopularity.family_code == Service.code)
+        .outerjoin(ServicePopularity, ServicePopularity.family_code == ServiceSearch.code)
         .where(*_conditions(criteria, dialect))
         .subquery("matches")
     )
@@ -194,7 +201,7 @@ async def _list_services(
     """Without search terms every match ranks alike: code order, which the primary key gives."""
     conditions = _conditions(criteria, session.get_bind().dialect.name)
     if after is not None:
-        conditions.append(Service.code > after[3])
+        conditions.append(ServiceSearch.code > after[3])
     query = (
         _with_names(
             select(
@@ -204,6 +211,7 @@ async def _list_services(
                 _constant(0).label("minus_filed"),
             )
         )
+        .join(ServiceSearch, ServiceSearch.code == Service.code)
         .where(*conditions)
         .order_by(Service.code)
         .limit(limit)
@@ -255,7 +263,7 @@ async def family_of(session: AsyncSession, codes: Collection[str]) -> dict[str, 
 async def count_services(session: AsyncSession, criteria: ServiceFilter) -> int:
     """How many service families match, over all pages."""
     conditions = _conditions(criteria, session.get_bind().dialect.name)
-    query = select(func.count()).select_from(Service).where(*conditions)
+    query = select(func.count()).select_from(ServiceSearch).where(*conditions)
     return int(await session.scalar(query) or 0)
 
 
@@ -373,7 +381,7 @@ async def bundle_steps(session: AsyncSession, code: str) -> Sequence[AnyRow]:
 
 async def counts(session: AsyncSession) -> dict[str, int]:
     """Row counts of departments, districts and bundles, and how many service families."""
-    families = select(func.count()).select_from(Service).where(Service.family_code == Service.code)
+    families = select(func.count()).select_from(ServiceSearch)
     query = select(
         families.scalar_subquery().label("families"),
         select(func.count()).select_from(Department).scalar_subquery().label("departments"),

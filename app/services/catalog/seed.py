@@ -75,10 +75,9 @@ def district_rows(seeds: Iterable[DistrictSeed]) -> list[Row]:
 
 
 def service_rows(seeds: Iterable[ServiceSeed]) -> list[Row]:
-    """Rows of `services`, with their search texts, families and high-frequency ranks."""
+    """Rows of `services`, with their families."""
     seeds = list(seeds)
     families = family_codes(seeds)
-    ranks = frequency_ranks()
     return [
         {
             "code": seed.code,
@@ -92,12 +91,29 @@ def service_rows(seeds: Iterable[ServiceSeed]) -> list[Row]:
             "category": seed.category,
             "audience": seed.audience,
             "produces_license": seed.produces_license,
-            "search_text": search_text(seed.name, seed.aliases, seed.keywords),
-            "title_text": title_text(seed.name, seed.aliases),
             "family_code": families[seed.code],
-            "frequency_rank": ranks.get(families[seed.code], FREQUENCY_UNLISTED),
         }
         for seed in seeds
+    ]
+
+
+def service_search_rows(seeds: Iterable[ServiceSeed]) -> list[Row]:
+    """Rows of `service_search`: one per family (its city-wide item), with its search texts
+    and high-frequency rank."""
+    seeds = list(seeds)
+    families = family_codes(seeds)
+    ranks = frequency_ranks()
+    return [
+        {
+            "code": seed.code,
+            "department_code": seed.department,
+            "mode": seed.mode,
+            "title_text": title_text(seed.name, seed.aliases),
+            "search_text": search_text(seed.name, seed.aliases, seed.keywords),
+            "frequency_rank": ranks.get(seed.code, FREQUENCY_UNLISTED),
+        }
+        for seed in seeds
+        if families[seed.code] == seed.code
     ]
 
 
