@@ -15,12 +15,13 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from app.adapters.simulator.names import FEMALE_GIVEN, MALE_GIVEN, SHARED_GIVEN, SURNAMES
 from app.certificates.data import LICENSE_TYPES
+
+from app.adapters.simulator.names import FEMALE_GIVEN, MALE_GIVEN, SHARED_GIVEN, SURNAMES
 from app.kit.regions import QINGDAO_DISTRICTS
 from app.kit.resident_id import make_resident_id
 from app.kit.uscc import make_uscc
-from app.services.catalog.data.seeds import LicenseTypeSeed
+from app.reference.license_types import LicenseTypeSeed
 
 _DISTRICTS = tuple(QINGDAO_DISTRICTS)
 _GIVEN = MALE_GIVEN + FEMALE_GIVEN + SHARED_GIVEN

@@ -10,7 +10,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from app.certificates.data import LICENSE_TYPES
+from app.reference.license_types import license_types
 from app.services.catalog.data import (
     BUNDLES,
     DEPARTMENTS,
@@ -25,6 +25,7 @@ from app.services.catalog.data.templates import TEMPLATES
 SERVICE_CODE = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
+LICENSE_TYPES = license_types()
 CATEGORIES = {"行政许可", "行政确认", "公共服务", "行政给付", "其他行政权力"}
 
 

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from app.certificates.schemas import LicenseTypeRef
+from app.reference.license_types import LicenseTypeRef
 
 ApprovalMode = Literal["auto", "instant", "manual"]
 Audience = Literal["person", "enterprise", "both"]

@@ -7,13 +7,13 @@ from collections.abc import Awaitable, Callable, Iterable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.certificates import service as certificates
-from app.certificates.schemas import LicenseTypeRef
 from app.config import Settings
 from app.errors import InvalidCursor, InvalidInput
 from app.kit import pagination
 from app.kit.crypto import sha256_hex
 from app.kit.pagination import Page
+from app.reference import license_types
+from app.reference.license_types import LicenseTypeRef
 from app.services.catalog import repository
 from app.services.catalog.errors import (
     BundleNotFound,
@@ -184,7 +184,7 @@ async def search_services(
         # checked; the common case saves the look-up.
         await require_department(session, department, param="query.department")
     page = found.rows[:limit]
-    licenses = await _license_refs(session, page)
+    licenses = _license_refs(page)
     copies = await _district_copies(session, [row.code for row in page])
     next_cursor = None
     if len(found.rows) > limit:
@@ -232,9 +232,7 @@ async def get_service(session: AsyncSession, code: str) -> ServiceDetail:
     if row is None:
         raise ServiceNotFound(f"服务事项 {code} 不存在", f"there is no service {code!r}")
     service, content = row.Service, row.ServiceContent
-    licenses = await certificates.license_type_refs(
-        session, [service.produces_license] if service.produces_license else []
-    )
+    licenses = license_types.refs([service.produces_license] if service.produces_license else [])
     memberships = await repository.bundles_of_service(session, code)
     copies = await _district_copies(session, [service.family_code])
     return ServiceDetail(
@@ -289,7 +287,7 @@ async def get_bundle(session: AsyncSession, code: str) -> BundleRead:
     if bundle is None:
         raise BundleNotFound(f"联办事项 {code} 不存在", f"there is no bundle {code!r}")
     steps = await repository.bundle_steps(session, code)
-    licenses = await _license_refs(session, steps)
+    licenses = _license_refs(steps)
     return BundleRead(
         code=bundle.code,
         name=bundle.name,
@@ -314,13 +312,13 @@ async def summary(session: AsyncSession) -> CatalogSummary:
         distinct_services=counts["families"],
         services_by_mode={mode: by_mode.get(mode, 0) for mode in MODES},
         bundles=counts["bundles"],
-        license_types=await certificates.count_license_types(session),
+        license_types=len(license_types.license_types()),
     )
 
 
-async def _license_refs(session: AsyncSession, rows: Iterable[AnyRow]) -> dict[str, LicenseTypeRef]:
-    codes = {row.produces_license for row in rows if row.produces_license}
-    return await certificates.license_type_refs(session, codes)
+def _license_refs(rows: Iterable[AnyRow]) -> dict[str, LicenseTypeRef]:
+    # From the reference data, not the registry: the catalog does not import the certificates.
+    return license_types.refs({row.produces_license for row in rows if row.produces_license})
 
 
 def _district(code: str | None, name: str | None, name_en: str | None) -> DistrictRef | None:
