@@ -16,11 +16,11 @@ from app.services.catalog.data import (
     DEPARTMENTS,
     DISTRICTS,
     KEY_SERVICES,
+    TEMPLATES,
     all_services,
 )
 from app.services.catalog.data.generated import generate_services
 from app.services.catalog.data.seeds import ServiceSeed
-from app.services.catalog.data.templates import TEMPLATES
 
 SERVICE_CODE = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")

@@ -1,4 +1,5 @@
-"""Notation for the per-department item templates the generated catalog is built from.
+"""Notation of the per-department item templates (templates/*.yaml) the generated catalog is
+built from.
 
 A template row names a *subject* (a licence, a registration, a benefit, …) and the *actions* a
 department performs on it. ``"iss chg ren can!a"`` means: issue, change, renew, cancel, the last
@@ -179,66 +180,6 @@ class Item:
     keywords: tuple[str, ...] = ()
     material: tuple[str, str, str] | None = None  # extra supporting document: code, zh, en
     category: str | None = None  # overrides the action's category
-
-
-def _item(
-    audience: Audience,
-    zh: str,
-    en: str,
-    actions: str,
-    local: bool,
-    lic: str | None,
-    kw: tuple[str, ...] | str,
-    mat: tuple[str, str, str] | None,
-    cat: str | None,
-) -> Item:
-    keywords = tuple(kw.split()) if isinstance(kw, str) else kw
-    return Item(zh, en, actions, audience, local, lic, keywords, mat, cat)
-
-
-def P(  # noqa: N802 - capitalised like a table's column heading
-    zh: str,
-    en: str,
-    actions: str,
-    *,
-    local: bool = False,
-    lic: str | None = None,
-    kw: tuple[str, ...] | str = (),
-    mat: tuple[str, str, str] | None = None,
-    cat: str | None = None,
-) -> Item:
-    """A subject handled for natural persons."""
-    return _item("person", zh, en, actions, local, lic, kw, mat, cat)
-
-
-def E(  # noqa: N802 - capitalised like a table's column heading
-    zh: str,
-    en: str,
-    actions: str,
-    *,
-    local: bool = False,
-    lic: str | None = None,
-    kw: tuple[str, ...] | str = (),
-    mat: tuple[str, str, str] | None = None,
-    cat: str | None = None,
-) -> Item:
-    """A subject handled for enterprises and other organisations."""
-    return _item("enterprise", zh, en, actions, local, lic, kw, mat, cat)
-
-
-def B(  # noqa: N802 - capitalised like a table's column heading
-    zh: str,
-    en: str,
-    actions: str,
-    *,
-    local: bool = False,
-    lic: str | None = None,
-    kw: tuple[str, ...] | str = (),
-    mat: tuple[str, str, str] | None = None,
-    cat: str | None = None,
-) -> Item:
-    """A subject handled for both persons and organisations."""
-    return _item("both", zh, en, actions, local, lic, kw, mat, cat)
 
 
 def parse_action(token: str) -> tuple[str, ApprovalMode | None, int | None]:
