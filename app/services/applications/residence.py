@@ -20,8 +20,9 @@ from app.adapters import service as exchange
 from app.adapters.client import Fact, Subject
 from app.adapters.records_people import HouseholdRegistration
 from app.adapters.service import Actor
+from app.auth import guards
 from app.auth import service as auth
-from app.auth.errors import RealnameLevelRequired
+from app.auth.errors import RealnameLevelRequired, ScopeMissing
 from app.auth.principals import Principal
 from app.config import Settings
 from app.services.catalog import service as catalog
@@ -32,16 +33,25 @@ PURPOSE = "citizen-self-service"
 _TTL_SECONDS = 600.0
 # A search waits this long at most for public security; past it the search stays city-wide.
 _DEADLINE_SECONDS = 0.5
+# Bounded: a busy day's signed-in searchers must not grow a process without limit.
+_MAX_KNOWN = 50_000
 _known: dict[tuple[str, uuid.UUID], tuple[float, str | None]] = {}
 
 
 async def home_district(session: AsyncSession, settings: Settings, principal: object) -> str | None:
     """The district code of the signed-in citizen's residence (None: not a citizen acting for
-    themselves, not real-name verified, or no residence in a district of Qingdao on record)."""
+    themselves through a client that may act for them, not real-name verified, or no residence
+    in a district of Qingdao on record)."""
     if not isinstance(principal, Principal) or principal.kind != "person":
         return None
     if principal.enterprise is not None:
         return None  # acting for an enterprise: its premises, not the person's home, count
+    try:
+        guards.require_citizen_api(principal)
+    except ScopeMissing:
+        # A partner the person signed in to knows who they are, not where they live: reading
+        # their records takes the `citizen` scope, as on every route of the citizen API.
+        return None
     account_id = uuid.UUID(principal.id)
     key = (settings.database_url, account_id)
     now = time.monotonic()
@@ -49,8 +59,17 @@ async def home_district(session: AsyncSession, settings: Settings, principal: ob
     if known is not None and known[0] > now:
         return known[1]
     district = await _look_up(session, account_id, settings)
-    _known[key] = (now + _TTL_SECONDS, district)
+    _remember(key, district, now)
     return district
+
+
+def _remember(key: tuple[str, uuid.UUID], district: str | None, now: float) -> None:
+    if len(_known) >= _MAX_KNOWN:
+        for stale in [k for k, (until, _) in _known.items() if until <= now]:
+            del _known[stale]
+        while len(_known) >= _MAX_KNOWN:
+            del _known[next(iter(_known))]  # the oldest remembered
+    _known[key] = (now + _TTL_SECONDS, district)
 
 
 async def _look_up(session: AsyncSession, account_id: uuid.UUID, settings: Settings) -> str | None:
