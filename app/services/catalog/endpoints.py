@@ -112,8 +112,8 @@ async def search_services(
 
     A service that each district handles too is **one** result: its `district_copies` list
     every district's own code. The result is that `district`'s copy when one is given, else,
-    for a signed-in citizen (a bearer token is optional here), the copy of the district they
-    live in (their residence on record at public security, read under the purpose
+    for a signed-in citizen (a bearer token is optional here) whose client may act for them
+    (the platform's app, or a client granted `citizen`), the copy of the district they live in (their residence on record at public security, read under the purpose
     `citizen-self-service` and shown in their data-access log), else the city-wide item. An
     unknown department or district code is
     answered with 422 (`catalog.unknown_department`, `catalog.unknown_district`) rather than an
