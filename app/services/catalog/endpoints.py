@@ -113,12 +113,14 @@ async def search_services(
     A service that each district handles too is **one** result: its `district_copies` list
     every district's own code. The result is that `district`'s copy when one is given, else,
     for a signed-in citizen (a bearer token is optional here) whose client may act for them
-    (the platform's app, or a client granted `citizen`), the copy of the district they live in (their residence on record at public security, read under the purpose
-    `citizen-self-service` and shown in their data-access log), else the city-wide item. An
-    unknown department or district code is
-    answered with 422 (`catalog.unknown_department`, `catalog.unknown_district`) rather than an
-    empty list. `total` counts the matches over all pages; `next_cursor` fetches the next page
-    of the same query (a cursor used with other filters is rejected with 422).
+    (the platform's app, or a client granted `citizen`), the copy of the district they live
+    in (their residence on record at public security, read under the purpose
+    `citizen-self-service` and shown in their data-access log), else the city-wide item.
+
+    An unknown department or district code is answered with 422
+    (`catalog.unknown_department`, `catalog.unknown_district`) rather than an empty list.
+    `total` counts the matches over all pages; `next_cursor` fetches the next page of the same
+    query (a cursor used with other filters is rejected with 422).
     """
     home = None
     if district is None and caller is not None:
