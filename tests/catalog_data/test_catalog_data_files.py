@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from app.services.catalog.data import DATA, schema
+from app.services.catalog.data import DATA, _templates, schema
 
 
 def broken(tmp_path: Path, name: str, old: str, new: str) -> Path:
@@ -80,3 +80,19 @@ def test_the_shipped_files_pass() -> None:
         ("templates/utilities.yaml", schema.TemplatesFile),
     ]:
         assert schema.read(DATA / name, model)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "says"),
+    [
+        ("    days: 20\n", "    days: 20\n    weeks: 4\n", "weeks"),
+        ("mode: manual", "mode: slow", "mode"),
+        ('zh: "{s}核发"', "zh: 核发", "zh"),
+    ],
+)
+def test_an_actions_file_that_breaks_the_schema_is_refused_at_load(
+    tmp_path: Path, old: str, new: str, says: str
+) -> None:
+    path = broken(tmp_path, "templates/actions.yaml", old, new)
+    with pytest.raises(ValueError, match=says):
+        _templates._load(path)

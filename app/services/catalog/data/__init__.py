@@ -35,7 +35,7 @@ KEY_SERVICE_FILES = (
 TEMPLATE_FILES = ("public_security", "social", "economy", "construction", "public", "utilities")
 
 
-def _templates() -> dict[str, tuple[Item, ...]]:
+def _load_templates() -> dict[str, tuple[Item, ...]]:
     merged: dict[str, tuple[Item, ...]] = {}
     for name in TEMPLATE_FILES:
         path = DATA / "templates" / f"{name}.yaml"
@@ -63,7 +63,7 @@ KEY_SERVICES: tuple[ServiceSeed, ...] = tuple(
     )
 )
 # The item templates of the generated catalog, keyed by department code.
-TEMPLATES: dict[str, tuple[Item, ...]] = _templates()
+TEMPLATES: dict[str, tuple[Item, ...]] = _load_templates()
 
 
 def all_services() -> list[ServiceSeed]:
