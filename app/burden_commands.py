@@ -69,8 +69,8 @@ def cmd_burden(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(commands: Any) -> None:
-    """Add `services burden` to the command line."""
+def register(commands: Any) -> Any:
+    """Add `services burden` to the command line; returns the `services` subcommands."""
     services = commands.add_parser("services", help="the service catalog")
     service_commands = services.add_subparsers(dest="services_command", required=True)
     burden = service_commands.add_parser(
@@ -78,3 +78,4 @@ def register(commands: Any) -> None:
     )
     burden.add_argument("--json", action="store_true", help="one JSON object")
     burden.set_defaults(func=cmd_burden)
+    return service_commands

@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from app import burden_commands, rules_commands
+from app import burden_commands, popularity_commands, rules_commands
 from app.audit import commands as audit_commands
 from app.auth import commands as auth_commands
 from app.certificates import commands as certificate_commands
@@ -219,7 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
     certificate_commands.register(commands)
     code_commands.register(commands)
     rules_commands.register(commands)
-    burden_commands.register(commands)
+    popularity_commands.register(burden_commands.register(commands))
     return parser
 
 

@@ -22,13 +22,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.certificates.models import LicenseType
 from app.certificates.seed import license_type_rows
 from app.db import Database
+from app.reference.license_types import LicenseTypeSeed
 from app.rules import load as load_rulesets
 from app.services.catalog import seed as catalog_seed
 from app.services.catalog.data.seeds import (
     BundleSeed,
     DepartmentSeed,
     DistrictSeed,
-    LicenseTypeSeed,
     ServiceSeed,
 )
 from app.services.catalog.models import (
@@ -38,6 +38,7 @@ from app.services.catalog.models import (
     District,
     Service,
     ServiceContent,
+    ServiceSearch,
 )
 from app.services.rulesets import service as rulesets
 
@@ -111,10 +112,10 @@ class SeedReport:
 
 def bundled_reference_data() -> ReferenceData:
     """The reference data shipped with the application (the catalog is partly generated)."""
-    from app.certificates.data.license_types import LICENSE_TYPES
+    from app.reference.license_types import license_types
     from app.services.catalog.data import BUNDLES, DEPARTMENTS, DISTRICTS, all_services
 
-    return ReferenceData(DEPARTMENTS, DISTRICTS, LICENSE_TYPES, tuple(all_services()), BUNDLES)
+    return ReferenceData(DEPARTMENTS, DISTRICTS, license_types(), tuple(all_services()), BUNDLES)
 
 
 def _rows(data: ReferenceData) -> list[tuple[Table, list[Row], bool]]:
@@ -125,6 +126,7 @@ def _rows(data: ReferenceData) -> list[tuple[Table, list[Row], bool]]:
         (_table(LicenseType), license_type_rows(data.license_types), False),
         (_table(Service), catalog_seed.service_rows(data.services), False),
         (_table(ServiceContent), catalog_seed.service_content_rows(data.services), False),
+        (_table(ServiceSearch), catalog_seed.service_search_rows(data.services), True),
         (_table(Bundle), catalog_seed.bundle_rows(data.bundles), False),
         (_table(BundleStep), catalog_seed.bundle_step_rows(data.bundles), True),
     ]

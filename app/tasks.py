@@ -1,9 +1,17 @@
 """Every job handler, imported so that the registry knows every kind (API process and worker),
-and the purposes whose references the data exchange checks against the records they name."""
+the purposes whose references the data exchange checks against the records they name, and
+who tells the catalog where a signed-in citizen lives."""
 
 from app.auth import tasks as auth_tasks
 from app.services.applications import commitments as applications_commitments
+from app.services.applications import residence as applications_residence
 from app.services.applications import scopes as applications_scopes
 from app.services.applications import tasks as applications_tasks
 
-__all__ = ["applications_commitments", "applications_scopes", "applications_tasks", "auth_tasks"]
+__all__ = [
+    "applications_commitments",
+    "applications_residence",
+    "applications_scopes",
+    "applications_tasks",
+    "auth_tasks",
+]

@@ -16,11 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from app.adapters.simulator.names import FEMALE_GIVEN, MALE_GIVEN, SHARED_GIVEN, SURNAMES
-from app.certificates.data import LICENSE_TYPES
 from app.kit.regions import QINGDAO_DISTRICTS
 from app.kit.resident_id import make_resident_id
 from app.kit.uscc import make_uscc
-from app.services.catalog.data.seeds import LicenseTypeSeed
+from app.reference.license_types import LicenseTypeSeed, license_types
 
 _DISTRICTS = tuple(QINGDAO_DISTRICTS)
 _GIVEN = MALE_GIVEN + FEMALE_GIVEN + SHARED_GIVEN
@@ -68,7 +67,7 @@ class Rows:
     def row(self, number: int) -> dict[str, Any]:
         """The row of record `number` of the source system."""
         rng = self._rng
-        license_type = rng.choice(LICENSE_TYPES)
+        license_type = rng.choice(license_types())
         row: dict[str, Any] = {"type": license_type.code, "source_record_id": f"SRC-{number:09d}"}
         if license_type.holder_kind == "person":
             name, holder = self.person()

@@ -64,6 +64,13 @@ QUERIES: list[tuple[dict[str, str], bool]] = [
     ({"q": "许可"}, True),
     ({}, True),
     ({"q": "证", "limit": "50"}, False),
+    # Pinyin, initials and synonyms (issue 14)
+    ({"q": "gjj"}, False),
+    ({"q": "gongjijin"}, False),
+    ({"q": "取公积金"}, False),
+    ({"q": "户口"}, False),
+    ({"q": "执照"}, False),
+    ({"q": "营业执照补领", "district": "370211"}, False),
 ]
 
 

@@ -60,6 +60,10 @@ def test_seed_twice_then_migrate_and_verify_the_audit_chain(
     assert main(["audit", "verify"]) == 0
     assert json.loads(capsys.readouterr().out)["ok"] is True
 
+    # Search's popularity counts: nothing applied for yet (tests/catalog counts a real one).
+    assert main(["services", "popularity"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"services_applied_for": 0}
+
 
 def test_seed_demo_gives_personas_and_staff_accounts_once(
     fresh_sqlite: str,

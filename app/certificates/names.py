@@ -14,7 +14,8 @@ from collections.abc import Collection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.certificates import repository
-from app.certificates.schemas import IssuerRef, LicenseTypeRef
+from app.certificates.schemas import IssuerRef
+from app.reference.license_types import LicenseTypeRef
 from app.services.catalog import service as catalog
 
 TTL_SECONDS = 300.0

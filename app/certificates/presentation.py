@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.certificates import lifecycle, repository
 from app.certificates.models import License
-from app.certificates.schemas import HolderRead, LicenseRead, LicenseTypeRef, ReadStatus
+from app.certificates.schemas import HolderRead, LicenseRead, ReadStatus
+from app.reference.license_types import LicenseTypeRef
 
 
 async def read_many(

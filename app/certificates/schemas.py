@@ -14,6 +14,8 @@ from pydantic import (
     model_validator,
 )
 
+from app.reference.license_types import LicenseTypeRef
+
 HolderKind = Literal["person", "enterprise"]
 
 
@@ -23,14 +25,6 @@ class LicenseFieldRead(BaseModel):
     name: str = Field(description="ASCII snake_case field name")
     label: str = Field(description="Chinese label shown on the license")
     type: Literal["string", "date", "number"]
-
-
-class LicenseTypeRef(BaseModel):
-    """A license type, named."""
-
-    code: str = Field(examples=["business-license"])
-    name: str = Field(examples=["营业执照"])
-    name_en: str = Field(examples=["Business License"])
 
 
 class LicenseTypeRead(LicenseTypeRef):

@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Iterable
 from typing import Any
 
-from app.services.catalog.data.seeds import LicenseTypeSeed
+from app.reference.license_types import LicenseTypeSeed
 
 
 def license_type_rows(seeds: Iterable[LicenseTypeSeed]) -> list[dict[str, Any]]:

@@ -46,7 +46,6 @@ from app.certificates.schemas import (
     LicenseRead,
     LicenseRenewal,
     LicenseTypeRead,
-    LicenseTypeRef,
     LicenseVerification,
     ShareCreate,
     ShareRead,
@@ -59,6 +58,7 @@ from app.kit import pagination, qr
 from app.kit.clock import utcnow
 from app.kit.pagination import Page
 from app.kit.status_list import Purpose
+from app.reference.license_types import LicenseTypeRef
 
 
 def _read(license_type: LicenseType) -> LicenseTypeRead:

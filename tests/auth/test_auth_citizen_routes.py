@@ -157,6 +157,7 @@ NOT_CITIZEN_ROUTES = {
     ("GET", "/api/v1/stats/overview"): "platform admins, auditors and `stats.read` clients",
     ("GET", "/api/v1/audit/checkpoints"): "platform admins and auditors",
     ("GET", "/api/v1/audit/jwks"): "platform admins and auditors",
+    ("GET", "/api/v1/services"): "everyone; a citizen's own app gets their district's copies",
 }
 
 
@@ -398,3 +399,17 @@ async def test_only_an_admin_grants_citizen_and_only_to_clients_that_sign_people
     token = await provider.token(machine, grant_type="client_credentials", scope="citizen")
     assert token.status_code == 400
     assert token.json()["error"] == "invalid_scope"
+
+
+async def test_search_reads_where_a_person_lives_only_for_a_client_that_may_act_for_them(
+    client: httpx.AsyncClient, sign_in: SignIn, provider: Provider, browser: httpx.AsyncClient
+) -> None:
+    query = {"q": "营业执照补领"}
+    own_app = await sign_in(PERSONA.key)
+    partner = await _user_token(provider, browser, await _partner(provider), USER_SCOPES)
+    seen = (await client.get("/api/v1/services", params=query, headers=partner)).json()
+    assert seen["items"][0]["district"] is None, "the partner gets the city-wide item"
+    log = (await client.get("/api/v1/me/data-access-log", headers=own_app)).json()["items"]
+    assert not [item for item in log if item["dataset"] == "household-registration"]
+    mine = (await client.get("/api/v1/services", params=query, headers=own_app)).json()
+    assert mine["items"][0]["district"] is not None, "her own app gets her district's copy"

@@ -10,21 +10,22 @@ from typing import Any
 import jsonschema
 import pytest
 
-from app.certificates.data import LICENSE_TYPES
+from app.reference.license_types import license_types
 from app.services.catalog.data import (
     BUNDLES,
     DEPARTMENTS,
     DISTRICTS,
     KEY_SERVICES,
+    TEMPLATES,
     all_services,
 )
 from app.services.catalog.data.generated import generate_services
 from app.services.catalog.data.seeds import ServiceSeed
-from app.services.catalog.data.templates import TEMPLATES
 
 SERVICE_CODE = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
+LICENSE_TYPES = license_types()
 CATEGORIES = {"行政许可", "行政确认", "公共服务", "行政给付", "其他行政权力"}
 
 

@@ -2,7 +2,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.certificates.data.license_types import LICENSE_TYPES
 from app.kit import license_id
 from app.kit.license_id import (
     ALPHABET,
@@ -19,6 +18,9 @@ from app.kit.license_id import (
 )
 from app.kit.uscc import ALPHABET as USCC_ALPHABET
 from app.kit.uscc import make_uscc
+from app.reference.license_types import license_types
+
+LICENSE_TYPES = license_types()
 
 ISSUER = "11370200MB15713705"  # fictional: Qingdao government body, valid GB 32100 check
 EXAMPLE = "1.2.156.3005.2.370200ZZ0001.11370200MB15713705.0000000001.001.I"

@@ -18,7 +18,7 @@ from app.rules.load import (
     shipped_rulesets,
 )
 from app.rules.model import Ruleset
-from app.services.catalog.data.key_services import KEY_SERVICES
+from app.services.catalog.data import KEY_SERVICES
 
 FILES = ruleset_files()
 KEY_AUTO = (

@@ -197,3 +197,9 @@ async def grant_of(session: AsyncSession, application_id: uuid.UUID) -> Entitlem
 async def by_number(session: AsyncSession, number: str) -> Application | None:
     """A case by its readable number (for the platform's own checks, not for anyone's eyes)."""
     return (await session.scalars(select(Application).where(Application.number == number))).first()
+
+
+async def filed_by_service(session: AsyncSession) -> dict[str, int]:
+    """How many applications were ever filed for each service, by service code."""
+    query = select(Application.service_code, func.count()).group_by(Application.service_code)
+    return {code: int(count) for code, count in await session.execute(query)}

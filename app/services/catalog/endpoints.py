@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
+from app.auth.errors import InvalidToken
 from app.config import API_V1
-from app.dependencies import SessionDep
+from app.dependencies import OptionalPrincipalDep, SessionDep, SettingsDep
 from app.errors import InvalidCursor, error_responses
 from app.kit.pagination import Page
 from app.services.catalog import service as catalog
@@ -68,16 +69,19 @@ async def list_districts(session: SessionDep) -> Page[DistrictRead]:
     response_model=ServicePage,
     status_code=200,
     summary="Search services",
-    responses=error_responses(InvalidCursor, UnknownDepartment, UnknownDistrict),
+    responses=error_responses(InvalidCursor, UnknownDepartment, UnknownDistrict, InvalidToken),
 )
 async def search_services(
     session: SessionDep,
+    settings: SettingsDep,
+    caller: OptionalPrincipalDep,
     q: Annotated[
         str | None,
         Query(
             max_length=50,
-            description="Chinese substring search over names, aliases and keywords; "
-            "whitespace-separated terms must all match",
+            description="Search over names, aliases (also as pinyin and initials: "
+            "`gongjijin`, `gjj`) and keywords; whitespace-separated terms must all match, "
+            "each as typed or as one of its synonyms",
             examples=["公积金 提取"],
         ),
     ] = None,
@@ -88,7 +92,8 @@ async def search_services(
         str | None,
         Query(
             max_length=6,
-            description="District code; keeps that district's services and the city-wide ones",
+            description="District code: a service each district handles is shown as this "
+            "district's copy",
             examples=["370211"],
         ),
     ] = None,
@@ -98,21 +103,34 @@ async def search_services(
 ) -> ServicePage:
     """Search the service catalog (事项清单).
 
-    Results come best match first: an exact name match, then names starting with the (first)
-    term, then names containing every term, then services matched only by an alias or a
-    keyword; ties are ordered by code. `%` and `_` in `q` are ordinary characters.
+    Results come best match first: the exact name; then every term as typed in the title (the
+    name or an alias, or their pinyin or initials: `gongjijin` and `gjj` find 公积金); then
+    every term in the title counting synonyms (取公积金 finds 提取, 户口 finds 落户); then
+    services matched by a keyword alone. Within a level, the city's high-frequency services
+    (高频事项) come first in their list's order, then the services most applied for on the
+    platform, then by code. `%` and `_` in `q` are ordinary characters.
 
-    A `district` filter returns the services of that district **and** the city-wide services,
-    because a resident of a district can apply for both. An unknown department or district
-    code is answered with 422 (`catalog.unknown_department`, `catalog.unknown_district`) rather
-    than an empty list. `total` counts the matches over all pages; `next_cursor` fetches the
-    next page of the same query (a cursor used with other filters is rejected with 422).
+    A service that each district handles too is **one** result: its `district_copies` list
+    every district's own code. The result is that `district`'s copy when one is given, else,
+    for a signed-in citizen (a bearer token is optional here) whose client may act for them
+    (the platform's app, or a client granted `citizen`), the copy of the district they live
+    in (their residence on record at public security, read under the purpose
+    `citizen-self-service` and shown in their data-access log), else the city-wide item.
+
+    An unknown department or district code is answered with 422
+    (`catalog.unknown_department`, `catalog.unknown_district`) rather than an empty list.
+    `total` counts the matches over all pages; `next_cursor` fetches the next page of the same
+    query (a cursor used with other filters is rejected with 422).
     """
+    home = None
+    if district is None and caller is not None:
+        home = await catalog.residence_district(session, settings, caller)
     return await catalog.search_services(
         session,
         q=q,
         department=department,
         district=district,
+        home_district=home,
         mode=mode,
         cursor=cursor,
         limit=limit,

@@ -43,8 +43,8 @@ class District(Base):
 class Service(Base):
     """A service item (政务服务事项) a citizen or enterprise can apply for.
 
-    Only what search filters, ranks and lists lives here, so that a search scans a narrow table;
-    the bulky rest (materials, form schema, …) is in `ServiceContent`.
+    Only what search lists lives here (what it scans is in `ServiceSearch`); the bulky rest
+    (materials, form schema, …) is in `ServiceContent`.
     """
 
     __tablename__ = "services"
@@ -64,9 +64,50 @@ class Service(Base):
     audience: Mapped[str] = mapped_column(String(16))
     # The license type an approval issues; its table belongs to app.certificates.
     produces_license: Mapped[str | None] = mapped_column(ForeignKey("license_types.code"))
-    # Name, aliases and keywords, lower-cased and joined by newlines: the one column substring
-    # search scans (a search term never contains whitespace, so it cannot span two of them).
+    # The city-wide item a district copy belongs to (its own code for every other service):
+    # search lists one result per family and picks the district copy the applicant needs.
+    family_code: Mapped[str] = mapped_column(String(100), index=True, server_default="")
+
+
+class ServiceSearch(Base):
+    """What search scans: one narrow row per service family (a city-wide item stands for its
+    district copies, which have the same text, department and mode).
+
+    Six times fewer rows than `services` and nothing but what a search filters and ranks on,
+    so that the substring scan, which no index serves for two-character Chinese terms, stays
+    within a millisecond or two (bench/catalog_search.py).
+    """
+
+    __tablename__ = "service_search"
+
+    code: Mapped[str] = mapped_column(ForeignKey("services.code"), primary_key=True)
+    department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"))
+    mode: Mapped[str] = mapped_column(String(16))
+    # The name, aliases, and their full pinyin and initials, lower-cased and joined by
+    # newlines (a search term never contains whitespace, so it cannot span two of them): a
+    # match here ranks before a match in the keywords alone.
+    title_text: Mapped[str] = mapped_column(Text)
+    # The title text and the keywords: what a term must occur in.
     search_text: Mapped[str] = mapped_column(Text)
+    # Position on the city's list of high-frequency services (高频事项, data/search/), 1 the
+    # most asked for; services not on the list share FREQUENCY_UNLISTED and rank after them.
+    frequency_rank: Mapped[int] = mapped_column(Integer)
+
+
+FREQUENCY_UNLISTED = 1000
+
+
+class ServicePopularity(Base):
+    """How many applications were filed for a service family: the tiebreak of search.
+
+    Counted from the applications by `qingeban services popularity` (run it from cron); kept
+    apart from `services` so that re-seeding the catalog never resets it.
+    """
+
+    __tablename__ = "service_popularity"
+
+    family_code: Mapped[str] = mapped_column(ForeignKey("services.code"), primary_key=True)
+    applications_filed: Mapped[int] = mapped_column(Integer)
 
 
 class ServiceContent(Base):

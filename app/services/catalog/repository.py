@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias, TypeVarTuple
 
@@ -13,10 +13,14 @@ from sqlalchemy import (
     Select,
     and_,
     case,
+    delete,
     func,
+    insert,
+    literal,
     literal_column,
     or_,
     select,
+    tuple_,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
@@ -28,23 +32,35 @@ from app.services.catalog.models import (
     District,
     Service,
     ServiceContent,
+    ServicePopularity,
+    ServiceSearch,
 )
 
 AnyRow: TypeAlias = Row[*tuple[Any, ...]]
 _Ts = TypeVarTuple("_Ts")
 
-# Relevance ranks, best first; the rank is also the first half of the search keyset.
-RANK_EXACT, RANK_PREFIX, RANK_NAME, RANK_OTHER = 0, 1, 2, 3
+# Relevance levels, best first: the exact name, every term as typed in the title (name, aliases
+# and their pinyin), every term in the title counting synonyms, a match in the keywords alone.
+LEVEL_EXACT, LEVEL_TITLE, LEVEL_TITLE_SYNONYM, LEVEL_TEXT = 0, 1, 2, 3
+
+# The search keyset: (level, frequency rank, minus applications filed, family code).
+Keyset: TypeAlias = tuple[int, int, int, str]
 
 
 @dataclass(frozen=True)
 class ServiceFilter:
-    """What a search asks for; `terms` are lower-cased and must all occur."""
+    """What a search asks for. Each term is the texts it may match, as typed first (then its
+    synonyms), lower-cased; every term must match."""
 
-    terms: tuple[str, ...] = ()
+    terms: tuple[tuple[str, ...], ...] = ()
     department: str | None = None
     district: str | None = None
     mode: str | None = None
+
+    @property
+    def phrase(self) -> str:
+        """The query as typed, normalised: the terms joined by one space."""
+        return " ".join(alternatives[0] for alternatives in self.terms)
 
 
 # The columns of a service summary: the service, its department and its district, one query.
@@ -82,15 +98,28 @@ def _contains(
     return position(column, term) > 0
 
 
-def _rank(terms: tuple[str, ...], dialect: str) -> ColumnElement[int]:
-    """Exact name, then name prefix, then name substring, then alias or keyword only."""
-    name = func.lower(Service.name)
-    in_name = [_contains(name, term, dialect) for term in terms]
+def _any(
+    column: InstrumentedAttribute[str], alternatives: tuple[str, ...], dialect: str
+) -> ColumnElement[bool]:
+    # One strpos() per synonym: a term has a handful at most.
+    return or_(*(_contains(column, text, dialect) for text in alternatives))
+
+
+def _level(criteria: ServiceFilter, dialect: str) -> ColumnElement[int]:
+    """The relevance level of a matching service (LEVEL_*)."""
+    title = ServiceSearch.title_text
+    as_typed = [_contains(title, terms[0], dialect) for terms in criteria.terms]
+    with_synonyms = [_any(title, terms, dialect) for terms in criteria.terms]
+    # The title text starts with the lower-cased name, then a newline if anything follows.
+    exact = or_(
+        func.substr(title, 1, len(criteria.phrase) + 1) == criteria.phrase + "\n",
+        title == criteria.phrase,
+    )
     return case(
-        (name == " ".join(terms), _constant(RANK_EXACT)),
-        (and_(name.startswith(terms[0], autoescape=True), *in_name[1:]), _constant(RANK_PREFIX)),
-        (and_(*in_name), _constant(RANK_NAME)),
-        else_=_constant(RANK_OTHER),
+        (exact, _constant(LEVEL_EXACT)),
+        (and_(*as_typed), _constant(LEVEL_TITLE)),
+        (and_(*with_synonyms), _constant(LEVEL_TITLE_SYNONYM)),
+        else_=_constant(LEVEL_TEXT),
     )
 
 
@@ -100,55 +129,64 @@ def _constant(rank: int) -> ColumnElement[int]:
 
 
 def _conditions(criteria: ServiceFilter, dialect: str) -> list[ColumnElement[bool]]:
-    conditions = [_contains(Service.search_text, term, dialect) for term in criteria.terms]
+    # ServiceSearch has one row per family: the city-wide item stands for its district copies;
+    # the page then picks the copy of the applicant's district.
+    conditions = [_any(ServiceSearch.search_text, terms, dialect) for terms in criteria.terms]
     if criteria.department is not None:
-        conditions.append(Service.department_code == criteria.department)
-    if criteria.district is not None:
-        conditions.append(
-            or_(Service.district_code == criteria.district, Service.district_code.is_(None))
-        )
+        conditions.append(ServiceSearch.department_code == criteria.department)
     if criteria.mode is not None:
-        conditions.append(Service.mode == criteria.mode)
+        conditions.append(ServiceSearch.mode == criteria.mode)
     return conditions
 
 
 @dataclass(frozen=True)
 class SearchPage:
-    """Summary rows (each with its `rank`) and, when one query could tell, the total."""
+    """Summary rows of the families' representatives (each with its keyset columns `level`,
+    `frequency_rank`, `minus_filed`) and, when one query could tell, the total."""
 
     rows: Sequence[AnyRow]
     total: int | None
 
 
 async def search_services(
-    session: AsyncSession, criteria: ServiceFilter, *, after: tuple[int, str] | None, limit: int
+    session: AsyncSession, criteria: ServiceFilter, *, after: Keyset | None, limit: int
 ) -> SearchPage:
-    """Matching service summaries ordered by (rank, code), after the keyset `after`."""
+    """Matching service families, best first (see Keyset), after the keyset `after`."""
     if not criteria.terms:
         return SearchPage(await _list_services(session, criteria, after, limit), None)
-    # One scan of the text computes the matches, their ranks and their number (a window count
+    # One scan of the text computes the matches, their levels and their number (a window count
     # over every match, before the keyset narrows them); names are joined to the page alone.
     dialect = session.get_bind().dialect.name
-    rank = _rank(criteria.terms, dialect).label("rank")
+    filed = func.coalesce(ServicePopularity.applications_filed, 0)
     matches = (
-        select(Service.code, rank, func.count().over().label("total"))
+        select(
+            ServiceSearch.code,
+            _level(criteria, dialect).label("level"),
+            ServiceSearch.frequency_rank,
+            (-filed).label("minus_filed"),
+            func.count().over().label("total"),
+        )
+        .outerjoin(ServicePopularity, ServicePopularity.family_code == ServiceSearch.code)
         .where(*_conditions(criteria, dialect))
         .subquery("matches")
     )
+    order = (matches.c.level, matches.c.frequency_rank, matches.c.minus_filed, matches.c.code)
     page = select(matches)
     if after is not None:
-        after_rank, after_code = after
-        page = page.where(
-            or_(
-                matches.c.rank > after_rank,
-                and_(matches.c.rank == after_rank, matches.c.code > after_code),
+        page = page.where(tuple_(*order) > tuple_(*(literal(value) for value in after)))
+    ranked = page.order_by(*order).limit(limit).subquery("page")
+    query = (
+        _with_names(
+            select(
+                *_SUMMARY_COLUMNS,
+                ranked.c.level,
+                ranked.c.frequency_rank,
+                ranked.c.minus_filed,
+                ranked.c.total,
             )
         )
-    ranked = page.order_by(matches.c.rank, matches.c.code).limit(limit).subquery("page")
-    query = (
-        _with_names(select(*_SUMMARY_COLUMNS, ranked.c.rank, ranked.c.total))
         .join(ranked, ranked.c.code == Service.code)
-        .order_by(ranked.c.rank, ranked.c.code)
+        .order_by(ranked.c.level, ranked.c.frequency_rank, ranked.c.minus_filed, ranked.c.code)
     )
     rows = (await session.execute(query)).all()
     if rows:
@@ -158,14 +196,22 @@ async def search_services(
 
 
 async def _list_services(
-    session: AsyncSession, criteria: ServiceFilter, after: tuple[int, str] | None, limit: int
+    session: AsyncSession, criteria: ServiceFilter, after: Keyset | None, limit: int
 ) -> Sequence[AnyRow]:
     """Without search terms every match ranks alike: code order, which the primary key gives."""
     conditions = _conditions(criteria, session.get_bind().dialect.name)
     if after is not None:
-        conditions.append(Service.code > after[1])
+        conditions.append(ServiceSearch.code > after[3])
     query = (
-        _with_names(select(*_SUMMARY_COLUMNS, _constant(RANK_EXACT).label("rank")))
+        _with_names(
+            select(
+                *_SUMMARY_COLUMNS,
+                _constant(LEVEL_EXACT).label("level"),
+                _constant(0).label("frequency_rank"),
+                _constant(0).label("minus_filed"),
+            )
+        )
+        .join(ServiceSearch, ServiceSearch.code == Service.code)
         .where(*conditions)
         .order_by(Service.code)
         .limit(limit)
@@ -173,10 +219,51 @@ async def _list_services(
     return (await session.execute(query)).all()
 
 
+async def district_copies(session: AsyncSession, families: Collection[str]) -> Sequence[AnyRow]:
+    """The district copies of these families: `family_code`, `code`, the district's code and
+    names, by family and district code."""
+    if not families:
+        return []
+    query = (
+        select(
+            Service.family_code,
+            Service.code,
+            Service.district_code,
+            District.name.label("district_name"),
+            District.name_en.label("district_name_en"),
+        )
+        .join(District, District.code == Service.district_code)
+        .where(Service.family_code.in_(sorted(families)), Service.code != Service.family_code)
+        .order_by(Service.family_code, Service.district_code)
+    )
+    return (await session.execute(query)).all()
+
+
+async def set_popularity(session: AsyncSession, filed: dict[str, int]) -> int:
+    """Replace the applications filed per family (codes of services that exist only); returns
+    how many families have a count."""
+    known = set(await session.scalars(select(Service.code).where(Service.code.in_(list(filed)))))
+    await session.execute(delete(ServicePopularity))
+    rows = [
+        {"family_code": code, "applications_filed": count}
+        for code, count in sorted(filed.items())
+        if code in known and count > 0
+    ]
+    if rows:
+        await session.execute(insert(ServicePopularity), rows)
+    return len(rows)
+
+
+async def family_of(session: AsyncSession, codes: Collection[str]) -> dict[str, str]:
+    """The family of each of these services."""
+    query = select(Service.code, Service.family_code).where(Service.code.in_(list(codes)))
+    return {row.code: row.family_code for row in await session.execute(query)}
+
+
 async def count_services(session: AsyncSession, criteria: ServiceFilter) -> int:
-    """How many services match, over all pages."""
+    """How many service families match, over all pages."""
     conditions = _conditions(criteria, session.get_bind().dialect.name)
-    query = select(func.count()).select_from(Service).where(*conditions)
+    query = select(func.count()).select_from(ServiceSearch).where(*conditions)
     return int(await session.scalar(query) or 0)
 
 
@@ -293,14 +380,21 @@ async def bundle_steps(session: AsyncSession, code: str) -> Sequence[AnyRow]:
 
 
 async def counts(session: AsyncSession) -> dict[str, int]:
-    """Row counts of departments, districts and bundles."""
+    """Row counts of departments, districts and bundles, and how many service families."""
+    families = select(func.count()).select_from(ServiceSearch)
     query = select(
+        families.scalar_subquery().label("families"),
         select(func.count()).select_from(Department).scalar_subquery().label("departments"),
         select(func.count()).select_from(District).scalar_subquery().label("districts"),
         select(func.count()).select_from(Bundle).scalar_subquery().label("bundles"),
     )
     row = (await session.execute(query)).one()
-    return {"departments": row.departments, "districts": row.districts, "bundles": row.bundles}
+    return {
+        "departments": row.departments,
+        "districts": row.districts,
+        "bundles": row.bundles,
+        "families": row.families,
+    }
 
 
 async def services_by_mode(session: AsyncSession) -> dict[str, int]:

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from app.certificates.schemas import LicenseTypeRef
+from app.reference.license_types import LicenseTypeRef
 
 ApprovalMode = Literal["auto", "instant", "manual"]
 Audience = Literal["person", "enterprise", "both"]
@@ -42,6 +42,13 @@ class DistrictRead(DistrictRef):
     service_count: int
 
 
+class DistrictCopy(BaseModel):
+    """The same service handled by one district's office: apply with this code there."""
+
+    code: str = Field(examples=["xzsp.t009.370211"])
+    district: DistrictRef
+
+
 class ServiceSummary(BaseModel):
     """A service item as listed in search results."""
 
@@ -49,7 +56,14 @@ class ServiceSummary(BaseModel):
     name: str
     name_en: str
     department: DepartmentRef
-    district: DistrictRef | None = Field(description="null: offered city-wide")
+    district: DistrictRef | None = Field(
+        description="The district whose office handles this code; null: the city-wide item"
+    )
+    district_copies: list[DistrictCopy] = Field(
+        default_factory=list,
+        description="Every district that handles this service too, each with its own code; "
+        "search lists the service once and picks the copy of the applicant's district",
+    )
     mode: ApprovalMode = Field(
         description="auto: approved in seconds by rules (秒批); instant: decided on the spot "
         "(即办); manual: reviewed by a clerk"
@@ -132,7 +146,10 @@ class CatalogSummary(BaseModel):
 
     departments: int
     districts: int
-    services: int
+    services: int = Field(description="Service items, each district's copy counted")
+    distinct_services: int = Field(
+        description="Services counted once however many districts handle them: what search lists"
+    )
     services_by_mode: dict[str, int] = Field(examples=[{"auto": 1, "instant": 2, "manual": 3}])
     bundles: int
     license_types: int

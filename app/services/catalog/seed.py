@@ -10,13 +10,36 @@ from typing import Any
 
 from app.kit.uscc import ALPHABET, make_uscc
 from app.services.catalog.data.seeds import BundleSeed, DepartmentSeed, DistrictSeed, ServiceSeed
+from app.services.catalog.models import FREQUENCY_UNLISTED
+from app.services.catalog.search_terms import frequency_ranks, pinyin_forms
 
 Row = dict[str, Any]
 
 
+def title_text(name: str, aliases: Iterable[str]) -> str:
+    """The lower-cased title a search matches first: name, aliases, and their full pinyin and
+    initials; newlines keep a term within one part."""
+    titles = [name, *aliases]
+    pinyin = [form for title in titles for form in pinyin_forms(title) if form]
+    return "\n".join([*titles, *dict.fromkeys(pinyin)]).lower()
+
+
 def search_text(name: str, aliases: Iterable[str], keywords: Iterable[str]) -> str:
-    """The lower-cased text substring search scans; newlines keep a term within one part."""
-    return "\n".join([name, *aliases, *keywords]).lower()
+    """The lower-cased text substring search scans: the title text and the keywords."""
+    return "\n".join([title_text(name, aliases), *keywords]).lower()
+
+
+def family_codes(seeds: Iterable[ServiceSeed]) -> dict[str, str]:
+    """Each service's family: a district copy (`scjg.t017.370211`) belongs to the city-wide
+    item whose code it extends (`scjg.t017`); every other service is a family of its own."""
+    seeds = list(seeds)
+    city_wide = {seed.code for seed in seeds if seed.district is None}
+    families: dict[str, str] = {}
+    for seed in seeds:
+        base, _, district = seed.code.rpartition(".")
+        copy = seed.district is not None and district == seed.district and base in city_wide
+        families[seed.code] = base if copy else seed.code
+    return families
 
 
 def _json(value: Any) -> Any:
@@ -52,7 +75,9 @@ def district_rows(seeds: Iterable[DistrictSeed]) -> list[Row]:
 
 
 def service_rows(seeds: Iterable[ServiceSeed]) -> list[Row]:
-    """Rows of `services`, with their search text."""
+    """Rows of `services`, with their families."""
+    seeds = list(seeds)
+    families = family_codes(seeds)
     return [
         {
             "code": seed.code,
@@ -66,9 +91,29 @@ def service_rows(seeds: Iterable[ServiceSeed]) -> list[Row]:
             "category": seed.category,
             "audience": seed.audience,
             "produces_license": seed.produces_license,
-            "search_text": search_text(seed.name, seed.aliases, seed.keywords),
+            "family_code": families[seed.code],
         }
         for seed in seeds
+    ]
+
+
+def service_search_rows(seeds: Iterable[ServiceSeed]) -> list[Row]:
+    """Rows of `service_search`: one per family (its city-wide item), with its search texts
+    and high-frequency rank."""
+    seeds = list(seeds)
+    families = family_codes(seeds)
+    ranks = frequency_ranks()
+    return [
+        {
+            "code": seed.code,
+            "department_code": seed.department,
+            "mode": seed.mode,
+            "title_text": title_text(seed.name, seed.aliases),
+            "search_text": search_text(seed.name, seed.aliases, seed.keywords),
+            "frequency_rank": ranks.get(seed.code, FREQUENCY_UNLISTED),
+        }
+        for seed in seeds
+        if families[seed.code] == seed.code
     ]
 
 

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.certificates import service as certificates
-from app.certificates.schemas import LicenseTypeRef
+from app.config import Settings
 from app.errors import InvalidCursor, InvalidInput
 from app.kit import pagination
 from app.kit.crypto import sha256_hex
 from app.kit.pagination import Page
+from app.reference import license_types
+from app.reference.license_types import LicenseTypeRef
 from app.services.catalog import repository
 from app.services.catalog.errors import (
     BundleNotFound,
@@ -20,7 +21,13 @@ from app.services.catalog.errors import (
     UnknownDepartment,
     UnknownDistrict,
 )
-from app.services.catalog.repository import RANK_EXACT, RANK_OTHER, AnyRow, ServiceFilter
+from app.services.catalog.repository import (
+    LEVEL_EXACT,
+    LEVEL_TEXT,
+    AnyRow,
+    Keyset,
+    ServiceFilter,
+)
 from app.services.catalog.schemas import (
     BundleMembership,
     BundleRead,
@@ -29,6 +36,7 @@ from app.services.catalog.schemas import (
     CatalogSummary,
     DepartmentRead,
     DepartmentRef,
+    DistrictCopy,
     DistrictRead,
     DistrictRef,
     MaterialRead,
@@ -36,8 +44,29 @@ from app.services.catalog.schemas import (
     ServicePage,
     ServiceSummary,
 )
+from app.services.catalog.search_terms import alternatives
 
 MODES = ("auto", "instant", "manual")
+
+# Where a signed-in caller lives (a district code, or None): told by the applications domain,
+# which reads citizens' records on their behalf. Registered rather than imported, because the
+# applications import the catalog; the caller is opaque here for the same reason.
+ResidenceLookup = Callable[[AsyncSession, Settings, object], Awaitable[str | None]]
+_residence_lookups: list[ResidenceLookup] = []
+
+
+def register_residence_lookup(lookup: ResidenceLookup) -> None:
+    """Name the function that finds where a signed-in caller lives (app.tasks imports it)."""
+    _residence_lookups[:] = [lookup]
+
+
+async def residence_district(
+    session: AsyncSession, settings: Settings, caller: object
+) -> str | None:
+    """The district a signed-in caller lives in, when it is known (see ResidenceLookup)."""
+    if not _residence_lookups:
+        return None
+    return await _residence_lookups[0](session, settings, caller)
 
 
 async def list_departments(session: AsyncSession) -> Page[DepartmentRead]:
@@ -93,19 +122,21 @@ def _fingerprint(criteria: ServiceFilter) -> str:
     return sha256_hex(repr(parts).encode("utf-8"))[:12]
 
 
-def _decode_keyset(cursor: str, criteria: ServiceFilter) -> tuple[int, str]:
+def _decode_keyset(cursor: str, criteria: ServiceFilter) -> Keyset:
     try:
-        fingerprint, rank, code = pagination.decode_cursor(cursor, arity=3)
+        fingerprint, level, frequency, minus_filed, code = pagination.decode_cursor(cursor, arity=5)
     except pagination.InvalidCursor as exc:
         raise InvalidCursor("分页游标无效", "the cursor is malformed") from exc
     if (
         fingerprint != _fingerprint(criteria)
-        or not isinstance(rank, int)
-        or not RANK_EXACT <= rank <= RANK_OTHER
+        or not isinstance(level, int)
+        or not LEVEL_EXACT <= level <= LEVEL_TEXT
+        or not isinstance(frequency, int)
+        or not isinstance(minus_filed, int)
         or not isinstance(code, str)
     ):
         raise InvalidCursor("分页游标与查询条件不符", "the cursor does not belong to this query")
-    return rank, code
+    return level, frequency, minus_filed, code
 
 
 async def search_services(
@@ -114,14 +145,20 @@ async def search_services(
     q: str | None = None,
     department: str | None = None,
     district: str | None = None,
+    home_district: str | None = None,
     mode: str | None = None,
     cursor: str | None = None,
     limit: int = 20,
 ) -> ServicePage:
-    """Search the catalog: every whitespace-separated term of `q` must occur in the name, an
-    alias or a keyword; results come best match first (exact name, name prefix, name substring,
-    alias or keyword only), ties by code. A district filter keeps that district's services and
-    the city-wide ones."""
+    """Search the catalog: every whitespace-separated term of `q` (or one of its synonyms) must
+    occur in the name, an alias, their pinyin or initials, or a keyword. Results come best match
+    first: the exact name, every term as typed in the title, every term in the title counting
+    synonyms, keywords only; then high-frequency services in the list's order; then the
+    services most applied for; then by code.
+
+    A service handled by each district is one result: the copy of `district` (else of
+    `home_district`, the applicant's) when there is one, else the city-wide item, listing its
+    district copies either way."""
     if mode is not None and mode not in MODES:
         raise InvalidInput(
             f"审批方式 {mode} 不存在",
@@ -132,9 +169,9 @@ async def search_services(
         # Checked up front: an unknown district would still match the city-wide services.
         await require_district(session, district, param="query.district")
     criteria = ServiceFilter(
-        terms=tuple(q.lower().split()) if q else (),
+        terms=tuple(alternatives(term) for term in q.lower().split()) if q else (),
         department=department,
-        district=district,
+        district=district or home_district,
         mode=mode,
     )
     after = _decode_keyset(cursor, criteria) if cursor is not None else None
@@ -147,14 +184,46 @@ async def search_services(
         # checked; the common case saves the look-up.
         await require_department(session, department, param="query.department")
     page = found.rows[:limit]
-    licenses = await _license_refs(session, page)
+    licenses = _license_refs(page)
+    copies = await _district_copies(session, [row.code for row in page])
     next_cursor = None
     if len(found.rows) > limit:
         last = page[-1]
-        next_cursor = pagination.encode_cursor([_fingerprint(criteria), last.rank, last.code])
+        keyset = [last.level, last.frequency_rank, last.minus_filed, last.code]
+        next_cursor = pagination.encode_cursor([_fingerprint(criteria), *keyset])
     return ServicePage(
-        items=[_summary(row, licenses) for row in page], next_cursor=next_cursor, total=total
+        items=[
+            _summary(row, licenses, copies.get(row.code, []), criteria.district) for row in page
+        ],
+        next_cursor=next_cursor,
+        total=total,
     )
+
+
+async def _district_copies(
+    session: AsyncSession, families: list[str]
+) -> dict[str, list[DistrictCopy]]:
+    copies: dict[str, list[DistrictCopy]] = {}
+    for row in await repository.district_copies(session, families):
+        district = DistrictRef.model_construct(
+            code=row.district_code, name=row.district_name, name_en=row.district_name_en
+        )
+        copies.setdefault(row.family_code, []).append(
+            DistrictCopy.model_construct(code=row.code, district=district)
+        )
+    return copies
+
+
+async def record_popularity(session: AsyncSession, filed: dict[str, int]) -> int:
+    """Store the applications filed per service (district copies count for their family) as
+    the search's tiebreak; returns how many families have been applied for."""
+    families = await repository.family_of(session, filed)
+    by_family: dict[str, int] = {}
+    for code, count in filed.items():
+        family = families.get(code)
+        if family is not None:
+            by_family[family] = by_family.get(family, 0) + count
+    return await repository.set_popularity(session, by_family)
 
 
 async def get_service(session: AsyncSession, code: str) -> ServiceDetail:
@@ -163,10 +232,9 @@ async def get_service(session: AsyncSession, code: str) -> ServiceDetail:
     if row is None:
         raise ServiceNotFound(f"服务事项 {code} 不存在", f"there is no service {code!r}")
     service, content = row.Service, row.ServiceContent
-    licenses = await certificates.license_type_refs(
-        session, [service.produces_license] if service.produces_license else []
-    )
+    licenses = license_types.refs([service.produces_license] if service.produces_license else [])
     memberships = await repository.bundles_of_service(session, code)
+    copies = await _district_copies(session, [service.family_code])
     return ServiceDetail(
         code=service.code,
         name=service.name,
@@ -179,6 +247,7 @@ async def get_service(session: AsyncSession, code: str) -> ServiceDetail:
         time_limit_days=service.time_limit_days,
         realname_level=service.realname_level,
         produces_license=licenses.get(service.produces_license or ""),
+        district_copies=copies.get(service.family_code, []),
         category=service.category,
         audience=service.audience,
         aliases=content.aliases,
@@ -218,7 +287,7 @@ async def get_bundle(session: AsyncSession, code: str) -> BundleRead:
     if bundle is None:
         raise BundleNotFound(f"联办事项 {code} 不存在", f"there is no bundle {code!r}")
     steps = await repository.bundle_steps(session, code)
-    licenses = await _license_refs(session, steps)
+    licenses = _license_refs(steps)
     return BundleRead(
         code=bundle.code,
         name=bundle.name,
@@ -240,15 +309,16 @@ async def summary(session: AsyncSession) -> CatalogSummary:
         departments=counts["departments"],
         districts=counts["districts"],
         services=sum(by_mode.values()),
+        distinct_services=counts["families"],
         services_by_mode={mode: by_mode.get(mode, 0) for mode in MODES},
         bundles=counts["bundles"],
-        license_types=await certificates.count_license_types(session),
+        license_types=len(license_types.license_types()),
     )
 
 
-async def _license_refs(session: AsyncSession, rows: Iterable[AnyRow]) -> dict[str, LicenseTypeRef]:
-    codes = {row.produces_license for row in rows if row.produces_license}
-    return await certificates.license_type_refs(session, codes)
+def _license_refs(rows: Iterable[AnyRow]) -> dict[str, LicenseTypeRef]:
+    # From the reference data, not the registry: the catalog does not import the certificates.
+    return license_types.refs({row.produces_license for row in rows if row.produces_license})
 
 
 def _district(code: str | None, name: str | None, name_en: str | None) -> DistrictRef | None:
@@ -257,22 +327,32 @@ def _district(code: str | None, name: str | None, name_en: str | None) -> Distri
     return DistrictRef(code=code, name=name, name_en=name_en)
 
 
-def _summary(row: AnyRow, licenses: dict[str, LicenseTypeRef]) -> ServiceSummary:
+def _summary(
+    row: AnyRow,
+    licenses: dict[str, LicenseTypeRef],
+    copies: list[DistrictCopy] | None = None,
+    district: str | None = None,
+) -> ServiceSummary:
     # Built without validation: the row's types are the columns' and FastAPI validates the
     # response once more anyway; validating here too costs a search page about a millisecond.
-    district = None
+    copies = copies or []
+    code, district_ref = row.code, None
     if row.district_code is not None:
-        district = DistrictRef.model_construct(
+        district_ref = DistrictRef.model_construct(
             code=row.district_code, name=row.district_name, name_en=row.district_name_en
         )
+    chosen = next((copy for copy in copies if copy.district.code == district), None)
+    if chosen is not None:
+        code, district_ref = chosen.code, chosen.district
     return ServiceSummary.model_construct(
-        code=row.code,
+        code=code,
         name=row.name,
         name_en=row.name_en,
         department=DepartmentRef.model_construct(
             code=row.department_code, name=row.department_name, name_en=row.department_name_en
         ),
-        district=district,
+        district=district_ref,
+        district_copies=copies,
         mode=row.mode,
         time_limit_days=row.time_limit_days,
         realname_level=row.realname_level,

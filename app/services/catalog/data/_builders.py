@@ -1,4 +1,4 @@
-"""Small helpers shared by the catalog data modules: JSON Schema fragments and common materials.
+"""Helpers of the generated catalog (generated.py): JSON Schema fragments and common materials.
 
 Every helper returns a fresh dict, so no two services share (and could mutate) one schema.
 """
@@ -51,40 +51,8 @@ def choice(title: str, options: Sequence[str]) -> Schema:
     return {"type": "string", "title": title, "enum": list(options)}
 
 
-def multi_choice(title: str, options: Sequence[str]) -> Schema:
-    return {
-        "type": "array",
-        "title": title,
-        "items": {"type": "string", "enum": list(options)},
-        "uniqueItems": True,
-        "minItems": 1,
-    }
-
-
 def date(title: str) -> Schema:
     return {"type": "string", "format": "date", "title": title}
-
-
-def month(title: str) -> Schema:
-    return {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$", "title": title}
-
-
-def number(title: str, *, minimum: float = 0, maximum: float | None = None) -> Schema:
-    prop: Schema = {"type": "number", "title": title, "minimum": minimum}
-    if maximum is not None:
-        prop["maximum"] = maximum
-    return prop
-
-
-def integer(title: str, *, minimum: int = 0, maximum: int | None = None) -> Schema:
-    prop: Schema = {"type": "integer", "title": title, "minimum": minimum}
-    if maximum is not None:
-        prop["maximum"] = maximum
-    return prop
-
-
-def boolean(title: str) -> Schema:
-    return {"type": "boolean", "title": title}
 
 
 def id_number(title: str = "公民身份号码") -> Schema:
@@ -158,45 +126,10 @@ def material(
 ID_CARD = material(
     "id-card", "居民身份证", "Resident identity card", license_type="resident-id-card"
 )
-HOUSEHOLD_REGISTER = material(
-    "household-register",
-    "居民户口簿",
-    "Household register",
-    license_type="household-register",
-)
 BUSINESS_LICENSE = material(
     "business-license", "营业执照", "Business licence", license_type="business-license"
-)
-LEGAL_REP_ID = material(
-    "legal-rep-id",
-    "法定代表人身份证件",
-    "Identity card of the legal representative",
-    license_type="resident-id-card",
-)
-AGENT_ID = material(
-    "agent-id",
-    "经办人身份证件",
-    "Identity card of the agent",
-    required=False,
-    license_type="resident-id-card",
-)
-POWER_OF_ATTORNEY = material(
-    "power-of-attorney", "授权委托书（委托办理时提供）", "Power of attorney", required=False
 )
 APPLICATION_FORM = material("application-form", "申请表", "Application form")
 BANK_CARD = material(
     "bank-card", "本人一类银行结算账户（借记卡）", "Applicant's Class I debit card"
-)
-MARRIAGE_CERTIFICATE = material(
-    "marriage-certificate",
-    "结婚证（已婚的提供）",
-    "Marriage certificate (if married)",
-    required=False,
-    license_type="marriage-certificate",
-)
-PROPERTY_CERTIFICATE = material(
-    "property-certificate",
-    "不动产权证书",
-    "Real estate title certificate",
-    license_type="property-certificate",
 )

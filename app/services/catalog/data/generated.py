@@ -1,13 +1,15 @@
 """The generated bulk of the catalog: per-department item templates expanded across districts.
 
-Each (subject, action) pair of a department's templates (see ``_templates``) is one item
-template, numbered in declaration order: ``scjg.t017`` is the city-wide item, and for a local
-subject ``scjg.t017.370211`` is the same item handled by Huangdao District. Numbers are stable as
-long as new templates are appended at the end of a department's tuple.
+Each (subject, action) pair of a department's templates (templates/*.yaml, in the notation of
+``_templates``) is one item template, numbered in declaration order: ``scjg.t017`` is the
+city-wide item, and for a local subject ``scjg.t017.370211`` is the same item handled by Huangdao
+District. Numbers are stable as long as new templates are appended at the end of a department's
+list.
 """
 
 from __future__ import annotations
 
+from app.services.catalog.data import DEPARTMENTS, DISTRICTS, TEMPLATES
 from app.services.catalog.data._builders import (
     APPLICATION_FORM,
     BANK_CARD,
@@ -28,8 +30,6 @@ from app.services.catalog.data._builders import (
     text,
 )
 from app.services.catalog.data._templates import ACTIONS, ON_EXISTING, PRODUCING, Item, parse_action
-from app.services.catalog.data.departments import DEPARTMENTS
-from app.services.catalog.data.districts import DISTRICTS
 from app.services.catalog.data.seeds import (
     ApprovalMode,
     DepartmentSeed,
@@ -37,7 +37,6 @@ from app.services.catalog.data.seeds import (
     MaterialSeed,
     ServiceSeed,
 )
-from app.services.catalog.data.templates import TEMPLATES
 
 MAX_MATERIALS = 4
 

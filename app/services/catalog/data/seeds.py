@@ -53,7 +53,7 @@ class ServiceSeed:
     keywords: tuple[str, ...] = ()
     materials: tuple[MaterialSeed, ...] = ()
     form_schema: dict[str, Any] = field(default_factory=dict)  # JSON Schema of the form
-    produces_license: str | None = None  # LicenseTypeSeed.code
+    produces_license: str | None = None  # a license type code (app/reference/)
     description: str = ""
 
 
@@ -70,22 +70,3 @@ class BundleSeed:
     name_en: str
     steps: tuple[BundleStepSeed, ...]
     description: str = ""
-
-
-@dataclass(frozen=True)
-class LicenseFieldSeed:
-    name: str  # ASCII snake_case
-    label: str  # zh-CN
-    type: Literal["string", "date", "number"] = "string"
-
-
-@dataclass(frozen=True)
-class LicenseTypeSeed:
-    code: str  # lowercase ASCII slug for URLs and APIs, e.g. "business-license"
-    type_code: str  # uppercase letters and digits used inside the GB/T 36904 license identifier
-    name: str
-    name_en: str
-    issuer: str  # DepartmentSeed.code
-    holder_kind: Literal["person", "enterprise"]
-    validity_years: int | None  # None: does not expire
-    fields: tuple[LicenseFieldSeed, ...] = ()
