@@ -92,6 +92,24 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1024 * 1024, ge=16 * 1024, le=64 * 1024 * 1024)
     max_header_bytes: int = Field(default=16 * 1024, ge=4 * 1024, le=1024 * 1024)
 
+    # Notifications. Texts go through `sms_gateway` ("demo" keeps them in the database; a
+    # production start needs a real provider), at most this many to one phone a day.
+    sms_gateway: Literal["demo", "aliyun"] = "demo"
+    sms_daily_cap_per_phone: int = Field(default=20, ge=1)
+    # Webhooks: the pauses between attempts (the last one ends a delivery some 3 days after the
+    # event), the deadline of one attempt, the circuit breaker (this many failures in a row
+    # open it for so long), when an endpoint is disabled (this many failures in a row, failing
+    # for at least so long), and how long a rotated-out secret still signs.
+    webhook_retry_seconds: list[float] = Field(
+        default_factory=lambda: [5.0, 300.0, 1800.0, 7200.0, 18000.0] + [36000.0] * 5
+    )
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    webhook_breaker_failures: int = Field(default=5, ge=1)
+    webhook_breaker_seconds: float = Field(default=60.0, ge=0)
+    webhook_disable_failures: int = Field(default=50, ge=1)
+    webhook_disable_after_seconds: float = Field(default=3 * 86400.0, ge=0)
+    webhook_secret_overlap_seconds: int = Field(default=86400, ge=0)
+
     @model_validator(mode="after")
     def _official_years_have_their_holidays(self) -> Settings:
         # A year declared official before its days were entered would count 元旦 and 国庆节 as

@@ -55,6 +55,7 @@ from app.idempotency.middleware import CREATING_ROUTES, IdempotencyMiddleware
 from app.jobs.endpoints import router as jobs_router
 from app.jobs.worker import Worker
 from app.kit.clock import to_shanghai, utcnow
+from app.notifications.endpoints import router as notifications_router
 from app.ops.edge import EdgeMiddleware
 from app.ops.endpoints import router as ops_router
 from app.ops.errors import BodyTooLarge
@@ -181,6 +182,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(applications_router)
     app.include_router(prefill_router)
     app.include_router(uploads_router)
+    app.include_router(notifications_router)
     app.include_router(review_router)
     app.include_router(stats_router)
     app.include_router(rulesets_router)

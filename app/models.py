@@ -6,6 +6,7 @@ from app.auth import models as auth_models
 from app.certificates import models as certificates_models
 from app.idempotency import models as idempotency_models
 from app.jobs import models as jobs_models
+from app.notifications import models as notifications_models
 from app.services.applications import models as applications_models
 from app.services.catalog import models as catalog_models
 from app.services.rulesets import models as rulesets_models
@@ -20,6 +21,7 @@ __all__ = [
     "certificates_models",
     "idempotency_models",
     "jobs_models",
+    "notifications_models",
     "rulesets_models",
     "uploads_models",
 ]

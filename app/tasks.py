@@ -2,8 +2,15 @@
 and the purposes whose references the data exchange checks against the records they name."""
 
 from app.auth import tasks as auth_tasks
+from app.notifications import tasks as notifications_tasks
 from app.services.applications import commitments as applications_commitments
 from app.services.applications import scopes as applications_scopes
 from app.services.applications import tasks as applications_tasks
 
-__all__ = ["applications_commitments", "applications_scopes", "applications_tasks", "auth_tasks"]
+__all__ = [
+    "applications_commitments",
+    "applications_scopes",
+    "applications_tasks",
+    "auth_tasks",
+    "notifications_tasks",
+]

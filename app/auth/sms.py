@@ -17,6 +17,7 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import opaque, repository
+from app.auth.errors import SmsUnavailable
 from app.auth.models import DemoSmsMessage, SmsChallenge
 from app.auth.personal_data import blind_index
 from app.config import Settings
@@ -32,21 +33,28 @@ MAX_ATTEMPTS = 5
 
 
 class SmsGateway(Protocol):
-    async def send(self, session: AsyncSession, phone: str, body: str) -> None:
-        """Deliver a text to a mainland mobile number."""
+    """Where texts go: the demo gateway, or a real provider behind configuration."""
+
+    name: str
+
+    async def send(self, session: AsyncSession, phone: str, body: str) -> str:
+        """Deliver a text to a mainland mobile number; the gateway's id for it."""
 
 
 class DemoSmsGateway:
     """Keeps texts in the database instead of sending them."""
 
+    name = "demo"
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    async def send(self, session: AsyncSession, phone: str, body: str) -> None:
+    async def send(self, session: AsyncSession, phone: str, body: str) -> str:
+        message_id = new_id()
         await repository.add(
             session,
             DemoSmsMessage(
-                id=new_id(),
+                id=message_id,
                 phone_index=blind_index(self.settings, phone),
                 phone_masked=mask_phone(phone),
                 body=body,
@@ -54,6 +62,7 @@ class DemoSmsGateway:
             ),
         )
         logger.info("demo sms stored", extra={"phone": mask_phone(phone)})
+        return str(message_id)
 
 
 def gateway(settings: Settings) -> SmsGateway | None:
@@ -61,6 +70,14 @@ def gateway(settings: Settings) -> SmsGateway | None:
     if settings.env == "production":
         return None
     return DemoSmsGateway(settings)
+
+
+async def send_text(session: AsyncSession, settings: Settings, phone: str, body: str) -> str:
+    """Text `body` through the configured gateway; SmsUnavailable when there is none."""
+    sms_gateway = gateway(settings)
+    if sms_gateway is None:
+        raise SmsUnavailable("短信网关尚未配置", "no SMS gateway is configured")
+    return await sms_gateway.send(session, phone, body)
 
 
 async def send_code(

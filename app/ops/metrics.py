@@ -31,3 +31,20 @@ JOBS_BY_STATE = Gauge(
     ["state"],
     registry=REGISTRY,
 )
+SMS_SENT = Counter(
+    "qingeban_sms_total",
+    "Texts of events made by this process, by outcome (sent, capped).",
+    ["outcome"],
+    registry=REGISTRY,
+)
+WEBHOOK_DELIVERIES = Counter(
+    "qingeban_webhook_attempts_total",
+    "Webhook delivery attempts made by this process, by outcome (delivered, failed, dead).",
+    ["outcome"],
+    registry=REGISTRY,
+)
+WEBHOOK_PENDING = Gauge(
+    "qingeban_webhook_deliveries_pending",
+    "Webhook deliveries not yet made (the queue depth), read at scrape time.",
+    registry=REGISTRY,
+)
