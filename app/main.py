@@ -56,6 +56,8 @@ from app.jobs.endpoints import router as jobs_router
 from app.jobs.worker import Worker
 from app.kit.clock import to_shanghai, utcnow
 from app.notifications.endpoints import router as notifications_router
+from app.notifications.endpoints_webhooks import admin_router as webhooks_admin_router
+from app.notifications.endpoints_webhooks import router as webhooks_router
 from app.ops.edge import EdgeMiddleware
 from app.ops.endpoints import router as ops_router
 from app.ops.errors import BodyTooLarge
@@ -183,6 +185,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(prefill_router)
     app.include_router(uploads_router)
     app.include_router(notifications_router)
+    app.include_router(webhooks_router)
+    app.include_router(webhooks_admin_router)
     app.include_router(review_router)
     app.include_router(stats_router)
     app.include_router(rulesets_router)

@@ -16,10 +16,12 @@ enough is disabled, audited, and shown as such to its owner.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
 import uuid
+import weakref
 from datetime import datetime, timedelta
 
 import httpx
@@ -40,16 +42,22 @@ logger = logging.getLogger("qingeban.webhooks")
 
 WEBHOOK_JOB = "notifications.webhook"
 
-_client: httpx.AsyncClient | None = None
+# One client per event loop (connections are bound to the loop that opened them).
+_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def http_client() -> httpx.AsyncClient:
-    """The process's client for endpoints: no redirects followed (a redirect could lead to an
-    address the URL check refused), no environment proxies."""
-    global _client
-    if _client is None:
-        _client = httpx.AsyncClient(follow_redirects=False, trust_env=False)
-    return _client
+    """The loop's client for endpoints, keeping connections open between deliveries: no
+    redirects followed (one could lead to an address the URL check refused), no proxies from
+    the environment."""
+    loop = asyncio.get_running_loop()
+    client = _clients.get(loop)
+    if client is None:
+        client = httpx.AsyncClient(follow_redirects=False, trust_env=False)
+        _clients[loop] = client
+    return client
 
 
 def webhook_id(delivery_id: uuid.UUID) -> str:

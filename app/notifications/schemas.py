@@ -97,3 +97,16 @@ class DeliveryRead(BaseModel):
     attempts: list[AttemptRead]
     next_attempt_at: datetime | None
     delivered_at: datetime | None
+
+
+class FailingEndpointRead(BaseModel):
+    """An endpoint that is failing or was disabled for failing (platform admins)."""
+
+    id: uuid.UUID
+    owner: str
+    url: str
+    state: str
+    consecutive_failures: int
+    failing_since: datetime | None
+    breaker_open_until: datetime | None
+    disabled_reason: str | None
