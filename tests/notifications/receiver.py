@@ -32,6 +32,12 @@ class Receiver:
     calls: int = 0
     last_headers: dict[str, str] = field(default_factory=dict)
     last_body: bytes = b""
+    # Every verified arrival's `webhook-id`, repeats included, in order.
+    arrivals: list[str] = field(default_factory=list)
+    # When set, the first verified request is held unanswered (its sender dies meanwhile).
+    hold_first: bool = False
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
     def url(self) -> str:
@@ -58,6 +64,10 @@ class Receiver:
             self.refused += 1
             return Response(status_code=400)
         webhook_id = headers["webhook-id"]
+        self.arrivals.append(webhook_id)
+        self.arrived.set()
+        if self.hold_first and len(self.arrivals) == 1:
+            await self.released.wait()  # until the receiver shuts down
         if webhook_id in self.events:
             self.repeats.append(webhook_id)  # dropped: already processed
         else:
@@ -81,8 +91,9 @@ async def serving(receiver: Receiver) -> AsyncIterator[Receiver]:
     try:
         yield receiver
     finally:
+        receiver.released.set()
         server.should_exit = True
-        await task
+        await asyncio.wait_for(task, timeout=10)
 
 
 def types_of(receiver: Receiver) -> list[str]:
