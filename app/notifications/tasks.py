@@ -35,3 +35,12 @@ async def send_text(session: AsyncSession, payload: dict[str, Any]) -> None:
 async def deliver_webhook(session: AsyncSession, payload: dict[str, Any]) -> None:
     """Make the next attempt of a webhook delivery."""
     await delivery.attempt(session, get_settings(), uuid.UUID(str(payload["delivery_id"])))
+
+
+@job_handler(texts.SMS_STATUS_JOB)
+async def check_text(session: AsyncSession, payload: dict[str, Any]) -> None:
+    """Read a text's delivery receipt from the gateway."""
+    await texts.check_status(
+        session, get_settings(), uuid.UUID(str(payload["sms_id"])),
+        uuid.UUID(str(payload["account_id"])), int(payload["check"]),
+    )  # fmt: skip

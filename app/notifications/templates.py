@@ -69,6 +69,12 @@ def fill(text: str, payload: dict[str, Any]) -> str:
     return string.Formatter().vformat(text, (), _Lenient(payload))
 
 
+def variables(text: str, payload: dict[str, Any]) -> dict[str, str]:
+    """The values of the {variables} `text` uses: a provider's template parameters."""
+    names = [name for _, name, _, _ in string.Formatter().parse(text) if name]
+    return {name: str(payload.get(name, "")) for name in names}
+
+
 def render(event_type: str, payload: dict[str, Any], *, english: bool) -> Rendered:
     """The message of an event in zh-CN, or English when asked."""
     template = template_for(event_type, payload)

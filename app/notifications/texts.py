@@ -9,19 +9,22 @@ of at-least-once delivery.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import service as auth
 from app.auth.personal_data import blind_index
 from app.config import Settings
+from app.jobs import service as jobs
 from app.kit.clock import SHANGHAI, to_shanghai, utcnow
 from app.kit.ids import new_id
 from app.kit.masking import mask_phone
 from app.notifications import repository, templates
 from app.notifications.models import Event, SmsDelivery
 from app.ops.metrics import SMS_SENT
+
+SMS_STATUS_JOB = "notifications.sms_status"
 
 
 def start_of_day(now: datetime) -> datetime:
@@ -62,10 +65,39 @@ async def text_event(
         row.status = "capped"
     else:
         # A gateway failure raises: the job rolls back and is retried with backoff.
-        row.provider_id = await auth.send_sms(
-            session, settings, phone, templates.fill(template.sms_zh, event.payload)
-        )
-        row.status = "sent"
+        gateway = auth.sms_gateway(settings)
+        row.gateway = gateway.name
+        row.provider_id = await gateway.send(
+            session, phone, templates.fill(template.sms_zh, event.payload),
+            template=template.key, params=templates.variables(template.sms_zh, event.payload),
+        )  # fmt: skip
+        row.status = "delivered" if gateway.name == "demo" else "sent"
     await repository.add(session, row)
+    if row.status == "sent" and settings.sms_status_checks > 0:
+        await jobs.enqueue(
+            session, SMS_STATUS_JOB,
+            {"sms_id": str(row.id), "account_id": str(account_id), "check": 1},
+            run_after=now + timedelta(seconds=settings.sms_status_delay_seconds),
+        )  # fmt: skip
     SMS_SENT.labels(row.status).inc()
     return row.status
+
+
+async def check_status(
+    session: AsyncSession, settings: Settings, sms_id: uuid.UUID, account_id: uuid.UUID, check: int
+) -> str:
+    """Ask the gateway for a text's delivery receipt; ask again later while there is none."""
+    row = await repository.sms_delivery(session, sms_id)
+    phone = await auth.phone_of(session, settings, account_id)
+    if row is None or phone is None or row.status != "sent" or row.provider_id is None:
+        return "settled"
+    status = await auth.sms_gateway(settings).status(phone, row.provider_id, row.created_at)
+    row.status, row.updated_at = status, utcnow()
+    if status == "sent" and check < settings.sms_status_checks:
+        await jobs.enqueue(
+            session, SMS_STATUS_JOB,
+            {"sms_id": str(sms_id), "account_id": str(account_id), "check": check + 1},
+            run_after=utcnow() + timedelta(seconds=settings.sms_status_delay_seconds * 2**check),
+        )  # fmt: skip
+    await session.flush()
+    return status
