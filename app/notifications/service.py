@@ -193,3 +193,8 @@ async def sms_wanted(session: AsyncSession, account_id: uuid.UUID, event_type: s
     if event_type in events.STATUTORY:
         return True
     return (await repository.sms_preferences(session, account_id)).get(event_type, True)
+
+
+async def pending_deliveries(session: AsyncSession) -> int:
+    """Webhook deliveries not made yet: the queue depth the metrics show."""
+    return await repository.pending_deliveries(session)

@@ -11,7 +11,8 @@ from app import migrate
 from app.dependencies import DatabaseDep
 from app.errors import ServiceUnavailable, error_responses
 from app.jobs import service as jobs
-from app.ops.metrics import JOBS_BY_STATE, REGISTRY
+from app.notifications import service as notifications
+from app.ops.metrics import JOBS_BY_STATE, REGISTRY, WEBHOOK_PENDING
 
 router = APIRouter(tags=["operations"])
 
@@ -69,9 +70,12 @@ async def readyz(database: DatabaseDep) -> Readiness:
     responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text"}},
 )
 async def metrics(database: DatabaseDep) -> Response:
-    """Request counts and latency by route template, and jobs by state."""
+    """Request counts and latency by route template, jobs by state, texts and webhook
+    attempts by outcome, and the webhook deliveries waiting (the queue depth)."""
     async with database.session(write=False) as session:
         counts = await jobs.count_by_state(session)
+        pending = await notifications.pending_deliveries(session)
     for state, count in counts.items():
         JOBS_BY_STATE.labels(state).set(count)
+    WEBHOOK_PENDING.set(pending)
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

@@ -105,6 +105,9 @@ async def test_a_subscriber_gets_every_event_signed(
         assert replay.status_code == 204
         assert receiver.repeats == [receiver.last_headers["webhook-id"]], "dropped by its id"
 
+    metrics = (await client.get("/metrics")).text
+    assert 'qingeban_webhook_attempts_total{outcome="delivered"}' in metrics
+    assert "qingeban_webhook_deliveries_pending 0.0" in metrics
     log = await _deliveries(client, partner)
     assert sorted(d["event_type"] for d in log) == ["license.issued", "license.suspended"]
     for delivery in log:
