@@ -171,3 +171,24 @@ async def test_a_partner_token_cannot_read_an_inbox(
     headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
     answer = await client.get("/api/v1/me/messages", headers=headers)
     assert answer.status_code == 403
+
+
+async def test_an_enterprises_news_goes_to_whoever_acts_for_it(
+    client: httpx.AsyncClient, sign_in: SignIn, database: Database, settings: Settings
+) -> None:
+    from application_forms import hygiene_renewal
+
+    agent = await sign_in("hygiene", enterprise=True)
+    case = await submitted(
+        client, agent, "wjw.hygiene-permit.renew", hygiene_renewal(PERSONAS["hygiene"])
+    )
+    assert case["status"] == "approved", case["decision"]
+    await drain(database, settings)
+    kinds = {m["event_type"] for m in (await inbox(client, agent))["items"]}
+    assert {"application.submitted", "application.decided"} <= kinds
+    assert kinds & {"license.issued", "license.renewed"}, "the renewed permit is news too"
+    herself = await sign_in("hygiene")
+    assert (await inbox(client, herself))["items"] == [], "the person's own inbox is hers alone"
+    assert any(case["number"] in text for text in await demo_texts(database)), (
+        "the person who applied is texted"
+    )
