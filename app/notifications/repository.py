@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -106,6 +106,23 @@ async def set_sms_preference(
         )
     )
     await session.execute(statement)
+
+
+# The first key of the advisory locks that serialise the texts to one phone (PostgreSQL).
+_PHONE_LOCKS = 0x5146
+
+
+async def lock_phone(session: AsyncSession, phone_index: str) -> None:
+    """Hold, until the transaction ends, the lock of one phone's texts: concurrent text jobs
+    must not all count the same texts under the daily cap. SQLite's write transaction already
+    serialises them; on PostgreSQL an advisory lock keyed by (a part of) the phone's index
+    does (a rare collision merely serialises two phones)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(:space, :key)"),
+        {"space": _PHONE_LOCKS, "key": int(phone_index[:7], 16)},
+    )
 
 
 async def sms_sent_since(session: AsyncSession, phone_index: str, since: datetime) -> int:

@@ -43,6 +43,7 @@ async def text_event(
     if phone is None:
         return "skipped"
     index = blind_index(settings, phone)
+    await repository.lock_phone(session, index)
     if await repository.sms_for_event(session, event.id, index) is not None:
         return "skipped"
     now = utcnow()
