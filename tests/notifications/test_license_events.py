@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import date, timedelta
 
 import httpx
 from notification_support import demo_texts, drain, inbox
@@ -13,6 +13,7 @@ from app.auth import service as auth
 from app.auth.models import StaffRole
 from app.config import Settings
 from app.db import Database
+from app.kit.clock import utcnow
 from app.kit.resident_id import make_resident_id
 
 PASSWORD = "Citizen-2026"
@@ -76,3 +77,36 @@ async def test_the_holder_hears_of_every_step_of_their_license(
             f"【青e办】您的电子证照 {number} 已被撤销，详情请登录青e办查看。",
         ]
     )
+
+
+async def test_the_holder_hears_that_their_share_was_verified(
+    client: httpx.AsyncClient,
+    database: Database,
+    settings: Settings,
+    staff_headers: Callable[..., Awaitable[dict[str, str]]],
+) -> None:
+    holder, id_number = await _holder(client, database, settings)
+    clerk = await staff_headers("scjg.clerk", StaffRole.CLERK, department="scjg")
+    body = {
+        "type": "special-equipment-operator",
+        "holder": {"kind": "person", "name": "李娜", "id_number": id_number},
+        "fields": {
+            "operation_item": "叉车司机", "certificate_number": "TS-2026-0001",
+            "issued_on": "2026-03-01", "valid_until": "2030-02-28",
+        },
+    }  # fmt: skip
+    number = (await client.post("/api/v1/licenses", json=body, headers=clerk)).json()["license_no"]
+    until = (utcnow() + timedelta(days=7)).isoformat()
+    shared = await client.post(
+        f"/api/v1/licenses/{number}/shares", headers=holder,
+        json={"purpose": "应聘叉车司机岗位", "fields": ["operation_item"], "expires_at": until},
+    )  # fmt: skip
+    assert shared.status_code == 201, shared.text
+    verified = await client.post(
+        "/api/v1/licenses/verify", json={"share_token": shared.json()["token"]}
+    )
+    assert verified.json()["result"] == "valid"
+    await drain(database, settings)
+    first = (await inbox(client, holder))["items"][0]
+    assert (first["event_type"], first["title"]) == ("share.verified", "证照分享已被核验")
+    assert number in first["body"]
