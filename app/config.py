@@ -105,6 +105,36 @@ class Settings(BaseSettings):
     # e.g. '["https://h5.qingdao.gov.cn"]'; none by default.
     cors_origins: list[str] = Field(default_factory=list)
 
+    # Notifications. Texts go through `sms_gateway` ("demo" keeps them in the database; a
+    # production start needs a real provider), at most this many to one phone a day.
+    sms_gateway: Literal["demo", "aliyun"] = "demo"
+    sms_daily_cap_per_phone: int = Field(default=20, ge=1)
+    # Aliyun SMS (app.adapters.sms_aliyun): the endpoint (the simulator's in development), the
+    # AccessKey, the registered signature (签名), and the provider's template code of each of
+    # our templates (`otp` and the keys of app/notifications/templates/messages.yaml).
+    sms_aliyun_endpoint: str = "https://dysmsapi.aliyuncs.com/"
+    sms_aliyun_access_key_id: str | None = None
+    sms_aliyun_access_key_secret: SecretStr | None = None
+    sms_aliyun_sign_name: str = "青e办"
+    sms_aliyun_templates: dict[str, str] = Field(default_factory=dict)
+    sms_timeout_seconds: float = Field(default=5.0, gt=0, le=30)
+    # When a text's delivery receipt is first asked for, and how many times in all.
+    sms_status_delay_seconds: float = Field(default=60.0, ge=0)
+    sms_status_checks: int = Field(default=5, ge=0, le=50)
+    # Webhooks: the pauses between attempts (the last one ends a delivery some 3 days after the
+    # event), the deadline of one attempt, the circuit breaker (this many failures in a row
+    # open it for so long), when an endpoint is disabled (this many failures in a row, failing
+    # for at least so long), and how long a rotated-out secret still signs.
+    webhook_retry_seconds: list[float] = Field(
+        default_factory=lambda: [5.0, 300.0, 1800.0, 7200.0, 18000.0] + [36000.0] * 5
+    )
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    webhook_breaker_failures: int = Field(default=5, ge=1)
+    webhook_breaker_seconds: float = Field(default=60.0, ge=0)
+    webhook_disable_failures: int = Field(default=50, ge=1)
+    webhook_disable_after_seconds: float = Field(default=3 * 86400.0, ge=0)
+    webhook_secret_overlap_seconds: int = Field(default=86400, ge=0)
+
     @model_validator(mode="after")
     def _official_years_have_their_holidays(self) -> Settings:
         # A year declared official before its days were entered would count 元旦 and 国庆节 as
@@ -121,6 +151,13 @@ class Settings(BaseSettings):
                 raise ValueError("QE_SECRET_KEY must be at least 32 characters in production")
             if self.demo:
                 raise ValueError("the demo world cannot run in production (unset QE_DEMO)")
+            # Texts (registration, SMS login, every notice) need a real gateway.
+            if self.sms_gateway == "demo":
+                raise ValueError("production needs a real SMS gateway (QE_SMS_GATEWAY=aliyun)")
+            if not self.sms_aliyun_access_key_id or self.sms_aliyun_access_key_secret is None:
+                raise ValueError("QE_SMS_ALIYUN_ACCESS_KEY_ID and _SECRET must be set")
+            if "otp" not in self.sms_aliyun_templates:
+                raise ValueError("QE_SMS_ALIYUN_TEMPLATES needs the template code of `otp`")
             # A real department must never be sent the published demo credential.
             untokened = sorted(set(self.department_urls) - set(self.department_tokens))
             if untokened:

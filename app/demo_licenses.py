@@ -218,7 +218,12 @@ async def seed_demo_licenses(database: Database, settings: Settings) -> int:
         for license_ in demo_licenses(population):
             try:
                 await certificates.issue_as_system(
-                    session, settings, license_, actor_id=ACTOR, audit_context=AuditContext()
+                    session,
+                    settings,
+                    license_,
+                    actor_id=ACTOR,
+                    audit_context=AuditContext(),
+                    notify=False,  # held from before the platform: nobody is told anew
                 )
             except DuplicateSourceRecord:
                 continue

@@ -43,6 +43,9 @@ from app.idempotency.middleware import IdempotencyMiddleware
 from app.jobs.endpoints import router as jobs_router
 from app.jobs.worker import Worker
 from app.kit.clock import to_shanghai, utcnow
+from app.notifications.endpoints import router as notifications_router
+from app.notifications.endpoints_webhooks import admin_router as webhooks_admin_router
+from app.notifications.endpoints_webhooks import router as webhooks_router
 from app.openapi import install_openapi
 from app.ops import docs
 from app.ops.edge import EdgeMiddleware
@@ -192,6 +195,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(applications_router)
     app.include_router(prefill_router)
     app.include_router(uploads_router)
+    app.include_router(notifications_router)
+    app.include_router(webhooks_router)
+    app.include_router(webhooks_admin_router)
     app.include_router(review_router)
     app.include_router(stats_router)
     app.include_router(rulesets_router)

@@ -3,6 +3,7 @@ the purposes whose references the data exchange checks against the records they 
 who tells the catalog where a signed-in citizen lives."""
 
 from app.auth import tasks as auth_tasks
+from app.notifications import tasks as notifications_tasks
 from app.services.applications import commitments as applications_commitments
 from app.services.applications import residence as applications_residence
 from app.services.applications import scopes as applications_scopes
@@ -14,4 +15,5 @@ __all__ = [
     "applications_scopes",
     "applications_tasks",
     "auth_tasks",
+    "notifications_tasks",
 ]

@@ -21,6 +21,8 @@ CITIZEN = "citizen"
 CODE_VERIFY = "code.verify"
 # Issue e-licenses and change their status, for the department the client belongs to.
 LICENSES_ISSUE = "licenses:issue"
+# Subscribe to events by webhook (client credentials of partners and department systems).
+WEBHOOKS = "webhooks"
 _ALL_KINDS = frozenset(ClientKind)
 _SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")  # RFC 6749 §3.3
 
@@ -85,6 +87,13 @@ SCOPES: dict[str, Scope] = {
             " cancel or renew them (department systems with a registered department)",
             user_bound=False,
             client_kinds=frozenset({ClientKind.DEPARTMENT}),
+        ),
+        Scope(
+            WEBHOOKS,
+            "Subscribe to the platform's events and read the delivery log (partners, and"
+            " department systems for their department's events); signed per Standard Webhooks",
+            user_bound=False,
+            client_kinds=frozenset({ClientKind.PARTNER, ClientKind.DEPARTMENT}),
         ),
         Scope(
             "stats.read",

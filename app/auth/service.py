@@ -31,6 +31,7 @@ from app.auth import (
     repository,
     scopes,
     sessions,
+    sms,
     staff,
 )
 from app.auth.accounts import Actor
@@ -141,6 +142,25 @@ async def id_number_index(session: AsyncSession, account_id: uuid.UUID) -> str |
     """The blind index of the account's ID number (None before one is recorded): the same
     index the data-access log keeps, for `list_for_subject_index`."""
     return (await accounts.get(session, account_id)).id_number_index
+
+
+async def account_by_id_number_index(session: AsyncSession, index: str) -> uuid.UUID | None:
+    """The account of the person whose ID number has this blind index (None: no account)."""
+    account = await repository.account_by_id_number_index(session, index)
+    return account.id if account is not None else None
+
+
+async def phone_of(session: AsyncSession, settings: Settings, account_id: uuid.UUID) -> str | None:
+    """The account's mobile number, to text its owner (None: no such account)."""
+    account = await repository.account(session, account_id)
+    if account is None:
+        return None
+    return reveal_phone(settings, account.phone_cipher)
+
+
+def sms_gateway(settings: Settings) -> sms.SmsGateway:
+    """The gateway every text goes through, login codes included (SmsUnavailable: none)."""
+    return sms.configured_gateway(settings)
 
 
 async def verified_person(

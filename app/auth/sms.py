@@ -1,26 +1,29 @@
-"""SMS login codes and the demo SMS gateway.
+"""SMS login codes, and the SMS gateways every text goes through.
 
 A code is 6 digits, valid 5 minutes, for at most 5 attempts; only its keyed digest is stored
 (salted with the challenge id, so equal codes have unequal digests). Requesting a new code voids
-the previous one. Until a real gateway is wired in (the notifications issue), non-production
-deployments "send" through the demo gateway, which keeps each text in `demo_sms_messages`; those
-can be read only when the demo world is on (`qingeban demo sms`).
+the previous one. Texts go through the gateway QE_SMS_GATEWAY names: `aliyun` (Aliyun SMS,
+app.adapters.sms_aliyun; production refuses to start without it), or, in development and tests,
+the demo gateway, which keeps each text in `demo_sms_messages`; those can be read only when the
+demo world is on (`qingeban demo sms`).
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.adapters.sms_aliyun import AliyunSms, SmsProviderError, http_client
 from app.auth import opaque, repository
+from app.auth.errors import SmsUnavailable
 from app.auth.models import DemoSmsMessage, SmsChallenge
 from app.auth.personal_data import blind_index
 from app.config import Settings
-from app.kit.clock import utcnow
+from app.kit.clock import to_shanghai, utcnow
 from app.kit.ids import new_id
 from app.kit.masking import mask_phone
 
@@ -32,21 +35,38 @@ MAX_ATTEMPTS = 5
 
 
 class SmsGateway(Protocol):
-    async def send(self, session: AsyncSession, phone: str, body: str) -> None:
-        """Deliver a text to a mainland mobile number."""
+    """Where texts go: the demo gateway, or a real provider behind configuration.
+
+    A text is a template (`otp`, or a notification template's key) with its variables; the
+    rendered `body` is what the demo gateway keeps, a provider renders its registered copy."""
+
+    name: str
+
+    async def send(
+        self, session: AsyncSession, phone: str, body: str, *, template: str, params: dict[str, str]
+    ) -> str:
+        """Deliver a text to a mainland mobile number; the gateway's id for it."""
+
+    async def status(self, phone: str, provider_id: str, sent_at: datetime) -> str:
+        """Where a text is: sent (no receipt yet), delivered or failed."""
 
 
 class DemoSmsGateway:
     """Keeps texts in the database instead of sending them."""
 
+    name = "demo"
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    async def send(self, session: AsyncSession, phone: str, body: str) -> None:
+    async def send(
+        self, session: AsyncSession, phone: str, body: str, *, template: str, params: dict[str, str]
+    ) -> str:
+        message_id = new_id()
         await repository.add(
             session,
             DemoSmsMessage(
-                id=new_id(),
+                id=message_id,
                 phone_index=blind_index(self.settings, phone),
                 phone_masked=mask_phone(phone),
                 body=body,
@@ -54,13 +74,61 @@ class DemoSmsGateway:
             ),
         )
         logger.info("demo sms stored", extra={"phone": mask_phone(phone)})
+        return str(message_id)
+
+    async def status(self, phone: str, provider_id: str, sent_at: datetime) -> str:
+        return "delivered"  # kept is as delivered as a demo text gets
+
+
+class AliyunSmsGateway:
+    """Aliyun SMS: the provider's templates by code, its delivery receipts by query."""
+
+    name = "aliyun"
+
+    def __init__(self, settings: Settings) -> None:
+        secret = settings.sms_aliyun_access_key_secret
+        self.templates = settings.sms_aliyun_templates
+        self.client = AliyunSms(
+            endpoint=settings.sms_aliyun_endpoint,
+            access_key_id=settings.sms_aliyun_access_key_id or "",
+            access_key_secret=secret.get_secret_value() if secret is not None else "",
+            sign_name=settings.sms_aliyun_sign_name,
+            timeout=settings.sms_timeout_seconds,
+        )
+
+    async def send(
+        self, session: AsyncSession, phone: str, body: str, *, template: str, params: dict[str, str]
+    ) -> str:
+        code = self.templates.get(template)
+        if code is None:
+            raise SmsProviderError(f"no provider template is configured for {template!r}")
+        return await self.client.send(
+            http_client(), phone=phone, template_code=code, params=params, now=utcnow()
+        )
+
+    async def status(self, phone: str, provider_id: str, sent_at: datetime) -> str:
+        return await self.client.status(
+            http_client(), phone=phone, biz_id=provider_id,
+            sent_at=to_shanghai(sent_at), now=utcnow(),
+        )  # fmt: skip
 
 
 def gateway(settings: Settings) -> SmsGateway | None:
-    """The gateway texts go through; None in production until a real one is configured."""
+    """The gateway texts go through (None: the demo gateway outside development and tests is
+    not one; production refuses to start without a real one, app.config)."""
+    if settings.sms_gateway == "aliyun":
+        return AliyunSmsGateway(settings)
     if settings.env == "production":
         return None
     return DemoSmsGateway(settings)
+
+
+def configured_gateway(settings: Settings) -> SmsGateway:
+    """The configured gateway; SmsUnavailable when there is none."""
+    sms_gateway = gateway(settings)
+    if sms_gateway is None:
+        raise SmsUnavailable("短信网关尚未配置", "no SMS gateway is configured")
+    return sms_gateway
 
 
 async def send_code(
@@ -84,7 +152,12 @@ async def send_code(
         ),
     )
     body = f"【青e办】您的验证码为 {code}，{CODE_SECONDS // 60} 分钟内有效。请勿泄露给他人。"
-    await sms_gateway.send(session, phone, body)
+    try:
+        await sms_gateway.send(session, phone, body, template="otp", params={"code": code})
+    except SmsProviderError as exc:
+        # The code is not stored either (the request rolls back): ask again in a moment.
+        logger.warning("sms provider failed", extra={"error": str(exc)[:200]})
+        raise SmsUnavailable("短信发送失败，请稍后重试", "the SMS provider failed") from exc
 
 
 async def check_code(session: AsyncSession, settings: Settings, phone: str, code: str) -> bool:

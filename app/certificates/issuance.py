@@ -22,6 +22,8 @@ from app.certificates.schemas import FieldValue, HolderCreate
 from app.kit.clock import utcnow
 from app.kit.ids import new_id
 from app.kit.license_id import MAX_SERIAL, make_license_id
+from app.notifications import events
+from app.notifications import service as notifications
 from app.services.catalog import service as catalog
 
 
@@ -177,9 +179,17 @@ async def create(
 
 
 async def record_issued(
-    session: AsyncSession, license_: License, issuer: Issuer, audit_context: AuditContext
+    session: AsyncSession,
+    license_: License,
+    issuer: Issuer,
+    audit_context: AuditContext,
+    *,
+    notify: bool = True,
 ) -> None:
-    """The audit record of an issuance (no personal data: the number and type identify it)."""
+    """The news (unless `notify` is off) and the audit record of an issuance (no personal
+    data: the number and type identify it)."""
+    if notify:
+        await publish(session, events.LICENSE_ISSUED, license_)
     await audit.record(
         session,
         audit_context.entry(
@@ -195,6 +205,25 @@ async def record_issued(
                 "valid_until": license_.valid_until.isoformat() if license_.valid_until else None,
             },
         ),
+    )
+
+
+async def publish(session: AsyncSession, event_type: str, license_: License) -> None:
+    """Tell a license's holder (a person by their index, an enterprise by its code) and its
+    issuer's systems what became of it, in the transaction of the change."""
+    await notifications.publish(
+        session,
+        event_type,
+        subject=f"license/{license_.license_no}",
+        payload={
+            "license_no": license_.license_no,
+            "type_code": license_.type_code,
+            "status": license_.status,
+            "valid_until": license_.valid_until.isoformat() if license_.valid_until else None,
+        },
+        department_code=license_.issuer_code,
+        enterprise=license_.holder_uscc if license_.holder_kind == "enterprise" else None,
+        holder_index=license_.holder_id_index if license_.holder_kind != "enterprise" else None,
     )
 
 

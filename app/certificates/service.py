@@ -152,13 +152,15 @@ async def issue_as_system(
     *,
     actor_id: str,
     audit_context: AuditContext,
+    notify: bool = True,
 ) -> LicenseRead:
     """Issue a license on behalf of the type's issuing department, as a platform process (an
     approval's outcome, the demo world) named `actor_id` in the audit trail; the same checks
-    and errors as `issue_license`, but the authority is the caller's to establish."""
+    and errors as `issue_license`, but the authority is the caller's to establish. Without
+    `notify` nobody is told (licenses the demo world holds from before)."""
     license_type = await _type_to_issue(session, data)
     issuer = authority.Issuer(license_type.issuer_code, "system", actor_id)
-    return await _issue(session, settings, issuer, license_type, data, audit_context)
+    return await _issue(session, settings, issuer, license_type, data, audit_context, notify=notify)
 
 
 async def _type_to_issue(session: AsyncSession, data: LicenseCreate) -> LicenseType:
@@ -179,6 +181,8 @@ async def _issue(
     license_type: LicenseType,
     data: LicenseCreate,
     audit_context: AuditContext,
+    *,
+    notify: bool = True,
 ) -> LicenseRead:
     if data.holder.kind != license_type.holder_kind:
         raise InvalidLicense(
@@ -206,7 +210,7 @@ async def _issue(
         valid_until=valid_until,
         source_record_id=data.source_record_id,
     )
-    await issuance.record_issued(session, license_, issuer, audit_context)
+    await issuance.record_issued(session, license_, issuer, audit_context, notify=notify)
     return (await _read_all(session, [license_]))[0]
 
 

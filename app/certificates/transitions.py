@@ -73,6 +73,8 @@ async def _record(
     after: dict[str, str] = {"status": license_.status}
     if successor is not None:
         after["renewed_as"] = successor.license_no
+    # A renewal is news of the new version (the old one is merely superseded).
+    await issuance.publish(session, action.audit_action, successor or license_)
     await audit.record(
         session,
         audit_context.entry(

@@ -50,6 +50,8 @@ from app.certificates.schemas import (
 from app.config import Settings
 from app.kit.clock import utcnow
 from app.kit.crypto import constant_time_equals
+from app.notifications import events
+from app.notifications import service as notifications
 
 Method = Literal["credential", "share", "number"]
 LICENSE_NO_SHAPE = re.compile(
@@ -228,8 +230,27 @@ async def by_share(
     fields = _shown_fields(license_, list(share.fields))
     view = await _view(session, license_, fields, today, show_id_number="id_number" in fields)
     await _log(session, settings, share, license_, verifier, "found", ",".join(reasons) or "valid")
+    await _tell_holder(session, share, license_, verifier, ",".join(reasons) or "valid")
     return _answer(
         "share", reasons, view, VerifiedShare(purpose=share.purpose, expires_at=share.expires_at)
+    )
+
+
+async def _tell_holder(
+    session: AsyncSession, share: LicenseShare, license_: License, verifier: Verifier, result: str
+) -> None:
+    """The holder hears that their share was used, and a partner that verified it may hear of
+    its own verification by webhook. Verification runs statement by statement on PostgreSQL
+    (an autocommit session): were the process to die between the event and its fan-out job,
+    this news (and only it) would be lost; the verification itself stands in the access log."""
+    await notifications.publish(
+        session,
+        events.SHARE_VERIFIED,
+        subject=f"share/{share.id}",
+        payload={"license_no": license_.license_no, "share_id": str(share.id), "result": result},
+        enterprise=license_.holder_uscc if license_.holder_kind == "enterprise" else None,
+        holder_index=license_.holder_id_index if license_.holder_kind != "enterprise" else None,
+        client=verifier.actor_id if verifier.actor_type == "client" else None,
     )
 
 

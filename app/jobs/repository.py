@@ -67,8 +67,10 @@ async def claim(
     lease_until: datetime,
     limit: int,
     skip_locked: bool,
+    kinds: frozenset[str] | None = None,
 ) -> list[Job]:
-    """Take up to `limit` due jobs (queued, or running with an expired lease) for `worker_id`.
+    """Take up to `limit` due jobs (queued, or running with an expired lease) for `worker_id`,
+    only of `kinds` when given.
 
     With `skip_locked` (PostgreSQL) concurrent workers each lock different rows and never wait on
     one another. Without it the caller must hold the database's write lock for the whole
@@ -79,6 +81,8 @@ async def claim(
         and_(Job.state == JobState.RUNNING.value, Job.lease_until < now),
     )
     statement = select(Job).where(due).order_by(Job.run_after).limit(limit)
+    if kinds is not None:
+        statement = statement.where(Job.kind.in_(sorted(kinds)))
     if skip_locked:
         statement = statement.with_for_update(skip_locked=True)
     jobs = list((await session.execute(statement)).scalars().all())

@@ -72,6 +72,7 @@ class Worker:
         concurrency: int = 4,
         backoff_base: float = 1.0,
         backoff_cap: float = 900.0,
+        kinds: frozenset[str] | None = None,
     ) -> None:
         self.database = database
         self.settings = settings
@@ -79,6 +80,8 @@ class Worker:
         self.batch_size = batch_size
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
+        # Only these kinds (None: all): a worker dedicated to, say, webhook deliveries.
+        self.kinds = kinds
         self._slots = asyncio.Semaphore(concurrency)
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -100,6 +103,7 @@ class Worker:
                 lease_until=now + timedelta(seconds=self.settings.job_lease_seconds),
                 limit=limit or self.batch_size,
                 skip_locked=self.database.is_postgresql,
+                kinds=self.kinds,
             )
             return [
                 ClaimedJob(job.id, job.kind, dict(job.payload), job.attempts, job.max_attempts)

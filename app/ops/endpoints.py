@@ -12,8 +12,9 @@ from app.config import API_V1
 from app.dependencies import DatabaseDep
 from app.errors import ServiceUnavailable, error_catalogue, error_responses
 from app.jobs import service as jobs
+from app.notifications import service as notifications
 from app.ops.errors import HeadersTooLarge, UriTooLong
-from app.ops.metrics import JOBS_BY_STATE, exposition
+from app.ops.metrics import JOBS_BY_STATE, WEBHOOK_PENDING, exposition
 
 router = APIRouter(tags=["operations"])
 
@@ -88,12 +89,15 @@ async def readyz(database: DatabaseDep) -> Readiness:
     responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text"}},
 )
 async def metrics(database: DatabaseDep) -> Response:
-    """Request counts and latency by route template, and jobs by state; under `serve
+    """Request counts and latency by route template, jobs by state, texts and webhook
+    attempts by outcome, and the webhook deliveries waiting (the queue depth); under `serve
     --workers N`, of all N processes."""
     async with database.session(write=False) as session:
         counts = await jobs.count_by_state(session)
+        pending = await notifications.pending_deliveries(session)
     for state, count in counts.items():
         JOBS_BY_STATE.labels(state).set(count)
+    WEBHOOK_PENDING.set(pending)
     return Response(exposition(), media_type=CONTENT_TYPE_LATEST)
 
 

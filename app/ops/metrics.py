@@ -43,6 +43,24 @@ JOBS_BY_STATE = Gauge(
     # Every process reads the same table: the latest reading is the figure, not their sum.
     multiprocess_mode="mostrecent",
 )
+SMS_SENT = Counter(
+    "qingeban_sms_total",
+    "Texts of events made by this process, by outcome (sent, capped).",
+    ["outcome"],
+    registry=REGISTRY,
+)
+WEBHOOK_DELIVERIES = Counter(
+    "qingeban_webhook_attempts_total",
+    "Webhook delivery attempts made by this process, by outcome (delivered, failed, dead).",
+    ["outcome"],
+    registry=REGISTRY,
+)
+WEBHOOK_PENDING = Gauge(
+    "qingeban_webhook_deliveries_pending",
+    "Webhook deliveries not yet made (the queue depth), read at scrape time.",
+    registry=REGISTRY,
+    multiprocess_mode="mostrecent",
+)
 
 
 def exposition() -> bytes:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from pydantic import SecretStr
+from settings_support import PRODUCTION_SMS
 from sqlalchemy import text
 
 from app.adapters import access_log
@@ -250,7 +251,7 @@ async def test_each_department_gets_its_own_configured_credential(settings: Sett
 
 def test_production_refuses_a_real_department_without_its_own_token() -> None:
     real = {"department_urls": {"gaj": "https://gaj.example.gov.cn/exchange"}}
-    base = {"env": "production", "secret_key": "s" * 40, "_env_file": None}
+    base = {"env": "production", "secret_key": "s" * 40, "_env_file": None, **PRODUCTION_SMS}
     with pytest.raises(ValueError, match="gaj"):
         Settings(**base, **real)
     Settings(**base, **real, department_tokens={"gaj": "t" * 40})

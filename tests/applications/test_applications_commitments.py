@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from jobs_support import APPLICATION_JOBS
 from persona_support import PERSONAS, SignIn
 from service_support import apply
 from sqlalchemy import select
@@ -32,7 +33,12 @@ async def _renewed(client: httpx.AsyncClient, sign_in: SignIn) -> tuple[dict[str
 
 
 async def _check(database: Database, settings: Settings) -> Job:
-    assert await Worker(database, settings, backoff_base=0.0, backoff_cap=0.0).run_once() == 1
+    assert (
+        await Worker(
+            database, settings, backoff_base=0.0, backoff_cap=0.0, kinds=APPLICATION_JOBS
+        ).run_once()
+        == 1
+    )
     async with database.session(write=False) as session:
         [job] = (await session.scalars(select(Job).where(Job.kind == COMMITMENT_CHECK_JOB))).all()
     return job
@@ -48,7 +54,7 @@ async def test_the_commitment_is_recorded_and_checked_a_month_later(
     assert "国办发〔2020〕42号" in commitment["legal_reference"]
     assert commitment["declared"] == {"form.conditions_unchanged": True}
     assert "30 日内核查" in case["timeline"][-1]["note"]
-    worker = Worker(database, settings, backoff_base=0.0, backoff_cap=0.0)
+    worker = Worker(database, settings, backoff_base=0.0, backoff_cap=0.0, kinds=APPLICATION_JOBS)
     assert await worker.run_once() == 0, "not due before the month is out"
     travel("2026-12-25T09:00:00+08:00")
     job = await _check(database, settings)

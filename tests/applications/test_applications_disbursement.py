@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import httpx
 from application_forms import rent_withdrawal
+from jobs_support import APPLICATION_JOBS
 from persona_support import PERSONAS, SignIn, materials_for
 from service_support import department_record
 from sqlalchemy import select
@@ -53,7 +54,7 @@ async def test_the_approved_withdrawal_reaches_the_fund_centre_once_and_survives
     down = await http.put(f"{SIMULATOR_BASE_URL}/_admin/faults/gjj", headers=ADMIN,
                           json={"error_rate": 1.0})  # fmt: skip
     assert down.status_code == 200, down.text
-    worker = Worker(database, settings, backoff_base=0.0, backoff_cap=0.0)
+    worker = Worker(database, settings, backoff_base=0.0, backoff_cap=0.0, kinds=APPLICATION_JOBS)
     assert await worker.run_once() == 1
     failed = await _job(database, number)
     assert (failed.state, failed.attempts) == ("queued", 1)

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 from application_forms import rent_withdrawal
+from jobs_support import APPLICATION_JOBS
 from persona_support import PERSONAS, SignIn
 from service_support import apply
 from settings_support import make_settings
@@ -133,7 +134,12 @@ async def test_the_fund_centre_is_sent_the_computed_amount_and_the_card_it_holds
     amount = case["decision"]["amount"]
     # Twelve months at the monthly limit, within the balance (36 months × 2,160).
     assert (amount["value"], amount["read"]["hpf.balance"]) == (18000, 77760)
-    assert await Worker(database, settings, backoff_base=0.0, backoff_cap=0.0).run_once() == 1
+    assert (
+        await Worker(
+            database, settings, backoff_base=0.0, backoff_cap=0.0, kinds=APPLICATION_JOBS
+        ).run_once()
+        == 1
+    )
     [job] = await _disbursements(database)
     assert job.state == "done", job.last_error
     assert job.payload.keys() == {"application_id", "number", "service"}, "no account in it"

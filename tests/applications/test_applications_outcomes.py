@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from jobs_support import APPLICATION_JOBS
 from persona_support import PERSONAS, SignIn
 from service_support import apply, department_record
 from sqlalchemy import select
@@ -78,7 +79,7 @@ async def _produces(
         return
     [job] = await _jobs(database, number)
     assert job.state == "queued"
-    worker = Worker(database, settings, backoff_base=0.0, backoff_cap=0.0)
+    worker = Worker(database, settings, backoff_base=0.0, backoff_cap=0.0, kinds=APPLICATION_JOBS)
     assert await worker.run_once() == 1
     [done] = await _jobs(database, number)
     assert done.state == "done", done.last_error

@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import pytest
 from application_forms import hygiene_renewal, printing_enterprise, rent_withdrawal
+from jobs_support import APPLICATION_JOBS
 from persona_support import PERSONAS, Headers, SignIn, submitted, upload
 from personal_data_scan import find_in_clear, personal_values
 from sqlalchemy import select
@@ -93,7 +94,12 @@ async def day(
     await upload(client, renter, name=f"银行卡{BANK_CARD}-{PERSONAS['renter'].id_number}")
     done.seen["renter.case"] = await submitted(client, renter, RENT, form, [])
     assert done.seen["renter.case"]["status"] == "approved"
-    assert await Worker(database, settings, backoff_base=0.0, backoff_cap=0.0).run_once() == 1
+    assert (
+        await Worker(
+            database, settings, backoff_base=0.0, backoff_cap=0.0, kinds=APPLICATION_JOBS
+        ).run_once()
+        == 1
+    )
 
     # The printer founds an enterprise; the salon renews its hygiene permit, for the enterprise.
     printer = await sign_in("printer", face=True)

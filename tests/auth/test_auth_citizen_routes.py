@@ -101,6 +101,14 @@ CITIZEN_ROUTES = {
         CitizenRoute("GET", "/api/v1/me", 200, 403),
         CitizenRoute("GET", "/api/v1/me/data-access-log", 200, 403),
         CitizenRoute("GET", "/api/v1/me/licenses", 200, 200),
+        # The inbox: a person's own, or the enterprise's for whoever acts for it.
+        CitizenRoute("GET", "/api/v1/me/messages", 200, 200),
+        CitizenRoute("POST", "/api/v1/me/messages/{message_id}/read", 404, 404),
+        CitizenRoute("GET", "/api/v1/me/sms-preferences", 200, 403),
+        CitizenRoute(
+            "PUT", "/api/v1/me/sms-preferences", 200, 403,
+            request=_json({"event_type": "license.issued", "enabled": False}),
+        ),
         CitizenRoute(
             "POST", "/api/v1/auth/face-verification", 200, 403,
             request=_json({"selfie_token": "selfie-2026-11-24"}),
@@ -158,6 +166,12 @@ NOT_CITIZEN_ROUTES = {
     ("GET", "/api/v1/audit/checkpoints"): "platform admins and auditors",
     ("GET", "/api/v1/audit/jwks"): "platform admins and auditors",
     ("GET", "/api/v1/services"): "everyone; a citizen's own app gets their district's copies",
+    ("POST", "/api/v1/webhooks/subscriptions"): "partners and department systems (`webhooks`)",
+    ("GET", "/api/v1/webhooks/subscriptions"): "partners and department systems (`webhooks`)",
+    ("DELETE", "/api/v1/webhooks/subscriptions/{subscription_id}"): "`webhooks` clients",
+    ("POST", "/api/v1/webhooks/subscriptions/{subscription_id}/rotate-secret"): "`webhooks`",
+    ("GET", "/api/v1/webhooks/deliveries"): "partners and department systems (`webhooks`)",
+    ("POST", "/api/v1/webhooks/deliveries/{delivery_id}/retry"): "`webhooks` clients",
 }
 
 
@@ -284,6 +298,7 @@ def _url(route: CitizenRoute, context: Context) -> str:
     return route.path.format(
         application_id=NOBODY,
         upload_id=NOBODY,
+        message_id=NOBODY,
         share_id=NOBODY,
         license_no=context.license_no,
         code="wjw.hygiene-permit.renew",

@@ -8,6 +8,7 @@ import logging
 import httpx
 import pytest
 from fastapi import APIRouter
+from settings_support import PRODUCTION_SMS
 
 from app.config import DEMO_SECRET_KEY, Settings
 from app.db import Database
@@ -117,7 +118,7 @@ def test_production_refuses_the_demo_secret_and_the_demo_world() -> None:
             demo=True,
             _env_file=None,  # type: ignore[call-arg]
         )
-    ok = Settings(env="production", secret_key="s" * 40, _env_file=None)  # type: ignore[call-arg]
+    ok = Settings(env="production", secret_key="s" * 40, _env_file=None, **PRODUCTION_SMS)  # type: ignore[call-arg]
     assert ok.secret_key.get_secret_value() != DEMO_SECRET_KEY
 
 
@@ -129,6 +130,7 @@ async def test_admin_api_needs_a_platform_admin_token_in_production(database: Da
         database_url="sqlite+aiosqlite:///unused.db",
         inprocess_worker=False,
         _env_file=None,  # type: ignore[call-arg]
+        **PRODUCTION_SMS,
     )
     app = create_app(settings, database=database)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)

@@ -49,6 +49,7 @@ from app.adapters.simulator.schemas import (
     TransferRequest,
 )  # fmt: skip
 from app.adapters.simulator.settings import SimulatorSettings
+from app.adapters.simulator.sms import SmsProviderState, sms_routes
 from app.errors import PROBLEM_JSON, problem_body
 from app.kit.masking import mask_id_number
 
@@ -99,6 +100,7 @@ class _Simulator:
         self.transfers: dict[tuple[str, str, str], TransferReceipt] = {}
         self.disbursements: dict[str, DisbursementReceipt] = {}
         self.instructions: dict[tuple[str, str, str], InstructionReceipt] = {}
+        self.sms = SmsProviderState()
 
     async def caller(self, request: Request) -> str:
         """Authenticate the caller and check the X-Road-style headers; return the system.
@@ -273,6 +275,7 @@ def _router(sim: _Simulator) -> APIRouter:
         return receipt
 
     instruction_routes(router, sim.context, sim.disbursements, sim.instructions, caller, admin)
+    sms_routes(router, sim.sms, admin)
     return router
 
 

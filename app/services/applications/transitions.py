@@ -6,6 +6,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit.clock import utcnow
 from app.kit.ids import new_id
+from app.notifications import events
+from app.notifications import service as notifications
 from app.services.applications import repository
 from app.services.applications.errors import StatusConflict
 from app.services.applications.models import Application, ApplicationEvent
@@ -60,6 +62,45 @@ async def move(
     # Open cases hold the applicant's key (one open case per service); decided ones release it.
     application.open_key = open_key(application) if target in OPEN else None
     await repository.add(session, event(application, previous, actor_type, actor_id, note))
+    await _publish(session, application, previous, target)
+
+
+# The news a move is: the case leaving `submitted` was received; approved and rejected are
+# the decision. Moves between the clerks' own states tell the applicant nothing.
+_NEWS: dict[Status, str] = {
+    Status.APPROVED: events.APPLICATION_DECIDED,
+    Status.REJECTED: events.APPLICATION_DECIDED,
+    Status.SUPPLEMENT_REQUESTED: events.APPLICATION_SUPPLEMENT_REQUESTED,
+    Status.WITHDRAWN: events.APPLICATION_WITHDRAWN,
+}
+
+
+async def _publish(
+    session: AsyncSession, application: Application, previous: str, target: Status
+) -> None:
+    news = []
+    if previous == Status.SUBMITTED:
+        news.append(events.APPLICATION_SUBMITTED)
+    if target in _NEWS:
+        news.append(_NEWS[target])
+    for event_type in news:
+        payload = {
+            "application_id": str(application.id),
+            "number": application.number,
+            "service_code": application.service_code,
+            "status": application.status,
+        }
+        if event_type == events.APPLICATION_DECIDED:
+            payload["outcome"] = application.status
+        await notifications.publish(
+            session,
+            event_type,
+            subject=f"application/{application.number}",
+            payload=payload,
+            department_code=application.department_code,
+            accounts=[application.applicant_account_id],
+            enterprise=application.applicant_uscc,
+        )
 
 
 async def note(

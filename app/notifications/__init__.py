@@ -1,0 +1,1 @@
+"""Notifications: domain events in the outbox, the inbox, texts through a gateway, webhooks."""

@@ -1,0 +1,47 @@
+"""The event types the platform publishes, and which of them are statutory notices.
+
+A statutory notice (a decision, a request to supplement, a license taken away) is one the law
+requires the person to be told of: its text cannot be switched off.
+"""
+
+from __future__ import annotations
+
+APPLICATION_SUBMITTED = "application.submitted"
+APPLICATION_DECIDED = "application.decided"
+APPLICATION_SUPPLEMENT_REQUESTED = "application.supplement_requested"
+APPLICATION_WITHDRAWN = "application.withdrawn"
+LICENSE_ISSUED = "license.issued"
+LICENSE_RENEWED = "license.renewed"
+LICENSE_SUSPENDED = "license.suspended"
+LICENSE_REINSTATED = "license.reinstated"
+LICENSE_REVOKED = "license.revoked"
+LICENSE_CANCELLED = "license.cancelled"
+LICENSE_EXPIRING = "license.expiring"
+SHARE_VERIFIED = "share.verified"
+
+EVENT_TYPES: tuple[str, ...] = (
+    APPLICATION_SUBMITTED,
+    APPLICATION_DECIDED,
+    APPLICATION_SUPPLEMENT_REQUESTED,
+    APPLICATION_WITHDRAWN,
+    LICENSE_ISSUED,
+    LICENSE_RENEWED,
+    LICENSE_SUSPENDED,
+    LICENSE_REINSTATED,
+    LICENSE_REVOKED,
+    LICENSE_CANCELLED,
+    LICENSE_EXPIRING,
+    SHARE_VERIFIED,
+)
+
+STATUTORY: frozenset[str] = frozenset(
+    {
+        APPLICATION_DECIDED,
+        APPLICATION_SUPPLEMENT_REQUESTED,
+        LICENSE_SUSPENDED,
+        LICENSE_REVOKED,
+    }
+)
+
+# Events that are told by text as well as in the inbox (the rest only in the inbox).
+BY_SMS: frozenset[str] = STATUTORY | {LICENSE_ISSUED, LICENSE_EXPIRING, LICENSE_RENEWED}
