@@ -113,6 +113,23 @@ def cmd_licenses_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_licenses_announce_expiring(args: argparse.Namespace) -> int:
+    """Tell the holders of licenses expiring soon, once per license; prints how many now."""
+    from app.certificates import service
+    from app.db import Database
+
+    async def run() -> int:
+        database = Database.from_url(get_settings().database_url)
+        try:
+            async with database.session() as session:
+                return await service.announce_expiring(session, within_days=args.within_days)
+        finally:
+            await database.dispose()
+
+    print(json.dumps({"announced": asyncio.run(run())}))
+    return 0
+
+
 def register(commands: Any) -> None:
     """Add the e-license subcommands to the `qingeban` parser."""
     licenses = commands.add_parser("licenses", help="e-licenses")
@@ -132,3 +149,9 @@ def register(commands: Any) -> None:
         "--batch-rows", type=int, default=20_000, help="rows per transaction (default 20000)"
     )
     imports.set_defaults(func=cmd_licenses_import)
+    expiring = license_commands.add_parser(
+        "announce-expiring",
+        help="tell holders their licenses expire within --within-days days (run daily)",
+    )
+    expiring.add_argument("--within-days", type=int, default=30, help="default 30")
+    expiring.set_defaults(func=cmd_licenses_announce_expiring)

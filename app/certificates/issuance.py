@@ -6,6 +6,7 @@ a license keeps its identity across renewals while every version has an identifi
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from typing import Any
 
@@ -208,7 +209,9 @@ async def record_issued(
     )
 
 
-async def publish(session: AsyncSession, event_type: str, license_: License) -> None:
+async def publish(
+    session: AsyncSession, event_type: str, license_: License, *, event_id: uuid.UUID | None = None
+) -> None:
     """Tell a license's holder (a person by their index, an enterprise by its code) and its
     issuer's systems what became of it, in the transaction of the change."""
     await notifications.publish(
@@ -224,6 +227,7 @@ async def publish(session: AsyncSession, event_type: str, license_: License) -> 
         department_code=license_.issuer_code,
         enterprise=license_.holder_uscc if license_.holder_kind == "enterprise" else None,
         holder_index=license_.holder_id_index if license_.holder_kind != "enterprise" else None,
+        event_id=event_id,
     )
 
 

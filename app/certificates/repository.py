@@ -248,6 +248,17 @@ async def expiring_licenses(
     return (await session.scalars(query)).all()
 
 
+_EXPIRY_NOTICES_LOCK = 0x51450003  # pg_advisory_xact_lock key of the expiry notices' run
+
+
+async def lock_expiry_notices(session: AsyncSession) -> None:
+    """One run of the expiry notices at a time (a second waits, then finds them told)."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock(:key)"), {"key": _EXPIRY_NOTICES_LOCK}
+        )
+
+
 # Credential keys and status lists
 
 _CREDENTIAL_KEYS_LOCK = 0x51450002  # pg_advisory_xact_lock key of credential key creation

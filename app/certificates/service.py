@@ -58,6 +58,8 @@ from app.kit import pagination, qr
 from app.kit.clock import utcnow
 from app.kit.pagination import Page
 from app.kit.status_list import Purpose
+from app.notifications import events
+from app.notifications import service as notifications
 from app.reference.license_types import LicenseTypeRef
 
 
@@ -342,6 +344,39 @@ async def licenses_expiring(
         limit=limit,
     )
     return await _read_all(session, rows)
+
+
+# Each license version is told once that it is expiring, however often the daily run finds
+# it: the event's id is derived from the license number.
+_EXPIRING_EVENTS = uuid.UUID("5f0f2c1e-7a51-4b0e-9d55-2a1b7c3e8d01")
+
+
+async def announce_expiring(
+    session: AsyncSession, *, within_days: int = 30, on: date | None = None
+) -> int:
+    """Tell the holders of valid licenses whose last day is within `within_days` days that
+    they expire (`license.expiring`, in their inbox and by text), once per license; how many
+    were told now. Run daily (`qingeban licenses announce-expiring`)."""
+    await repository.lock_expiry_notices(session)
+    first_day = on or lifecycle.today()
+    told, after = 0, None
+    while True:
+        rows = await repository.expiring_licenses(
+            session, first_day=first_day, last_day=first_day + timedelta(days=within_days),
+            after=after, limit=500,
+        )  # fmt: skip
+        for license_ in rows:
+            event_id = uuid.uuid5(_EXPIRING_EVENTS, license_.license_no)
+            if not await notifications.published(session, event_id):
+                await issuance.publish(
+                    session, events.LICENSE_EXPIRING, license_, event_id=event_id
+                )
+                told += 1
+        if len(rows) < 500:
+            return told
+        last = rows[-1]
+        assert last.valid_until is not None
+        after = (last.valid_until, last.license_no)
 
 
 # Credentials (VC 2.0 secured with JOSE) and status lists

@@ -41,8 +41,11 @@ async def publish(
     enterprise: str | None = None,
     holder_index: str | None = None,
     client: str | None = None,
+    event_id: uuid.UUID | None = None,
 ) -> uuid.UUID:
-    """Record an event and queue its fan-out, in the caller's transaction; the event's id.
+    """Record an event and queue its fan-out, in the caller's transaction; the event's id
+    (`event_id` for an event that must be told once however often it is found, see
+    `published`).
 
     The audience: person `accounts`, an `enterprise` (its agents read its inbox), the person
     whose ID number has the blind index `holder_index`, and a `client` (a partner the event
@@ -51,7 +54,7 @@ async def publish(
     if event_type not in events.EVENT_TYPES:
         raise ValueError(f"unknown event type {event_type!r}")
     event = Event(
-        id=new_id(),
+        id=event_id or new_id(),
         type=event_type,
         subject=subject,
         department_code=department_code,
@@ -67,6 +70,11 @@ async def publish(
     session.add(event)
     await jobs.enqueue(session, FAN_OUT_JOB, {"event_id": str(event.id)})
     return event.id
+
+
+async def published(session: AsyncSession, event_id: uuid.UUID) -> bool:
+    """Whether the event with this id was recorded already."""
+    return await repository.get_event(session, event_id) is not None
 
 
 def person_recipient(account_id: uuid.UUID) -> str:
