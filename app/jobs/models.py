@@ -49,3 +49,6 @@ class Job(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # Several NULLs are allowed by a plain UNIQUE on both PostgreSQL and SQLite.
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    # The request that caused it (its X-Request-ID): the job's log lines carry it, so that one
+    # id follows a citizen's request from the API into the work it left behind.
+    request_id: Mapped[str | None] = mapped_column(String(128))

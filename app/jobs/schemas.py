@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.jobs.models import JobState
 
@@ -25,3 +25,6 @@ class JobRead(BaseModel):
     created_at: datetime
     updated_at: datetime
     finished_at: datetime | None
+    request_id: str | None = Field(
+        default=None, description="The X-Request-ID of the request that queued it"
+    )

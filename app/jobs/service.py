@@ -23,6 +23,7 @@ from app.kit import pagination
 from app.kit.clock import utcnow
 from app.kit.ids import new_id
 from app.kit.pagination import Page
+from app.ops.logging import request_id_var
 
 
 async def enqueue(
@@ -53,6 +54,7 @@ async def enqueue(
         "created_at": now,
         "updated_at": now,
         "dedupe_key": dedupe_key,
+        "request_id": request_id_var.get(),
     }
     if dedupe_key is None:
         job = Job(**values)

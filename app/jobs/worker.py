@@ -24,9 +24,11 @@ from typing import Any, Literal
 from app.config import Settings
 from app.db import Database
 from app.jobs import repository
+from app.jobs.models import Job
 from app.jobs.registry import get_handler
 from app.kit.clock import utcnow
 from app.kit.masking import redact_text
+from app.ops.logging import request_id_var
 from app.ops.metrics import JOBS_FINISHED
 
 logger = logging.getLogger("qingeban.jobs")
@@ -51,6 +53,14 @@ class ClaimedJob:
     payload: dict[str, Any]
     attempts: int
     max_attempts: int
+    request_id: str | None = None
+
+
+def claimed(job: Job) -> ClaimedJob:
+    """What running a claimed job row needs, read before its session closes."""
+    return ClaimedJob(
+        job.id, job.kind, dict(job.payload), job.attempts, job.max_attempts, job.request_id
+    )
 
 
 def describe_error(exc: BaseException) -> str:
@@ -105,10 +115,7 @@ class Worker:
                 skip_locked=self.database.is_postgresql,
                 kinds=self.kinds,
             )
-            return [
-                ClaimedJob(job.id, job.kind, dict(job.payload), job.attempts, job.max_attempts)
-                for job in jobs
-            ]
+            return [claimed(job) for job in jobs]
 
     async def execute(self, job: ClaimedJob) -> Outcome:
         """Run one claimed job and record its outcome."""
@@ -154,6 +161,7 @@ class Worker:
             "kind": job.kind,
             "attempt": job.attempts,
             "outcome": outcome,
+            "request_id": job.request_id,
         }
         if error is not None:
             fields["error"] = error
@@ -162,6 +170,8 @@ class Worker:
         return outcome
 
     async def _run_bounded(self, job: ClaimedJob) -> None:
+        # Each job runs in its own task: the request id set here is this job's alone.
+        request_id_var.set(job.request_id)
         async with self._slots:
             try:
                 await self.execute(job)
