@@ -4,6 +4,8 @@ cleanly on SIGTERM. Several server processes need PostgreSQL (SQLite's file is s
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import os
 import re
@@ -18,6 +20,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.db import Database
 
@@ -140,3 +145,45 @@ def test_a_request_in_flight_is_answered_after_sigterm(database_url: str, tmp_pa
         assert server.wait(timeout=30) in (0, -signal.SIGTERM)
     assert answer.status_code < 500, answer.text
     assert answer.headers["content-type"].startswith("application/")
+
+
+def test_three_servers_started_at_once_on_an_empty_database(
+    postgresql: str, tmp_path: Path
+) -> None:
+    """A deployment's replicas start together on a fresh database: all become ready, and the
+    schema is migrated (and the catalog seeded) by exactly one of them."""
+    empty = make_url(postgresql).set(database=f"{make_url(postgresql).database}_three")
+    maintenance = make_url(postgresql).set(database="postgres")
+    drop = f'DROP DATABASE IF EXISTS "{empty.database}" WITH (FORCE)'
+    asyncio.run(_admin(maintenance, drop, f'CREATE DATABASE "{empty.database}"'))
+    url = empty.render_as_string(hide_password=False)
+    ports = [_free_port() for _ in range(3)]
+    try:
+        with contextlib.ExitStack() as stack:
+            servers = [
+                (stack.enter_context(_process(["serve", "--port", str(port)], _environment(url),
+                                              tmp_path / f"serve-{port}.log")), port)
+                for port in ports
+            ]  # fmt: skip
+            for server, port in servers:
+                _wait_for(f"http://127.0.0.1:{port}/readyz", server, tmp_path / f"serve-{port}.log")
+            catalog = httpx.get(f"http://127.0.0.1:{ports[2]}/api/v1/services?q=公积金", timeout=10)
+    finally:
+        asyncio.run(_admin(maintenance, drop))
+    prepared = [
+        line for port in ports
+        for line in (tmp_path / f"serve-{port}.log").read_text().splitlines()
+        if '"database prepared"' in line
+    ]  # fmt: skip
+    assert len(prepared) == 1, prepared
+    assert catalog.json()["items"], "every replica serves the real catalog"
+
+
+async def _admin(url: URL, *statements: str) -> None:
+    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            for statement in statements:
+                await connection.execute(text(statement))
+    finally:
+        await engine.dispose()
