@@ -1,5 +1,9 @@
 # One image, two roles: `qingeban serve` (default) or `qingeban worker` (override the command).
-FROM python:3.11-slim AS build
+# The base is pinned to one Python release and one Debian release (the ones CI tests on). Pin it
+# by digest too where the registry can be reached — `docker buildx imagetools inspect
+# python:3.11.7-slim-bookworm` prints it — as `FROM python:3.11.7-slim-bookworm@sha256:…`.
+ARG BASE=python:3.11.7-slim-bookworm
+FROM ${BASE} AS build
 WORKDIR /src
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 COPY pyproject.toml README.md requirements.lock ./
@@ -9,7 +13,7 @@ RUN python -m venv /opt/venv \
     && /opt/venv/bin/pip install --require-hashes -r requirements.lock \
     && /opt/venv/bin/pip install --no-deps .
 
-FROM python:3.11-slim AS runtime
+FROM ${BASE} AS runtime
 ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 \
     QE_ENV=production QE_MIGRATIONS_DIR=/srv/migrations
 RUN groupadd --system qingeban && useradd --system --gid qingeban --home /srv qingeban \
