@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     job_lease_seconds: float = Field(default=60.0, gt=0)
     job_poll_seconds: float = Field(default=0.5, gt=0)
     job_max_attempts: int = Field(default=8, ge=1, le=100)
+    # Workers queue the periodic jobs of app/jobs/data/schedules.yaml (once per period whatever
+    # their number); off, only `qingeban jobs run-due` does.
+    schedules_enabled: bool = True
     # Identity: token lifetimes, and the abuse limits of logins and SMS codes.
     access_token_seconds: int = Field(default=600, ge=60, le=3600)
     refresh_token_seconds: int = Field(default=30 * 86400, ge=3600)

@@ -2,6 +2,7 @@
 the purposes whose references the data exchange checks against the records they name, and
 who tells the catalog where a signed-in citizen lives."""
 
+from app import scheduled
 from app.auth import tasks as auth_tasks
 from app.notifications import tasks as notifications_tasks
 from app.services.applications import commitments as applications_commitments
@@ -16,4 +17,5 @@ __all__ = [
     "applications_tasks",
     "auth_tasks",
     "notifications_tasks",
+    "scheduled",
 ]

@@ -16,7 +16,7 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         inprocess_worker=False,
         job_poll_seconds=0.05,
         _env_file=None,
-        **overrides,
+        **{"schedules_enabled": False, **overrides},
     )
 
 

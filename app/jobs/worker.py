@@ -18,12 +18,12 @@ import signal
 import socket
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from app.config import Settings
 from app.db import Database
-from app.jobs import repository
+from app.jobs import repository, schedules
 from app.jobs.models import Job
 from app.jobs.registry import get_handler
 from app.kit.clock import utcnow
@@ -92,6 +92,8 @@ class Worker:
         self.backoff_cap = backoff_cap
         # Only these kinds (None: all): a worker dedicated to, say, webhook deliveries.
         self.kinds = kinds
+        # The schedules' periods this worker queued already (it writes once per period).
+        self._queued_periods: dict[str, datetime] = {}
         self._slots = asyncio.Semaphore(concurrency)
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -189,11 +191,21 @@ class Worker:
             await asyncio.gather(*(self._run_bounded(job) for job in jobs))
         return len(jobs)
 
+    async def queue_schedules(self) -> None:
+        """Queue the periodic jobs whose period began (once per period across all workers)."""
+        now = utcnow()
+        if not schedules.pending(now, self._queued_periods):
+            return  # most polls: nothing began, nothing written
+        async with self.database.session(write=True) as session:
+            await schedules.queue_due(session, now, queued=self._queued_periods)
+
     async def run_forever(self) -> None:
         """Poll and run jobs until `request_stop()`; back to back while there is work."""
         logger.info("worker started", extra={"worker_id": self.worker_id})
         while not self._stopping.is_set():
             try:
+                if self.settings.schedules_enabled:
+                    await self.queue_schedules()
                 ran = await self.run_once()
             except Exception:
                 # The database may be briefly away (failover, restart): keep polling.
