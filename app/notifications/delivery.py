@@ -34,7 +34,7 @@ from app.jobs import service as jobs
 from app.kit.clock import utcnow
 from app.kit.ids import new_id
 from app.kit.masking import redact_text
-from app.notifications import repository, signing, urls
+from app.notifications import events, repository, service, signing, urls
 from app.notifications.models import Event, WebhookAttempt, WebhookDelivery, WebhookSubscription
 from app.ops.metrics import WEBHOOK_DELIVERIES
 
@@ -199,7 +199,8 @@ async def _failed(
 async def disable(
     session: AsyncSession, endpoint: WebhookSubscription, now: datetime, *, reason: str
 ) -> None:
-    """Stop delivering to an endpoint; its owner sees why on the subscription (and audit)."""
+    """Stop delivering to an endpoint; its owner sees why on the subscription, is told by a
+    `webhook.endpoint_disabled` event on its other endpoints, and the audit keeps it."""
     endpoint.state, endpoint.disabled_reason, endpoint.updated_at = "disabled", reason, now
     await session.flush()
     await audit.record(
@@ -213,4 +214,12 @@ async def disable(
             after={"state": "disabled", "reason": reason, "owner": endpoint.owner},
         ),
     )
+    # The owner is told through its other endpoints that listen for it (a partner's alerting
+    # hook), in this transaction like any event.
+    await service.publish(
+        session, events.WEBHOOK_ENDPOINT_DISABLED, subject=f"webhook-subscription/{endpoint.id}",
+        payload={"subscription_id": str(endpoint.id), "reason": reason,
+                 "disabled_at": now.isoformat()},
+        client=endpoint.owner,
+    )  # fmt: skip
     logger.warning("webhook endpoint disabled", extra={"subscription_id": str(endpoint.id)})

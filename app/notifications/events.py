@@ -18,6 +18,9 @@ LICENSE_REVOKED = "license.revoked"
 LICENSE_CANCELLED = "license.cancelled"
 LICENSE_EXPIRING = "license.expiring"
 SHARE_VERIFIED = "share.verified"
+# To a webhook subscriber: one of its endpoints was disabled after failing for too long (told to
+# its other endpoints that subscribed to it; the subscription itself shows it too).
+WEBHOOK_ENDPOINT_DISABLED = "webhook.endpoint_disabled"
 
 EVENT_TYPES: tuple[str, ...] = (
     APPLICATION_SUBMITTED,
@@ -32,6 +35,7 @@ EVENT_TYPES: tuple[str, ...] = (
     LICENSE_CANCELLED,
     LICENSE_EXPIRING,
     SHARE_VERIFIED,
+    WEBHOOK_ENDPOINT_DISABLED,
 )
 
 STATUTORY: frozenset[str] = frozenset(

@@ -228,8 +228,12 @@ async def test_a_failing_endpoint_opens_its_breaker_and_is_disabled(
         webhook_disable_after_seconds=0,
     )
     partner = await client_token("department", ["webhooks"], department="scjg")
-    async with serving(Receiver(down=True)) as receiver:
+    async with serving(Receiver(down=True)) as receiver, serving(Receiver()) as alerts:
         created = await _subscribe(client, partner, receiver.url)
+        # The partner's own alerting hook listens for its endpoints being disabled.
+        alerts.secrets = [
+            (await _subscribe(client, partner, alerts.url, ["webhook.endpoint_disabled"]))["secret"]
+        ]
         await _issue(client, scjg_clerk)
         await _until(database, settings, lambda: receiver.calls >= 2)
         await asyncio.sleep(0.05)
@@ -239,9 +243,15 @@ async def test_a_failing_endpoint_opens_its_breaker_and_is_disabled(
         assert [(f["id"], f["consecutive_failures"]) for f in failing] == [(created["id"], 2)]
         assert failing[0]["breaker_open_until"]
         await _until(database, settings, lambda: receiver.calls >= 4)
-    (subscription,) = (await client.get("/api/v1/webhooks/subscriptions", headers=partner)).json()
+        await _until(database, settings, lambda: bool(alerts.events))
+    listed = (await client.get("/api/v1/webhooks/subscriptions", headers=partner)).json()
+    (subscription,) = [item for item in listed if item["id"] == created["id"]]
     assert subscription["state"] == "disabled"
     assert subscription["disabled_reason"]
+    # Its owner was told, on the endpoint that listens for it, signed like any event.
+    (notice,) = alerts.events.values()
+    assert notice["type"] == "webhook.endpoint_disabled"
+    assert notice["data"]["subscription_id"] == created["id"]
     records = await client.get(
         "/api/v1/admin/audit/records",
         params={"subject_type": "webhook_subscription"},
