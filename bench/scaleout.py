@@ -33,6 +33,7 @@ import argparse
 import asyncio
 import base64
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -207,11 +208,13 @@ async def single_sign_on(
     return again.status_code in (302, 303) and "code" in parse_qs(urlsplit(location).query)
 
 
-def burden_personas() -> list[Any]:
+@functools.cache
+def burden_personas() -> tuple[Any, ...]:
+    """The demo personas (the population is built once)."""
     from app.adapters.simulator.personas import build_personas
     from app.adapters.simulator.population import Population
 
-    return list(build_personas(Population())[0])
+    return tuple(build_personas(Population())[0])
 
 
 async def sms_codes(http: httpx.AsyncClient) -> Counter[int]:

@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
+from client_support import client_credentials_headers
 from license_support import PASSWORD, Headers, MakeHeaders, id_number, person_license
 
 from app.audit.schemas import AuditContext
@@ -42,26 +43,9 @@ def department_client(client: httpx.AsyncClient, admin_headers: Headers) -> Make
     client-credentials token: `await department_client("scjg", ["licenses:issue"])`."""
 
     async def make(department: str | None, scopes: list[str]) -> Headers:
-        body: dict[str, Any] = {
-            "name": f"{department} 业务系统",
-            "kind": "department",
-            "grant_types": ["client_credentials"],
-            "scopes": scopes,
-            "department_code": department,
-        }
-        registered = await client.post("/api/v1/admin/clients", json=body, headers=admin_headers)
-        assert registered.status_code == 201, registered.text
-        created = registered.json()
-        token = await client.post(
-            "/oauth/token",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": created["client_id"],
-                "client_secret": created["client_secret"],
-            },
-        )
-        assert token.status_code == 200, token.text
-        return {"Authorization": f"Bearer {token.json()['access_token']}"}
+        body: dict[str, Any] = {"name": f"{department} 业务系统", "kind": "department",
+                                "scopes": scopes, "department_code": department}  # fmt: skip
+        return await client_credentials_headers(client, admin_headers, body)
 
     return make
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
+from client_support import client_credentials_headers
 
 from app.auth.models import StaffRole
 from app.config import Settings
@@ -23,27 +24,11 @@ def client_token(
     `await client_token("department", ["webhooks"], department="scjg")`."""
 
     async def make(kind: str, scopes: list[str], department: str | None = None) -> Headers:
-        body: dict[str, Any] = {
-            "name": f"{kind} {department or ''} 系统",
-            "kind": kind,
-            "grant_types": ["client_credentials"],
-            "scopes": scopes,
-        }
+        body: dict[str, Any] = {"name": f"{kind} {department or ''} 系统", "kind": kind,
+                                "scopes": scopes}  # fmt: skip
         if department is not None:
             body["department_code"] = department
-        registered = await client.post("/api/v1/admin/clients", json=body, headers=admin_headers)
-        assert registered.status_code == 201, registered.text
-        created = registered.json()
-        token = await client.post(
-            "/oauth/token",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": created["client_id"],
-                "client_secret": created["client_secret"],
-            },
-        )
-        assert token.status_code == 200, token.text
-        return {"Authorization": f"Bearer {token.json()['access_token']}"}
+        return await client_credentials_headers(client, admin_headers, body)
 
     return make
 

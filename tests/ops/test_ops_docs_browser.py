@@ -9,7 +9,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from test_ops_processes import _environment, _free_port, _process, _wait_for
+from redis_support import free_port
+from test_ops_processes import _environment, _process, _wait_for
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -31,7 +32,7 @@ def _rendered(url: str, profile: Path) -> str:
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium is installed by .ci/run (apt)")
 def test_swagger_ui_and_redoc_render_offline(database_url: str, tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "serve.log"
     with _process(["serve", "--port", str(port)], _environment(database_url), log) as server:
         _wait_for(f"http://127.0.0.1:{port}/readyz", server, log)

@@ -10,7 +10,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from redis_support import free_port
 from sqlalchemy import text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -27,12 +27,6 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from app.db import Database
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _environment(database_url: str, **extra: str) -> dict[str, str]:
@@ -82,7 +76,7 @@ def postgresql(database: Database, database_url: str) -> str:
 def test_one_scrape_counts_every_process_of_the_server(postgresql: str, tmp_path: Path) -> None:
     metrics_dir = tmp_path / "metrics"
     metrics_dir.mkdir()
-    port = _free_port()
+    port = free_port()
     env = _environment(postgresql, PROMETHEUS_MULTIPROC_DIR=str(metrics_dir))
     log = tmp_path / "serve.log"
     command = ["serve", "--port", str(port), "--workers", "2"]
@@ -105,7 +99,7 @@ def test_one_scrape_counts_every_process_of_the_server(postgresql: str, tmp_path
 def test_the_worker_logs_serves_its_metrics_and_stops_on_sigterm(
     database_url: str, tmp_path: Path
 ) -> None:
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "worker.log"
     with _process(
         ["worker", "--metrics-port", str(port)], _environment(database_url), log
@@ -124,7 +118,7 @@ def test_the_worker_logs_serves_its_metrics_and_stops_on_sigterm(
 
 def test_a_request_in_flight_is_answered_after_sigterm(database_url: str, tmp_path: Path) -> None:
     """A rolling deploy stops a process: the request it is reading is still answered."""
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "serve.log"
     body = json.dumps({"license_no": "NOT-A-NUMBER-0000", "holder_name": "王晓明"}).encode()
 
@@ -157,7 +151,7 @@ def test_three_servers_started_at_once_on_an_empty_database(
     drop = f'DROP DATABASE IF EXISTS "{empty.database}" WITH (FORCE)'
     asyncio.run(_admin(maintenance, drop, f'CREATE DATABASE "{empty.database}"'))
     url = empty.render_as_string(hide_password=False)
-    ports = [_free_port() for _ in range(3)]
+    ports = [free_port() for _ in range(3)]
     try:
         with contextlib.ExitStack() as stack:
             servers = [
