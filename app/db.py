@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import MetaData, event
-from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.engine import Connection, Dialect, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -90,7 +90,7 @@ def _prepare_sqlite(engine: AsyncEngine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+def create_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
     """An async engine for SQLite (embedded) or PostgreSQL (production)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -99,9 +99,20 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         engine = create_async_engine(url, connect_args={"timeout": 30})
         _prepare_sqlite(engine)
         return engine
+    # No overflow: a connection opened past the pool is closed again when it is returned, so a
+    # burst above the pool's size paid a new PostgreSQL session (TLS attempt, authentication,
+    # a backend fork) per request. Requests beyond the pool wait for a pooled connection.
     return create_async_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False, pool_recycle=1800
+        url, pool_size=pool_size, max_overflow=0, pool_pre_ping=False, pool_recycle=1800
     )
+
+
+def database_of(session: AsyncSession) -> str:
+    """Which database a session works on (its URL without password): the key of per-process
+    caches, so that processes and tests with several databases never mix their entries."""
+    bind = session.get_bind()
+    engine = bind.engine if isinstance(bind, Connection) else bind
+    return engine.url.render_as_string(hide_password=True)
 
 
 class Database:
@@ -119,7 +130,7 @@ class Database:
         )
 
     @classmethod
-    def from_url(cls, url: str, *, pool_size: int = 10) -> Database:
+    def from_url(cls, url: str, *, pool_size: int = 20) -> Database:
         """Open a database by URL."""
         return cls(create_engine(url, pool_size=pool_size))
 

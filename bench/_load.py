@@ -2,8 +2,8 @@
 
 httpx costs the load generator ~3 ms of CPU per request, so on a 2-core machine it, not the
 server, sets the pace; a pre-built request written to a socket and a response read by its
-Content-Length costs ~0.05 ms. Only what the benchmarks send is supported: requests with a
-body, answers with a Content-Length (no chunked bodies).
+Content-Length costs ~0.05 ms. Only what the benchmarks send is supported: GET, or POST with a
+body (JSON or a form), and answers with a Content-Length (no chunked bodies).
 """
 
 from __future__ import annotations
@@ -29,22 +29,32 @@ class Tally:
     outcomes: Counter[str] = field(default_factory=Counter)
 
 
-def _request(host: str, path: str, body: bytes) -> bytes:
-    head = (
-        f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {len(body)}\r\n\r\n"
-    )
-    return head.encode("ascii") + body
+@dataclass(frozen=True)
+class Shape:
+    """What every request of a phase looks like, but its body."""
+
+    path: str
+    method: str = "POST"
+    content_type: str = "application/json"
+    headers: tuple[tuple[str, str], ...] = ()
+
+    def request(self, host: str, body: bytes) -> bytes:
+        """The request's bytes."""
+        lines = [f"{self.method} {self.path} HTTP/1.1", f"Host: {host}"]
+        lines += [f"{name}: {value}" for name, value in self.headers]
+        if self.method != "GET":
+            lines += [f"Content-Type: {self.content_type}", f"Content-Length: {len(body)}"]
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("ascii") + body
 
 
 async def _client(
-    host: str, port: int, path: str, body: Body, check: Check, deadline: float, tally: Tally
+    host: str, port: int, shape: Shape, body: Body, check: Check, deadline: float, tally: Tally
 ) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     try:
         while time.perf_counter() < deadline:
             started = time.perf_counter()
-            writer.write(_request(host, path, body()))
+            writer.write(shape.request(host, body()))
             head = await reader.readuntil(b"\r\n\r\n")
             status = int(head.split(b" ", 2)[1])
             length = 0
@@ -62,13 +72,22 @@ async def _client(
 
 
 async def run_phase(
-    url_host: str, port: int, path: str, body: Body, check: Check, *, clients: int, seconds: float
+    url_host: str,
+    port: int,
+    path: str | Shape,
+    body: Body,
+    check: Check,
+    *,
+    clients: int,
+    seconds: float,
 ) -> Tally:
-    """`clients` connections, each sending its next request as soon as the last is answered."""
+    """`clients` connections, each sending its next request as soon as the last is answered;
+    `path` alone means a JSON POST there."""
+    shape = path if isinstance(path, Shape) else Shape(path)
     tally = Tally()
     deadline = time.perf_counter() + seconds
     await asyncio.gather(
-        *(_client(url_host, port, path, body, check, deadline, tally) for _ in range(clients))
+        *(_client(url_host, port, shape, body, check, deadline, tally) for _ in range(clients))
     )
     return tally
 

@@ -36,14 +36,17 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _load import Shape
 from _support import free_port, throwaway_database
 from tokens import (
     ADMIN_LOGIN,
     ADMIN_PASSWORD,
     DEFAULT_URL,
+    Phase,
+    answered,
     busy_cpu_seconds,
     cli,
-    phase,
+    measure_phase,
     server,
     set_up,
 )
@@ -67,29 +70,19 @@ async def flood(base: str, attackers: int, stop: asyncio.Event, answers: Counter
         await asyncio.gather(*(loop() for _ in range(attackers)))
 
 
-async def measure(base: str, pid: int, token: str, args: argparse.Namespace) -> dict[str, Any]:
-    """The quiet phase, then the flooded one, on one keep-alive pool for the persona."""
-    bearer = {"Authorization": f"Bearer {token}"}
-    limits = httpx.Limits(
-        max_connections=args.concurrency, max_keepalive_connections=args.concurrency
-    )
+async def measure(
+    base: str, port: int, pid: int, token: str, args: argparse.Namespace
+) -> dict[str, Any]:
+    """The quiet phase, then the flooded one, on the persona's keep-alive connections."""
+    shape = Shape("/api/v1/me", method="GET", headers=(("Authorization", f"Bearer {token}"),))
+    me = Phase("me", shape, b"", answered(b'"account_id"'))
     results: dict[str, Any] = {}
-    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as http:
-
-        async def me_phase(name: str) -> dict[str, Any]:
-            return await phase(
-                http, lambda client: client.get("/api/v1/me", headers=bearer),
-                lambda response: b'"account_id"' in response.content,
-                concurrency=args.concurrency, seconds=args.seconds, warmup=args.warmup,
-                pid=pid, profile=None, name=name,
-            )  # fmt: skip
-
-        results["quiet"] = await me_phase("quiet")
-        stop, answers = asyncio.Event(), Counter[str]()
-        attack = asyncio.create_task(flood(base, args.attackers, stop, answers))
-        results["flooded"] = await me_phase("flooded")
-        stop.set()
-        await attack
+    results["quiet"] = await measure_phase(port, pid, me, args, None)
+    stop, answers = asyncio.Event(), Counter[str]()
+    attack = asyncio.create_task(flood(base, args.attackers, stop, answers))
+    results["flooded"] = await measure_phase(port, pid, me, args, None)
+    stop.set()
+    await attack
     results["attackers_answers_by_status"] = dict(answers)
     results["flooded_over_quiet_p50"] = round(
         results["flooded"]["p50_ms"] / results["quiet"]["p50_ms"], 2
@@ -106,10 +99,11 @@ def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
     staff = [ADMIN_LOGIN, "--name", "压测管理员", "--role", "platform_admin"]
     cli(url, "staff", "create", "--login", *staff, "--department", "xzsp", "--password-stdin",
         stdin=ADMIN_PASSWORD + "\n")  # fmt: skip
-    with server(url, free_port()) as (base, pid):
+    port = free_port()
+    with server(url, port) as (base, pid):
         with httpx.Client(base_url=base, timeout=30) as http:
             credentials = set_up(url, http)
-        figures = uvloop.run(measure(base, pid, credentials["person_token"], args))
+        figures = uvloop.run(measure(base, port, pid, credentials["person_token"], args))
     errors = figures["quiet"]["errors"] + figures["flooded"]["errors"]
     return {
         "benchmark": "login_flood",

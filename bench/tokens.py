@@ -41,10 +41,14 @@ import statistics
 import subprocess
 import sys
 import time
+from base64 import b64encode
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import uvloop
@@ -53,6 +57,7 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from _load import Shape, Tally, latency_figures, run_phase, tree_cpu_seconds  # noqa: E402
 from _support import free_port, running, throwaway_database  # noqa: E402
 
 from app.config import Settings  # noqa: E402
@@ -64,8 +69,17 @@ PERSONA = "renter"
 PARTNER_SCOPES = ["licenses.verify", "stats.read"]
 PERSON_SCOPE = "openid profile phone realname"
 
-Send = Callable[[httpx.AsyncClient], Awaitable[httpx.Response]]
-Check = Callable[[httpx.Response], bool]
+FORM = "application/x-www-form-urlencoded"
+PEER_DIR = ROOT / "bench" / "peer"
+PEER_VERSION = json.loads((PEER_DIR / "package.json").read_text())["dependencies"]["oidc-provider"]
+PEER_CLIENT = "bench-partner"
+PEER_SECRET = "bench-peer-secret-" + "0123456789abcdef" * 2
+
+
+@cache
+def NODE_VERSION() -> str:  # noqa: N802 - read once, like a constant
+    """The Node.js the peer runs on."""
+    return subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
 
 
 def environment(url: str, **extra: str) -> dict[str, str]:
@@ -100,9 +114,11 @@ def cli(url: str, *args: str, stdin: str | None = None, **extra: str) -> str:
 
 
 @contextlib.contextmanager
-def server(url: str, port: int) -> Iterator[tuple[str, int]]:
+def server(url: str, port: int, workers: int = 1) -> Iterator[tuple[str, int]]:
     """`qingeban serve` as a subprocess, ready to serve: (base URL, pid)."""
     command = [sys.executable, "-m", "app.cli", "serve", "--port", str(port)]
+    if workers > 1:
+        command += ["--workers", str(workers)]
     with running(command, cwd=ROOT, env=environment(url), port=port) as pid:
         yield f"http://127.0.0.1:{port}", pid
 
@@ -209,69 +225,106 @@ def hot_spots(path: Path, top: int = 8) -> list[dict[str, Any]]:
     ]
 
 
-async def phase(
-    http: httpx.AsyncClient,
-    send: Send,
-    check: Check,
-    *,
-    concurrency: int,
-    seconds: float,
-    warmup: float,
-    pid: int,
-    profile: Path | None,
-    name: str,
+@dataclass(frozen=True)
+class Phase:
+    """One measured kind of request against one server."""
+
+    name: str
+    shape: Shape
+    body: bytes | Callable[[], bytes]  # a callable is asked once, when the phase starts
+    check: Callable[[int, bytes], str]
+
+
+def _basic(client_id: str, secret: str) -> tuple[str, str]:
+    return ("Authorization", "Basic " + b64encode(f"{client_id}:{secret}".encode()).decode())
+
+
+def _form(path: str, client_id: str, secret: str) -> Shape:
+    return Shape(path, content_type=FORM, headers=(_basic(client_id, secret),))
+
+
+def answered(marker: bytes) -> Callable[[int, bytes], str]:
+    def check(status: int, answer: bytes) -> str:
+        if not 200 <= status < 300:
+            return str(status)
+        return "ok" if marker in answer else "unexpected_body"
+
+    return check
+
+
+def our_phases(credentials: dict[str, str], *, peer_only: bool) -> list[Phase]:
+    """client_credentials and introspection (and, alone, `GET /api/v1/me`) on the platform."""
+    client_id, secret = credentials["client_id"], credentials["client_secret"]
+    introspect = urlencode(
+        {"token": credentials["partner_token"], "token_type_hint": "access_token"}
+    )
+    phases = [
+        Phase("client_credentials", _form("/oauth/token", client_id, secret),
+              b"grant_type=client_credentials", answered(b'"access_token"')),
+        Phase("introspect", _form("/oauth/introspect", client_id, secret),
+              introspect.encode(), answered(b'"active":true')),
+    ]  # fmt: skip
+    if not peer_only:
+        bearer = ("Authorization", f"Bearer {credentials['person_token']}")
+        phases.append(
+            Phase("me", Shape("/api/v1/me", method="GET", headers=(bearer,)), b"",
+                  answered(b'"account_id"'))
+        )  # fmt: skip
+    return phases
+
+
+def peer_phases(base: str) -> list[Phase]:
+    """The same two requests on oidc-provider (its introspection answers `"active":true`)."""
+    form = {"grant_type": "client_credentials", "scope": "api"}
+
+    def introspect() -> bytes:
+        # Asked for when the phase starts: the quick-start in-memory store keeps only the
+        # newest tokens, and the token phase before it issues tens of thousands.
+        answer = httpx.post(f"{base}/token", data=form, auth=(PEER_CLIENT, PEER_SECRET))
+        access = expect(answer, 200)["access_token"]
+        return urlencode({"token": access, "token_type_hint": "access_token"}).encode()
+
+    return [
+        Phase("client_credentials", _form("/token", PEER_CLIENT, PEER_SECRET),
+              urlencode(form).encode(), answered(b'"access_token"')),
+        Phase("introspect", _form("/token/introspection", PEER_CLIENT, PEER_SECRET),
+              introspect, answered(b'"active":true')),
+    ]  # fmt: skip
+
+
+async def measure_phase(
+    port: int, pid: int, phase: Phase, args: argparse.Namespace, profile: Path | None
 ) -> dict[str, Any]:
-    """Warm up, then `concurrency` loops of `send` for `seconds`; the figures."""
+    """Warm up, then `--concurrency` keep-alive connections for `--seconds`; the figures."""
+    body = phase.body() if callable(phase.body) else phase.body
 
-    async def loops(duration: float, timings: list[float], errors: Counter[str]) -> None:
-        deadline = time.perf_counter() + duration
+    async def load(seconds: float) -> Tally:
+        return await run_phase("127.0.0.1", port, phase.shape, lambda: body, phase.check,
+                               clients=args.concurrency, seconds=seconds)  # fmt: skip
 
-        async def loop() -> None:
-            while time.perf_counter() < deadline:
-                started = time.perf_counter()
-                try:
-                    response = await send(http)
-                except httpx.HTTPError as exc:
-                    errors[type(exc).__name__] += 1
-                    continue
-                finally:
-                    timings.append((time.perf_counter() - started) * 1000)
-                if not 200 <= response.status_code < 300:
-                    errors[str(response.status_code)] += 1
-                elif not check(response):
-                    errors["unexpected_body"] += 1
-
-        await asyncio.gather(*(loop() for _ in range(concurrency)))
-
-    await loops(warmup, [], Counter())
-    spy, output = None, profile / f"{name}.txt" if profile is not None else None
-    if output is not None:
+    await load(args.warmup)
+    spy = None
+    if profile is not None:
         spy = await asyncio.create_subprocess_exec(
             str(Path(sys.executable).parent / "py-spy"),
-            "record", "--pid", str(pid), "--duration", str(round(seconds)), "--rate", "250",
-            "--nonblocking", "--format", "raw", "--output", str(output),
+            "record", "--pid", str(pid), "--subprocesses", "--duration", str(round(args.seconds)),
+            "--rate", "250", "--nonblocking", "--format", "raw", "--output", str(profile),
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
         )  # fmt: skip
         await asyncio.sleep(0.5)  # py-spy attaches
-    timings: list[float] = []
-    errors: Counter[str] = Counter()
-    server_cpu, client_cpu = cpu_seconds(pid), time.process_time()
+    server_cpu, client_cpu = tree_cpu_seconds(pid), time.process_time()
     busy = busy_cpu_seconds()
     started = time.perf_counter()
-    await loops(seconds, timings, errors)
+    tally = await load(args.seconds)
     elapsed = time.perf_counter() - started
-    server_cpu, client_cpu = cpu_seconds(pid) - server_cpu, time.process_time() - client_cpu
+    server_cpu, client_cpu = tree_cpu_seconds(pid) - server_cpu, time.process_time() - client_cpu
     busy = busy_cpu_seconds() - busy
-    timings.sort()
-    count = len(timings)
+    count = max(len(tally.timings), 1)
+    errors = {kind: n for kind, n in tally.outcomes.items() if kind != "ok"}
     figures: dict[str, Any] = {
-        "requests": count,
-        "requests_per_s": round(count / elapsed, 1),
-        "p50_ms": round(statistics.median(timings), 2),
-        "p99_ms": round(statistics.quantiles(timings, n=100, method="inclusive")[98], 2),
-        "max_ms": round(timings[-1], 2),
+        **latency_figures(tally, elapsed),
         "errors": sum(errors.values()),
-        "errors_by_kind": dict(errors),
+        "errors_by_kind": errors,
         "server_cpu_ms_per_request": round(server_cpu * 1000 / count, 3),
         "client_cpu_ms_per_request": round(client_cpu * 1000 / count, 3),
         # CPUs kept busy: the server, the load generator, and the rest (PostgreSQL, the
@@ -282,52 +335,45 @@ async def phase(
             "rest": round((busy - server_cpu - client_cpu) / elapsed, 2),
         },
     }
-    if spy is not None and output is not None:
+    if spy is not None and profile is not None:
         await spy.wait()
-        figures["hot_spots"] = hot_spots(output)
+        figures["hot_spots"] = hot_spots(profile)
     return figures
 
 
 async def measure(
-    base: str, pid: int, credentials: dict[str, str], args: argparse.Namespace
+    port: int, pid: int, phases: list[Phase], args: argparse.Namespace, label: str
 ) -> dict[str, Any]:
-    """The three phases, one after the other, on one keep-alive connection pool."""
-    basic = httpx.BasicAuth(credentials["client_id"], credentials["client_secret"])
-    bearer = {"Authorization": f"Bearer {credentials['person_token']}"}
-    token_form = {"grant_type": "client_credentials"}
-    introspect_form = {"token": credentials["partner_token"], "token_type_hint": "access_token"}
-    limits = httpx.Limits(
-        max_connections=args.concurrency, max_keepalive_connections=args.concurrency
-    )
-    plan: list[tuple[str, Send, Check]] = [
-        (
-            "client_credentials",
-            lambda http: http.post("/oauth/token", data=token_form, auth=basic),
-            lambda response: b'"access_token"' in response.content,
-        ),
-        (
-            "introspect",
-            lambda http: http.post("/oauth/introspect", data=introspect_form, auth=basic),
-            lambda response: response.json().get("active") is True,
-        ),
-        (
-            "me",
-            lambda http: http.get("/api/v1/me", headers=bearer),
-            lambda response: b'"account_id"' in response.content,
-        ),
-    ]
+    """Each phase in turn against one server."""
     results: dict[str, Any] = {}
-    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as http:
-        for name, send, check in plan:
-            results[name] = await phase(
-                http, send, check, concurrency=args.concurrency, seconds=args.seconds,
-                warmup=args.warmup, pid=pid, profile=args.profile, name=name,
-            )  # fmt: skip
+    for phase in phases:
+        profile = args.profile / f"{label}-{phase.name}.txt" if args.profile else None
+        results[phase.name] = await measure_phase(port, pid, phase, args, profile)
     return results
 
 
+@contextlib.contextmanager
+def peer_server() -> Iterator[tuple[str, int, int]]:
+    """oidc-provider from npm (installed from bench/peer's lock file on first use):
+    (base URL, port, pid)."""
+    if not (PEER_DIR / "node_modules" / "oidc-provider").is_dir():
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--silent"], cwd=PEER_DIR,
+                       check=True)  # fmt: skip
+    port = free_port()
+    env = {**os.environ, "PORT": str(port), "CLIENT_ID": PEER_CLIENT, "CLIENT_SECRET": PEER_SECRET,
+           "NODE_ENV": "production"}  # fmt: skip
+    command = ["node", "server.mjs"]
+    with running(command, cwd=PEER_DIR, env=env, port=port,
+                 ready_path="/.well-known/openid-configuration") as pid:  # fmt: skip
+        yield f"http://127.0.0.1:{port}", port, pid
+
+
+def _median(rounds: list[dict[str, Any]], phase: str, figure: str) -> float:
+    return round(statistics.median(r[phase][figure] for r in rounds), 3)
+
+
 def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
-    """Seed, create the actors, serve, measure; the figures as a dict."""
+    """Seed, create the actors, serve, measure (alternating with the peer); the figures."""
     busy = busy_cpu_seconds()
     time.sleep(1)
     background = busy_cpu_seconds() - busy
@@ -336,32 +382,65 @@ def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
     staff = [ADMIN_LOGIN, "--name", "压测管理员", "--role", "platform_admin"]
     cli(url, "staff", "create", "--login", *staff, "--department", "xzsp", "--password-stdin",
         stdin=ADMIN_PASSWORD + "\n")  # fmt: skip
-    with server(url, free_port()) as (base, pid):
+    ours: list[dict[str, Any]] = []
+    theirs: list[dict[str, Any]] = []
+    port = free_port()
+    with contextlib.ExitStack() as stack:
+        base, pid = stack.enter_context(server(url, port, args.workers))
         with httpx.Client(base_url=base, timeout=30) as http:
             credentials = set_up(url, http)
+        plan = our_phases(credentials, peer_only=args.peer)
+        peer_plan: list[Phase] = []
+        peer_port = peer_pid = 0
+        if args.peer:
+            peer_base, peer_port, peer_pid = stack.enter_context(peer_server())
+            peer_plan = peer_phases(peer_base)
         setup_seconds = time.perf_counter() - started
-        phases = uvloop.run(measure(base, pid, credentials, args))
+        # Alternating, so that whatever else the machine does falls on both alike.
+        for round_ in range(args.rounds if args.peer else 1):
+            ours.append(uvloop.run(measure(port, pid, plan, args, f"ours{round_}")))
+            if args.peer:
+                theirs.append(
+                    uvloop.run(measure(peer_port, peer_pid, peer_plan, args, f"peer{round_}"))
+                )
     settings = Settings(database_url=url)
-    errors = sum(figures["errors"] for figures in phases.values())
-    return {
+    errors = sum(f["errors"] for r in ours + theirs for f in r.values())
+    report: dict[str, Any] = {
         "benchmark": "tokens",
         "database": make_url(url).get_backend_name(),
-        "server": "qingeban serve (1 uvicorn process, uvloop + httptools)",
-        "server_workers": 1,
+        "server": f"qingeban serve --workers {args.workers} (uvicorn, uvloop + httptools)",
+        "server_workers": args.workers,
+        "load_generator": "bench/_load.py (raw keep-alive sockets)",
         "cpus": os.cpu_count(),
         "background_busy_cpus": round(background, 2),
-        # QE_DATABASE_POOL_SIZE (as many again may overflow); SQLite keeps its own pool.
         "database_pool_size": None if settings.is_sqlite else settings.database_pool_size,
         "concurrency": args.concurrency,
         "seconds": args.seconds,
         "warmup_seconds": args.warmup,
         "person_realname_level": credentials["person_level"],
         "partner_scopes": " ".join(PARTNER_SCOPES),
-        **phases,
-        "errors": errors,
-        "ok": errors == 0,
-        "setup_seconds": round(setup_seconds, 2),
     }
+    if not args.peer:
+        report.update(ours[0])
+    else:
+        report["peer"] = (
+            "oidc-provider " + PEER_VERSION + " (Node " + NODE_VERSION() + ", 1 process)"
+        )
+        report["rounds"] = {"ours": ours, "peer": theirs}
+        for phase in ("client_credentials", "introspect"):
+            mine = _median(ours, phase, "requests_per_s")
+            peer = _median(theirs, phase, "requests_per_s")
+            report[phase] = {
+                "ours_requests_per_s": mine,
+                "peer_requests_per_s": peer,
+                "ratio": round(mine / peer, 3) if peer else None,
+                "ours_server_cpu_ms": _median(ours, phase, "server_cpu_ms_per_request"),
+                "peer_server_cpu_ms": _median(theirs, phase, "server_cpu_ms_per_request"),
+                "ours_p99_ms": _median(ours, phase, "p99_ms"),
+                "peer_p99_ms": _median(theirs, phase, "p99_ms"),
+            }
+    report.update(errors=errors, ok=errors == 0, setup_seconds=round(setup_seconds, 2))
+    return report
 
 
 def main() -> None:
@@ -373,6 +452,9 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=1.0, help="warm-up time per phase")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--profile", type=Path, help="py-spy the server into this directory")
+    parser.add_argument("--workers", type=int, default=1, help="serve --workers (PostgreSQL)")
+    parser.add_argument("--peer", action="store_true", help="alternate with oidc-provider")
+    parser.add_argument("--rounds", type=int, default=2, help="alternations with --peer")
     args = parser.parse_args()
     if args.profile is not None:
         args.profile.mkdir(parents=True, exist_ok=True)

@@ -43,12 +43,13 @@ async def verified_claims(
         raise TokenRejected("no token")
     try:
         kid = tokens.header(token)["kid"]
-        key = await keys.verifier(session, kid)
-        if key is None:
+        verifier = await keys.verifier(session, kid)
+        if verifier is None:
             raise TokenRejected("unknown key")
         return tokens.verify(
             token,
-            key,
+            verifier.key,
+            algorithm=verifier.algorithm,
             typ=typ,
             issuer=settings.issuer_url,
             audience=audience,

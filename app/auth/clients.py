@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 import secrets
+import time
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +18,7 @@ from app.auth.errors import ClientNotFound, InvalidClient, invalid_client
 from app.auth.models import ClientKind, OAuthClient, SubjectType
 from app.auth.schemas import ClientCreate, ClientCreated, ClientRead
 from app.config import Settings
+from app.db import database_of
 from app.errors import InvalidCursor
 from app.kit import pagination
 from app.kit.clock import utcnow
@@ -36,6 +39,15 @@ _DEFAULT_GRANTS = {
     ClientKind.PARTNER: ["client_credentials"],
 }
 _LOOPBACK_HOSTS = frozenset({"localhost"})
+# Client authentication runs on every token, introspection and revocation request, and a
+# client's record changes only when an admin resets its secret. So each process keeps the
+# records it authenticated for a few seconds (by database and client id): a reset in this
+# process drops its entry at once; a secret that does not match the kept record is checked
+# against the database again (a reset done by another process), and an old secret works in
+# other processes at most this long after a reset.
+_CACHE_SECONDS = 10.0
+_authenticated: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
+_COLUMNS = tuple(column.key for column in OAuthClient.__table__.columns)
 
 
 def _refuse(zh: str, en: str, field: str) -> InvalidClient:
@@ -218,6 +230,7 @@ async def reset_secret(
     secret = opaque.new_secret()
     client.secret_hash = opaque.digest(settings, _SECRET_KIND, secret)
     await session.flush()
+    _authenticated.pop((database_of(session), client_id), None)
     await audit.record(
         session,
         audit_context.entry(
@@ -249,11 +262,42 @@ async def find(session: AsyncSession, client_id: str | None) -> OAuthClient | No
     return client
 
 
+def _copy(value: Any) -> Any:
+    return list(value) if isinstance(value, list) else value
+
+
+async def _kept(
+    session: AsyncSession, client_id: str | None, *, reload: bool
+) -> OAuthClient | None:
+    """An enabled client as this process last read it (a detached copy), or freshly read."""
+    if not client_id or len(client_id) > 64:
+        return None
+    key = (database_of(session), client_id)
+    kept = _authenticated.get(key)
+    if kept is not None and not reload and time.monotonic() - kept[0] < _CACHE_SECONDS:
+        return OAuthClient(**{name: _copy(value) for name, value in kept[1].items()})
+    client = await find(session, client_id)
+    if client is None:
+        _authenticated.pop(key, None)  # unknown ids are never kept: callers choose them
+        return None
+    _authenticated[key] = (time.monotonic(), {name: getattr(client, name) for name in _COLUMNS})
+    return client
+
+
 async def authenticate(
     session: AsyncSession, settings: Settings, client_id: str | None, secret: str | None
 ) -> OAuthClient:
-    """The client that presented `client_id` and `secret` (None for a public client)."""
-    client = await find(session, client_id)
+    """The client that presented `client_id` and `secret` (None for a public client).
+
+    The record may be a few seconds old (see `_CACHE_SECONDS`); callers only read it."""
+    client = await _kept(session, client_id, reload=False)
+    if (
+        client is not None
+        and client.secret_hash is not None
+        and secret is not None
+        and not opaque.matches(settings, _SECRET_KIND, secret, client.secret_hash)
+    ):
+        client = await _kept(session, client_id, reload=True)
     if client is None:
         raise invalid_client()
     if client.secret_hash is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import sys
 from collections.abc import Awaitable, Callable
@@ -160,12 +161,10 @@ def cmd_keys_rotate(args: argparse.Namespace) -> int:
         )
 
     try:
-        rotation = _in_session(work)
+        rotations = _in_session(work)
     except AppError as exc:
         return _fail(exc)
-    print(
-        json.dumps({"active": rotation.active, "next": rotation.next, "retired": rotation.retired})
-    )
+    print(json.dumps([dataclasses.asdict(rotation) for rotation in rotations]))
     return 0
 
 

@@ -42,7 +42,7 @@ def metadata(settings: Settings) -> dict[str, Any]:
         "token_endpoint_auth_methods_supported": [*CLIENT_AUTH_METHODS, "none"],
         "revocation_endpoint_auth_methods_supported": [*CLIENT_AUTH_METHODS, "none"],
         "introspection_endpoint_auth_methods_supported": CLIENT_AUTH_METHODS,
-        "id_token_signing_alg_values_supported": list(tokens.ALLOWED_ALGORITHMS),
+        "id_token_signing_alg_values_supported": [tokens.ID_TOKEN_ALGORITHM],
         "subject_types_supported": ["public", "pairwise"],
         "claims_supported": claims,
         "claims_parameter_supported": False,

@@ -192,9 +192,9 @@ async def list_keys(admin: PlatformAdminDep, session: SessionDep) -> Page[Signin
 
 @router.post(
     "/keys/rotate",
-    response_model=KeyRotationRead,
+    response_model=list[KeyRotationRead],
     status_code=status.HTTP_200_OK,
-    summary="Rotate the signing key",
+    summary="Rotate the signing keys",
     responses=error_responses(KeyRotationTooSoon),
 )
 async def rotate_keys(
@@ -205,13 +205,16 @@ async def rotate_keys(
     force: Annotated[
         bool, Query(description="Rotate even if the next key was published only just now")
     ] = False,
-) -> KeyRotationRead:
-    """The next key (published since the last rotation) starts signing; the signing key
-    retires but stays published until its tokens have expired; a new next key is published.
+) -> list[KeyRotationRead]:
+    """In each family of keys (RS256 for ID and logout tokens, ES256 for access tokens): the
+    next key (published since the last rotation) starts signing; the signing key retires but
+    stays published until its tokens have expired; a new next key is published.
 
-    Refused with 409 while the next key has been published for less than the JWKS cache time.
+    Refused with 409 while a next key has been published for less than the JWKS cache time.
     """
-    rotation = await service.rotate_keys(
+    rotations = await service.rotate_keys(
         session, settings, force=force, audit_context=audit, actor=("staff", str(admin.staff_id))
     )
-    return KeyRotationRead(active=rotation.active, next=rotation.next, retired=rotation.retired)
+    return [
+        KeyRotationRead.model_validate(rotation, from_attributes=True) for rotation in rotations
+    ]

@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth import keys, opaque, repository, tokens
 from app.auth.errors import NoSigningKeyAvailable
 from app.auth.models import (
-    AccessToken,
     Grant,
     OAuthClient,
     RefreshToken,
@@ -39,14 +38,20 @@ def session_subject(settings: Settings, client: OAuthClient, sso: SsoSession) ->
     return subject_for(settings, client, kind, principal)
 
 
-async def _sign(session: AsyncSession, settings: Settings, claims: dict[str, Any], typ: str) -> str:
+async def _sign(
+    session: AsyncSession,
+    settings: Settings,
+    claims: dict[str, Any],
+    typ: str,
+    algorithm: str = tokens.ID_TOKEN_ALGORITHM,
+) -> str:
     try:
-        kid, key = await keys.signer(session, settings)
+        kid, key = await keys.signer(session, settings, algorithm)
     except keys.NoSigningKey as exc:
         raise NoSigningKeyAvailable(
             "请运行 qingeban migrate 或 qingeban keys rotate", "run `qingeban migrate` first"
         ) from exc
-    return tokens.sign(claims, key, kid=kid, typ=typ)
+    return tokens.sign(claims, key, kid=kid, typ=typ, algorithm=algorithm)
 
 
 def _epoch(moment: datetime) -> int:
@@ -87,14 +92,14 @@ async def access_token(
         claims.update(sid=sso.id, gid=str(grant.id), auth_time=_epoch(sso.auth_time))
     if act is not None:
         claims["act"] = act
-    token = await _sign(session, settings, claims, tokens.ACCESS_TOKEN_TYP)
-    await repository.add(
+    token = await _sign(
+        session, settings, claims, tokens.ACCESS_TOKEN_TYP, settings.access_token_algorithm
+    )
+    await repository.record_access_token(
         session,
-        AccessToken(
-            jti=claims["jti"],
-            claims_digest=tokens.claims_digest(claims),
-            expires_at=now + timedelta(seconds=lifetime),
-        ),
+        jti=claims["jti"],
+        claims_digest=tokens.claims_digest(claims),
+        expires_at=now + timedelta(seconds=lifetime),
     )
     return token, lifetime
 

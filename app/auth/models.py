@@ -163,14 +163,17 @@ class OAuthClient(Base):
 
 
 class SigningKey(Base):
-    """An RSA key that signs tokens; the private half is encrypted with a key from QE_SECRET_KEY."""
+    """A key that signs tokens (RS256 or ES256); the private half is encrypted with a key from
+    QE_SECRET_KEY."""
 
     __tablename__ = "signing_keys"
     __table_args__ = (
         CheckConstraint("state IN ('next', 'active', 'retired')", name="state"),
-        # At most one key signs at a time, even when two processes bootstrap at once.
+        # At most one key of each algorithm signs at a time, even when two processes bootstrap
+        # at once.
         Index(
             "uq_signing_keys_one_active",
+            "algorithm",
             "state",
             unique=True,
             sqlite_where=text("state = 'active'"),

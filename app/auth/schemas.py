@@ -114,8 +114,9 @@ class SigningKeyRead(BaseModel):
 
 
 class KeyRotationRead(BaseModel):
-    """The outcome of a rotation."""
+    """The outcome of a rotation in one family of keys."""
 
+    algorithm: str = Field(description="The family: RS256 (ID tokens) or ES256 (access tokens)")
     active: str = Field(description="The kid that signs from now on (published since before)")
     next: str = Field(description="The new next key, published now")
     retired: str | None = Field(description="The previous signing key, still published")

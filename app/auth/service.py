@@ -449,14 +449,15 @@ async def rotate_keys(
     force: bool = False,
     audit_context: AuditContext,
     actor: Actor,
-) -> keys.Rotation:
-    """Promote the published next key to signing, retire the current one, publish a new next.
+) -> list[keys.Rotation]:
+    """In each family of keys (RS256, ES256): promote the published next key to signing,
+    retire the current one, publish a new next.
 
     Refused (KeyRotationTooSoon) while the next key has been published for less than the time
     relying parties may cache the JWKS, unless `force`.
     """
     try:
-        rotation = await keys.rotate(session, settings, force=force)
+        rotations = await keys.rotate(session, settings, force=force)
     except keys.RotationTooSoon as exc:
         raise KeyRotationTooSoon(
             f"下一把密钥发布不足 {keys.JWKS_MAX_AGE_SECONDS} 秒，请 {exc.wait_seconds} 秒后再试",
@@ -470,11 +471,18 @@ async def rotate_keys(
             actor_id=actor[1],
             action="auth.keys_rotated",
             subject_type="signing_key",
-            subject_id=rotation.active,
-            after={"active": rotation.active, "next": rotation.next, "retired": rotation.retired},
+            subject_id=rotations[0].active,
+            after={
+                rotation.algorithm: {
+                    "active": rotation.active,
+                    "next": rotation.next,
+                    "retired": rotation.retired,
+                }
+                for rotation in rotations
+            },
         ),
     )
-    return rotation
+    return rotations
 
 
 async def purge_expired(session: AsyncSession) -> dict[str, int]:

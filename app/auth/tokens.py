@@ -1,9 +1,12 @@
-"""JSON Web Tokens of identity (RS256), on the JOSE primitives of app/kit/jose.py.
+"""JSON Web Tokens of identity (RS256 and ES256), on the JOSE primitives of app/kit/jose.py.
 
-Every verification names its algorithms explicitly (RS256 only): a token whose header says
-`none`, or `HS256` in the hope that the public key is used as an HMAC secret, is refused before
-any key is touched. The header's `typ` is checked too, so an ID token is never accepted as an
-access token, nor a logout token as either (RFC 8725 §3.11).
+ID and logout tokens are RS256, the algorithm every OpenID Connect relying party accepts.
+Access tokens are ES256 by default (QE_ACCESS_TOKEN_ALGORITHM): signing one costs a tenth of an
+RS256 signature, and the token endpoint signs on every request. Each key is of one algorithm, and
+a token verifies only under its key's algorithm, named explicitly: a header that says `none`,
+`HS256` (in the hope that a public key is used as an HMAC secret) or another key's algorithm is
+refused. The header's `typ` is checked too, so an ID token is never accepted as an access token,
+nor a logout token as either (RFC 8725 §3.11).
 """
 
 from __future__ import annotations
@@ -17,8 +20,9 @@ from app.kit.clock import utcnow
 from app.kit.encoding import b64url_encode
 from app.kit.jose import Key
 
-ALGORITHM = "RS256"
-ALLOWED_ALGORITHMS = (ALGORITHM,)
+ID_TOKEN_ALGORITHM = "RS256"  # noqa: S105 - an algorithm's name
+# Every algorithm a signing key may have: each has its own active and next key.
+ALGORITHMS = ("RS256", "ES256")
 
 # Header `typ` values (token types, not secrets).
 ACCESS_TOKEN_TYP = "at+jwt"  # noqa: S105 - RFC 9068
@@ -34,19 +38,19 @@ class TokenExpired(TokenError):
     """A token's signature is good but it has expired."""
 
 
-def private_key(pem: str) -> Key:
+def private_key(pem: str, algorithm: str) -> Key:
     """A signing key from its PEM encoding."""
-    return jose.construct_key(pem, ALGORITHM)
+    return jose.construct_key(pem, algorithm)
 
 
-def public_key(public_jwk: dict[str, Any]) -> Key:
+def public_key(public_jwk: dict[str, Any], algorithm: str) -> Key:
     """A verification key from its JWK."""
-    return jose.construct_key(public_jwk, ALGORITHM)
+    return jose.construct_key(public_jwk, algorithm)
 
 
-def sign(claims: dict[str, Any], key: Key, *, kid: str, typ: str) -> str:
-    """A compact JWS of `claims`, signed with RS256 under `kid`."""
-    return jose.encode_jwt(claims, key, algorithm=ALGORITHM, headers={"kid": kid, "typ": typ})
+def sign(claims: dict[str, Any], key: Key, *, kid: str, typ: str, algorithm: str) -> str:
+    """A compact JWS of `claims`, signed with the key's `algorithm` under `kid`."""
+    return jose.encode_jwt(claims, key, algorithm=algorithm, headers={"kid": kid, "typ": typ})
 
 
 def header(token: str) -> dict[str, Any]:
@@ -55,7 +59,7 @@ def header(token: str) -> dict[str, Any]:
         values = jose.unverified_header(token)
     except jose.JoseFailure as exc:
         raise TokenError("malformed token") from exc
-    if values.get("alg") not in ALLOWED_ALGORITHMS:
+    if values.get("alg") not in ALGORITHMS:
         raise TokenError("algorithm not allowed")
     if "crit" in values:
         raise TokenError("critical header extensions are not supported")
@@ -76,6 +80,7 @@ def verify(
     token: str,
     key: Key,
     *,
+    algorithm: str,
     typ: str,
     issuer: str,
     audience: str,
@@ -83,8 +88,10 @@ def verify(
     allow_expired: bool = False,
 ) -> dict[str, Any]:
     """The claims of a token whose signature, type, issuer, audience and times are valid."""
-    found = str(header(token).get("typ", "")).lower()
-    if found != typ.lower():
+    values = header(token)
+    if values["alg"] != algorithm:
+        raise TokenError("not the key's algorithm")
+    if str(values.get("typ", "")).lower() != typ.lower():
         raise TokenError("wrong token type")
     # The times are checked below against the platform's clock (app.kit.clock), not by
     # python-jose against the machine's: one clock for issuing and for verifying.
@@ -100,7 +107,7 @@ def verify(
         claims = jose.decode_jwt(
             token,
             key,
-            algorithms=ALLOWED_ALGORITHMS,
+            algorithms=(algorithm,),
             audience=audience,
             issuer=issuer,
             options=options,

@@ -127,19 +127,21 @@ def test_keys_rotate_refuses_too_soon_then_rotates_with_force(
 ) -> None:
     asyncio.run(_publish_next_key_now(database_url))
     code, out, _ = run(capsys, "keys", "list")
-    before = {key["state"]: key["kid"] for key in json.loads(out)}
+    before = {(key["algorithm"], key["state"]): key["kid"] for key in json.loads(out)}
     code, _, err = run(capsys, "keys", "rotate")
     assert code == 2
     assert "auth.key_rotation_too_soon" in err
     code, out, _ = run(capsys, "keys", "rotate", "--force")
     assert code == 0
-    rotation = json.loads(out)
-    assert rotation["active"] == before["next"]
-    assert rotation["retired"] == before["active"]
+    rotations = json.loads(out)
+    assert {rotation["algorithm"] for rotation in rotations} == {"RS256", "ES256"}
     code, out, _ = run(capsys, "keys", "list")
     states = {key["kid"]: key["state"] for key in json.loads(out)}
-    assert states[rotation["next"]] == "next"
-    assert states[before["active"]] == "retired"
+    for rotation in rotations:
+        assert rotation["active"] == before[(rotation["algorithm"], "next")]
+        assert rotation["retired"] == before[(rotation["algorithm"], "active")]
+        assert states[rotation["next"]] == "next"
+        assert states[rotation["retired"]] == "retired"
 
 
 async def _publish_next_key_now(database_url: str) -> None:

@@ -114,12 +114,13 @@ async def test_an_expired_id_token_is_still_a_valid_hint(
     claims = provider.unverified_claims(issued["id_token"])
     settings: Settings = provider.settings
     async with database.session(write=False) as session:
-        kid, key = await keys.signer(session, settings)
+        kid, key = await keys.signer(session, settings, tokens.ID_TOKEN_ALGORITHM)
     expired = tokens.sign(
         {**claims, "exp": claims["iat"] - 3000, "iat": claims["iat"] - 3600},
         key,
         kid=kid,
         typ=tokens.ID_TOKEN_TYP,
+        algorithm=tokens.ID_TOKEN_ALGORITHM,
     )
     response = await browser.get(
         "/oauth/logout",

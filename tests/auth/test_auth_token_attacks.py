@@ -58,10 +58,14 @@ def genuine(admin_headers: dict[str, str]) -> str:
 async def resign(database: Database, settings: Settings) -> Callable[..., Any]:
     """Sign claims with the provider's own active key, as only the provider could."""
 
-    async def sign(claims: dict[str, Any], typ: str = tokens.ACCESS_TOKEN_TYP) -> str:
+    async def sign(
+        claims: dict[str, Any],
+        typ: str = tokens.ACCESS_TOKEN_TYP,
+        algorithm: str = settings.access_token_algorithm,
+    ) -> str:
         async with database.session(write=False) as session:
-            kid, key = await keys.signer(session, settings)
-        return tokens.sign(claims, key, kid=kid, typ=typ)
+            kid, key = await keys.signer(session, settings, algorithm)
+        return tokens.sign(claims, key, kid=kid, typ=typ, algorithm=algorithm)
 
     return sign
 
@@ -100,7 +104,7 @@ async def test_hs256_keyed_with_the_public_key_is_refused(
     (published,) = [
         key for key in (await api.get("/oauth/jwks")).json()["keys"] if key["kid"] == header["kid"]
     ]
-    pem = jwk.construct(published, "RS256").to_pem()
+    pem = jwk.construct(published, published["alg"]).to_pem()
     signing_input = unsigned({**header, "alg": "HS256"}, claims)
     mac = hmac.new(pem, signing_input.encode(), hashlib.sha256).digest()
     await refused_everywhere(api, f"{signing_input}.{b64(mac)}")
@@ -130,6 +134,23 @@ async def test_an_id_token_is_not_an_access_token(
 ) -> None:
     _, claims = parts(genuine)
     await refused_everywhere(api, await resign(claims, typ=tokens.ID_TOKEN_TYP))
+
+
+async def test_a_signature_under_another_familys_kid_is_refused(
+    api: httpx.AsyncClient, genuine: str
+) -> None:
+    header, claims = parts(genuine)
+    assert header["alg"] == "ES256"
+    (rsa_kid,) = [
+        key["kid"]
+        for key in (await api.get("/oauth/jwks")).json()["keys"]
+        if key["alg"] == "RS256" and key["kid"] != header["kid"]
+    ][:1]
+    _, _, signature = genuine.split(".")
+    # The ES256 signature stays; the header names the RS256 key, with either algorithm.
+    for alg in ("ES256", "RS256"):
+        relabelled = unsigned({**header, "kid": rsa_kid, "alg": alg}, claims)
+        await refused_everywhere(api, f"{relabelled}.{signature}")
 
 
 async def test_unknown_kid_is_refused(api: httpx.AsyncClient, genuine: str) -> None:
