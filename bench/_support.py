@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -101,8 +102,9 @@ def running(
     command: list[str], *, cwd: Path, env: dict[str, str], port: int, ready_path: str = "/readyz",
     headers: dict[str, str] | None = None,
 ) -> Iterator[int]:  # fmt: skip
-    """A server subprocess on `port`, once GET `ready_path` answers 200; yields its pid."""
-    process = subprocess.Popen(command, cwd=cwd, env=env)
+    """A server subprocess on `port`, once GET `ready_path` answers 200; yields its pid. What
+    it prints goes to standard error: a benchmark's standard output is its one JSON object."""
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=sys.stderr)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
