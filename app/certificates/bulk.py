@@ -9,11 +9,25 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from datetime import datetime
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import String, any_, bindparam, insert, select, text, update
+from sqlalchemy import (
+    ForeignKeyConstraint,
+    String,
+    Table,
+    any_,
+    bindparam,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.schema import AddConstraint
 
 from app.certificates.models import License, LicenseSerial, LicenseType, StatusList
 from app.kit.clock import utcnow
@@ -70,6 +84,25 @@ _STAGING = "license_import"
 _IN_CHUNK = 5000
 
 
+_LICENSES = cast(Table, License.__table__)
+# What an initial load builds after the rows are in (PostgreSQL's "Populating a Database"):
+# the indexes no uniqueness rests on, and the foreign keys (checked once over the table when
+# added back, not row by row). The unique keys stay: they are what finds a repeated row.
+_DEFERRED_INDEXES = tuple(index for index in _LICENSES.indexes if not index.unique)
+_DEFERRED_KEYS = tuple(
+    constraint
+    for constraint in _LICENSES.constraints
+    if isinstance(constraint, ForeignKeyConstraint)
+)
+
+
+_UNIQUE_VIOLATION = "23505"  # SQLSTATE, as the driver reports it
+
+
+class Clash(Exception):
+    """A row of an initial load repeats a unique key (COPY stops at the first)."""
+
+
 class OpenList(NamedTuple):
     """A status list with free slots, as locked for the batch."""
 
@@ -85,23 +118,24 @@ async def license_types(session: AsyncSession) -> Sequence[LicenseType]:
 
 async def present_source_records(
     connection: AsyncConnection, issuer_code: str, source_record_ids: Sequence[str]
-) -> set[str]:
-    """Which of these record ids the issuer already has a license for."""
-    found: set[str] = set()
+) -> dict[str, datetime]:
+    """Which of these record ids the issuer already has a license for, and when it was made."""
+    found: dict[str, datetime] = {}
+    columns = (License.source_record_id, License.created_at)
     if connection.dialect.name == "postgresql":
         # One array parameter: no statement with thousands of placeholders to compile.
         ids = bindparam("ids", list(source_record_ids), type_=postgresql.ARRAY(String))
-        query = select(License.source_record_id).where(
+        query = select(*columns).where(
             License.issuer_code == issuer_code, License.source_record_id == any_(ids)
         )
-        found.update(value for value in (await connection.scalars(query)) if value is not None)
+        found.update((row[0], row[1]) for row in await connection.execute(query) if row[0])
         return found
     for start in range(0, len(source_record_ids), _IN_CHUNK):
-        query = select(License.source_record_id).where(
+        query = select(*columns).where(
             License.issuer_code == issuer_code,
             License.source_record_id.in_(source_record_ids[start : start + _IN_CHUNK]),
         )
-        found.update(value for value in (await connection.scalars(query)) if value is not None)
+        found.update((row[0], row[1]) for row in await connection.execute(query) if row[0])
     return found
 
 
@@ -195,6 +229,64 @@ async def insert_licenses(connection: AsyncConnection, records: Sequence[Record]
     move = f"INSERT INTO licenses ({columns}) SELECT {columns} FROM {_STAGING}"  # noqa: S608
     result = await connection.execute(text(f"{move} ON CONFLICT DO NOTHING"))
     return int(result.rowcount)
+
+
+async def copy_licenses(connection: AsyncConnection, records: Sequence[Record]) -> int:
+    """Initial load (PostgreSQL): COPY the records straight into the table, without staging or
+    ON CONFLICT; Clash when one repeats a unique key (the batch then rolls back)."""
+    raw = await connection.get_raw_connection()
+    driver = raw.driver_connection
+    assert driver is not None  # an open connection of the pool
+    try:
+        await driver.copy_records_to_table("licenses", records=records, columns=COLUMNS)
+    except Exception as exc:
+        if getattr(exc, "sqlstate", None) == _UNIQUE_VIOLATION:
+            raise Clash from exc
+        raise
+    return len(records)
+
+
+async def license_count(connection: AsyncConnection) -> int:
+    """How many licenses the registry holds."""
+    return int((await connection.execute(select(func.count()).select_from(_LICENSES))).scalar_one())
+
+
+async def defer_indexes(connection: AsyncConnection) -> None:
+    """Drop the secondary indexes and foreign keys of the licenses table (initial load)."""
+    preparer = connection.dialect.identifier_preparer
+    for index in _DEFERRED_INDEXES:
+        await connection.execute(text(f"DROP INDEX IF EXISTS {preparer.format_index(index)}"))
+    for constraint in _DEFERRED_KEYS:
+        name = preparer.format_constraint(constraint)
+        await connection.execute(text(f"ALTER TABLE licenses DROP CONSTRAINT IF EXISTS {name}"))
+
+
+async def restore_indexes(connection: AsyncConnection) -> list[str]:
+    """Build what `defer_indexes` dropped, where it is missing (after a load, or after one that
+    was killed); the names built. Then ANALYZE, as autovacuum would after a bulk load."""
+    built = await connection.run_sync(_restore)
+    if built:
+        await connection.execute(text("ANALYZE licenses"))
+    return built
+
+
+def _restore(connection: Any) -> list[str]:
+    inspector = sa_inspect(connection)
+    present_indexes = {found["name"] for found in inspector.get_indexes("licenses")}
+    present_keys = {found["name"] for found in inspector.get_foreign_keys("licenses")}
+    built = []
+    if connection.dialect.name == "postgresql":
+        # Index builds sort in memory up to this much (the session's default is 64 MB).
+        connection.execute(text("SET LOCAL maintenance_work_mem = '512MB'"))
+    for index in _DEFERRED_INDEXES:
+        if index.name not in present_indexes:
+            index.create(connection)
+            built.append(str(index.name))
+    for constraint in _DEFERRED_KEYS:
+        if constraint.name not in present_keys:
+            connection.execute(AddConstraint(constraint))
+            built.append(str(constraint.name))
+    return built
 
 
 def _sqlite_row(record: Record) -> dict[str, Any]:

@@ -62,6 +62,8 @@ def _summary(report: ImportReport) -> str:
         f"{report.already_present:,} already present, {report.rejected:,} rejected "
         f"in {report.seconds:.1f} s"
     ]
+    if report.index_seconds is not None:
+        lines.append(f"  indexes and foreign keys built in {report.index_seconds:.1f} s")
     lines += [f"  line {found['line']}: {found['reason']}" for found in report.rejections]
     if report.rejected > len(report.rejections):
         lines.append(f"  … and {report.rejected - len(report.rejections):,} more (see --rejects)")
@@ -70,7 +72,12 @@ def _summary(report: ImportReport) -> str:
 
 def cmd_licenses_import(args: argparse.Namespace) -> int:
     """Import licenses from an NDJSON or CSV file; exit 2 when the file cannot be used."""
-    from app.certificates.importer import ImportFailed, UnusableFile, import_licenses
+    from app.certificates.importer import (
+        ImportFailed,
+        InitialLoadRefused,
+        UnusableFile,
+        import_licenses,
+    )
     from app.db import Database
 
     settings = get_settings()
@@ -87,6 +94,7 @@ def cmd_licenses_import(args: argparse.Namespace) -> int:
             return await import_licenses(
                 database, settings, path, file_format=args.format, rejects=rejects,
                 workers=args.workers, batch_rows=args.batch_rows, progress=progress,
+                initial_load=args.initial_load,
             )  # fmt: skip
         finally:
             if rejects is not None:
@@ -95,7 +103,7 @@ def cmd_licenses_import(args: argparse.Namespace) -> int:
 
     try:
         report = asyncio.run(run())
-    except UnusableFile as exc:
+    except (UnusableFile, InitialLoadRefused) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -147,6 +155,12 @@ def register(commands: Any) -> None:
     )
     imports.add_argument(
         "--batch-rows", type=int, default=20_000, help="rows per transaction (default 20000)"
+    )
+    imports.add_argument(
+        "--initial-load",
+        action="store_true",
+        help="first load of an empty registry (PostgreSQL): COPY with the secondary indexes "
+        "and foreign keys built after the rows",
     )
     imports.set_defaults(func=cmd_licenses_import)
     expiring = license_commands.add_parser(

@@ -20,6 +20,7 @@ from collections import Counter, defaultdict, deque
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, TextIO
@@ -47,7 +48,7 @@ from app.kit.clock import utcnow
 from app.kit.ids import new_id, new_ids
 from app.kit.license_id import MAX_SERIAL, LicenseIdSeries
 
-__all__ = ["ImportFailed", "ImportReport", "UnusableFile", "import_licenses"]
+__all__ = ["ImportFailed", "ImportReport", "InitialLoadRefused", "UnusableFile", "import_licenses"]
 
 SHOWN_REJECTIONS = 20
 CHUNK_ROWS = 2000
@@ -60,6 +61,10 @@ Progress = Callable[["ImportReport"], None]
 
 class ImportFailed(Exception):
     """The import stopped: the batches written so far stay, the current one was rolled back."""
+
+
+class InitialLoadRefused(Exception):
+    """An initial load was asked of a registry that is not empty, or not on PostgreSQL."""
 
 
 class _Clash(Exception):
@@ -79,6 +84,9 @@ class ImportReport:
     rejected: int = 0
     rejections: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
+    initial_load: bool = False
+    # An initial load: the time spent building the indexes and keys after the rows.
+    index_seconds: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The summary the command prints (the first rejections only)."""
@@ -91,6 +99,8 @@ class ImportReport:
             "rejected": self.rejected,
             "seconds": round(self.seconds, 2),
             "rows_per_s": round(self.imported / self.seconds) if self.seconds else 0,
+            "initial_load": self.initial_load,
+            "index_seconds": None if self.index_seconds is None else round(self.index_seconds, 2),
             "rejections": self.rejections,
         }
 
@@ -106,25 +116,31 @@ async def import_licenses(
     batch_rows: int = BATCH_ROWS,
     progress: Progress | None = None,
     actor: tuple[ActorType, str] = ("system", "cli"),
+    initial_load: bool = False,
 ) -> ImportReport:
     """Import a file of licenses; UnusableFile when it cannot be read at all.
 
     `workers`: processes checking rows (None: one per CPU for files of a few MB and more, none
     for smaller ones). `rejects`: where every rejected row is written as a JSON line.
+    `initial_load` (PostgreSQL, an empty registry; InitialLoadRefused otherwise): the secondary
+    indexes and foreign keys are dropped, the rows COPYed straight into the table, and both
+    built again at the end, also when the import fails. Had the process been killed instead,
+    the next import of either kind builds them first.
     """
     started = time.perf_counter()
     found_format = import_rows.file_format(path, file_format)
     source = import_rows.open_source(path, found_format)
-    report = ImportReport(file=path.name, format=found_format)
+    report = ImportReport(file=path.name, format=found_format, initial_load=initial_load)
     completed = False
     try:
+        await _prepare(database, initial_load)
         types = await _type_infos(database)
         chunks = import_rows.chunks(source, found_format, CHUNK_ROWS)
         if workers is None:
             workers = _default_workers(path)
         # Enough chunks in the workers' hands that they keep checking while a batch is written.
         in_flight = batch_rows // CHUNK_ROWS + 2 * workers
-        writer = _Writer({info.code: info for info in types}, report, rejects)
+        writer = _Writer({info.code: info for info in types}, report, rejects, initial_load)
         checked = _checked(chunks, types, settings, workers, in_flight)
         # aclosing: a failure stops the worker processes now, not when garbage is collected.
         async with database.engine.connect() as connection, contextlib.aclosing(checked):
@@ -142,10 +158,33 @@ async def import_licenses(
         completed = True
     finally:
         source.close()
+        if initial_load and database.is_postgresql:
+            building = time.perf_counter()
+            async with database.engine.begin() as connection:
+                await bulk.restore_indexes(connection)
+            report.index_seconds = time.perf_counter() - building
         report.seconds = time.perf_counter() - started
         if completed or report.imported:
             await _record(database, report, completed, actor)
     return report
+
+
+async def _prepare(database: Database, initial_load: bool) -> None:
+    """Build indexes an earlier initial load left unbuilt; for an initial load, drop them."""
+    if not database.is_postgresql:
+        if initial_load:
+            raise InitialLoadRefused("an initial load needs PostgreSQL")
+        return
+    async with database.engine.begin() as connection:
+        if not initial_load:
+            await bulk.restore_indexes(connection)
+            return
+        held = await bulk.license_count(connection)
+        if held:
+            raise InitialLoadRefused(
+                f"the registry holds {held:,} licenses: an initial load is for an empty one"
+            )
+        await bulk.defer_indexes(connection)
 
 
 def _default_workers(path: Path) -> int:
@@ -218,9 +257,14 @@ class _Writer:
     """
 
     def __init__(
-        self, types: dict[str, TypeInfo], report: ImportReport, rejects: TextIO | None
+        self,
+        types: dict[str, TypeInfo],
+        report: ImportReport,
+        rejects: TextIO | None,
+        initial_load: bool = False,
     ) -> None:
         self._types = types
+        self._initial_load = initial_load
         self._numbers = {
             info.code: LicenseIdSeries(info.type_code, info.issuer_uscc)
             for info in types.values()
@@ -229,15 +273,20 @@ class _Writer:
         self._writing: asyncio.Task[None] | None = None
         self._report = report
         self._rejects = rejects
-        self._pending: list[Record] = []
-        # (issuer, source record) → the line that brought it: the first one wins.
+        self._started = utcnow()
+        self._pending: list[tuple[int, Record]] = []  # (line, record)
+        # (issuer, source record) → the line that brought it, for the rows not yet written:
+        # a later row with the same key is rejected naming that line. Rows already written are
+        # not kept here (a file of 23M rows would need gigabytes): a repeat of one of those is
+        # found in the database when its batch is written (`_write`).
         self._seen: dict[tuple[str, str], int] = {}
         self._slots = {purpose: SlotPool(purpose) for purpose in ("revocation", "suspension")}
 
-    def reject(self, rejected: list[Rejection]) -> None:
-        """Count and report rejected rows."""
+    def reject(self, rejected: list[Rejection], *, read: bool = True) -> None:
+        """Count and report rejected rows (`read`: not yet counted as read)."""
         report = self._report
-        report.read += len(rejected)
+        if read:
+            report.read += len(rejected)
         report.rejected += len(rejected)
         for rejection in rejected:
             found = rejection.as_dict()
@@ -256,15 +305,14 @@ class _Writer:
             key = (record[bulk.ISSUER_CODE], record[bulk.SOURCE_RECORD_ID])
             first = self._seen.setdefault(key, line)
             if first != line:
-                reason = f"source_record_id: repeats line {first}"
-                holder = record[bulk.HOLDER_ID_MASKED] or record[bulk.HOLDER_USCC]
-                repeats.append(Rejection(line, reason, key[1], holder))
+                repeats.append(_repeat(line, record, f"repeats line {first}"))
             else:
-                self._pending.append(record)
+                self._pending.append((line, record))
         self._report.read += len(checked.records) - len(repeats)
         while len(self._pending) >= batch_rows:
             await self._written()
             batch, self._pending = self._pending[:batch_rows], self._pending[batch_rows:]
+            self._seen = {_key(record): line for line, record in self._pending}
             self._writing = asyncio.create_task(self._flush(connection, batch))
         return repeats
 
@@ -272,6 +320,7 @@ class _Writer:
         """Write what is still queued and wait for it."""
         await self._written()
         rows, self._pending = self._pending, []
+        self._seen = {}
         await self._flush(connection, rows)
 
     async def abandon(self) -> None:
@@ -287,15 +336,19 @@ class _Writer:
             task, self._writing = self._writing, None
             await task
 
-    async def _flush(self, connection: AsyncConnection, rows: list[Record]) -> None:
+    async def _flush(self, connection: AsyncConnection, rows: list[tuple[int, Record]]) -> None:
         """Write rows as one batch, trying once more if another import clashed."""
         if not rows:
             return
         for attempt in (1, 2):
             try:
                 async with connection.begin():
-                    imported, present = await self._write(connection, rows)
-            except (_Clash, IntegrityError) as exc:
+                    # An initial load's first try copies without looking: the registry was
+                    # empty, so only a repeat within the file can clash, and the try again
+                    # looks and sorts it out.
+                    direct = self._initial_load and attempt == 1
+                    imported, present, repeats = await self._write(connection, rows, direct)
+            except (_Clash, bulk.Clash, IntegrityError) as exc:
                 for pool in self._slots.values():
                     pool.forget()
                 if attempt == 2:
@@ -309,23 +362,33 @@ class _Writer:
                 raise
             self._report.imported += imported
             self._report.already_present += present
+            self.reject(repeats, read=False)
             return
 
-    async def _write(self, connection: AsyncConnection, rows: list[Record]) -> tuple[int, int]:
+    async def _write(
+        self, connection: AsyncConnection, rows: list[tuple[int, Record]], direct: bool
+    ) -> tuple[int, int, list[Rejection]]:
+        """Write the rows not there yet; (imported, already present, repeats of this run).
+        `direct`: COPY them all into the table, without looking for present ones first."""
         by_issuer: defaultdict[str, list[str]] = defaultdict(list)
-        for record in rows:
+        for _, record in rows:
             by_issuer[record[bulk.ISSUER_CODE]].append(record[bulk.SOURCE_RECORD_ID])
-        present: set[tuple[str, str]] = set()
-        for issuer, source_ids in by_issuer.items():
+        present: dict[tuple[str, str], datetime] = {}
+        for issuer, source_ids in () if direct else by_issuer.items():
             found = await bulk.present_source_records(connection, issuer, source_ids)
-            present.update((issuer, source_id) for source_id in found)
-        new = [
-            record
-            for record in rows
-            if (record[bulk.ISSUER_CODE], record[bulk.SOURCE_RECORD_ID]) not in present
-        ]
+            present.update(((issuer, source_id), at) for source_id, at in found.items())
+        new: list[Record] = []
+        repeats: list[Rejection] = []
+        for line, record in rows:
+            created_at = present.get(_key(record))
+            if created_at is None:
+                new.append(record)
+            elif created_at >= self._started:
+                # Written by this run (an earlier batch), or by an import running alongside.
+                repeats.append(_repeat(line, record, "repeats an earlier line of this run"))
+        already = len(rows) - len(new) - len(repeats)
         if not new:
-            return 0, len(rows)
+            return 0, already, repeats
         counts = Counter(record[bulk.TYPE_CODE] for record in new)
         serials = await bulk.reserve_serials(connection, dict(counts))
         for code, first in serials.items():
@@ -334,9 +397,10 @@ class _Writer:
         revocation = await self._slots["revocation"].take(connection, len(new))
         suspension = await self._slots["suspension"].take(connection, len(new))
         self._complete(new, serials, revocation, suspension)
-        if await bulk.insert_licenses(connection, new) != len(new):
+        insert = bulk.copy_licenses if direct else bulk.insert_licenses
+        if await insert(connection, new) != len(new):
             raise _Clash
-        return len(new), len(rows) - len(new)
+        return len(new), already, repeats
 
     def _complete(
         self,
@@ -363,6 +427,15 @@ class _Writer:
             record[bulk.SUSPENSION_LIST_ID] = suspension_list
             record[bulk.SUSPENSION_INDEX] = suspension_index
             record[bulk.CREATED_AT] = record[bulk.UPDATED_AT] = now
+
+
+def _key(record: Record) -> tuple[str, str]:
+    return record[bulk.ISSUER_CODE], record[bulk.SOURCE_RECORD_ID]
+
+
+def _repeat(line: int, record: Record, what: str) -> Rejection:
+    holder = record[bulk.HOLDER_ID_MASKED] or record[bulk.HOLDER_USCC]
+    return Rejection(line, f"source_record_id: {what}", record[bulk.SOURCE_RECORD_ID], holder)
 
 
 async def _record(

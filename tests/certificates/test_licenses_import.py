@@ -3,15 +3,22 @@ bad rows reported by line and never written, batches atomic, identifiers and slo
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import json
-from collections.abc import Iterator, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from import_support import (
+    cli_environment,  # noqa: F401 - autouse: the command line sees the test's database
+    enterprise_row,
+    imported_licenses,
+    person_row,
+    run_cli,
+    write_ndjson,
+)
 from license_support import (
     ENTERPRISE_TYPE,
     PERSON_TYPE,
@@ -26,79 +33,11 @@ from sqlalchemy import func, select
 
 from app.audit.canonical import changes_digest
 from app.audit.models import AuditRecord
-from app.certificates import bulk, import_slots, importer
+from app.certificates import bulk, import_rows, import_slots, importer
 from app.certificates.models import License, LicenseSerial, StatusList
-from app.cli import main
-from app.config import Settings, get_settings
+from app.config import Settings
 from app.db import Database
 from app.kit.license_id import is_valid_license_id
-
-
-@pytest.fixture(autouse=True)
-def cli_environment(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The command line sees the test's database and secret."""
-    monkeypatch.setenv("QE_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("QE_SECRET_KEY", settings.secret_key.get_secret_value())
-    monkeypatch.setenv("QE_ENV", "test")
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
-
-
-def person_row(source: str, holder_id: str, name: str = "李娜", **extra: Any) -> dict[str, Any]:
-    """An NDJSON row of the scjg person type, from the API's request body."""
-    body = person_license(holder_id, name)
-    return {
-        "type": PERSON_TYPE,
-        "source_record_id": source,
-        "holder_name": name,
-        "holder_id_number": holder_id,
-        "valid_from": "2026-03-01",
-        "fields": body["fields"],
-        **extra,
-    }
-
-
-def enterprise_row(source: str, uscc: str) -> dict[str, Any]:
-    """An NDJSON row of the xzsp business licence."""
-    body = enterprise_license(uscc)
-    return {
-        "type": ENTERPRISE_TYPE,
-        "source_record_id": source,
-        "holder_name": body["holder"]["name"],
-        "holder_uscc": uscc,
-        "valid_from": "2020-06-01",
-        "fields": body["fields"],
-    }
-
-
-def write_ndjson(path: Path, rows: Sequence[dict[str, Any] | str]) -> Path:
-    """Rows as lines (a str is written as it is, to make malformed lines)."""
-    lines = [row if isinstance(row, str) else json.dumps(row, ensure_ascii=False) for row in rows]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
-async def run_cli(*args: str) -> tuple[int, dict[str, Any], str]:
-    """Run `qingeban licenses import …` in a thread (it runs its own event loop): the exit
-    code, the printed summary and what went to standard error."""
-    import contextlib
-    import io
-
-    out, err = io.StringIO(), io.StringIO()
-
-    def run() -> int:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            return main(["licenses", "import", *args])
-
-    code = await asyncio.to_thread(run)
-    summary = json.loads(out.getvalue()) if out.getvalue().strip() else {}
-    return code, summary, err.getvalue()
-
-
-async def imported_licenses(database: Database) -> list[License]:
-    async with database.session(write=False) as session:
-        return list((await session.scalars(select(License).order_by(License.serial))).all())
 
 
 async def test_an_ndjson_import_is_readable_by_the_issuer_and_in_the_wallet(
@@ -197,10 +136,10 @@ async def test_a_record_written_alongside_fails_the_batch_which_is_tried_again(
     looks = 0
     real = bulk.present_source_records
 
-    async def blind_first_time(*args: Any) -> set[str]:
+    async def blind_first_time(*args: Any) -> dict[str, datetime]:
         nonlocal looks
         looks += 1
-        return set() if looks == 1 else await real(*args)
+        return {} if looks == 1 else await real(*args)
 
     monkeypatch.setattr(bulk, "present_source_records", blind_first_time)
     again = write_ndjson(
@@ -213,6 +152,26 @@ async def test_a_record_written_alongside_fails_the_batch_which_is_tried_again(
     assert sorted(row.source_record_id or "" for row in await imported_licenses(database)) == [
         "REC-0", "REC-1", "REC-2"
     ]  # fmt: skip
+
+
+async def test_a_repeat_of_a_row_written_in_an_earlier_batch_is_rejected(
+    tmp_path: Path, database: Database
+) -> None:
+    """The importer keeps only the keys of rows not yet written (its memory stays flat however
+    long the file): a repeat of a row an earlier batch wrote is found in the database."""
+    holder = id_number()  # one holder of many certificates: the ID numbers' sequence is short
+    row_bytes = len(json.dumps(person_row("REC-00000", holder), ensure_ascii=False).encode())
+    # More rows than one block of the file holds, so that the repeat comes in a later block.
+    count = import_rows._BLOCK_BYTES // row_bytes + 100
+    rows = [person_row(f"REC-{n:05d}", holder) for n in range(count)]
+    path = write_ndjson(tmp_path / "long.ndjson", [*rows, person_row("REC-00000", holder)])
+    code, summary, _ = await run_cli(str(path), "--workers", "0", "--batch-rows", "500")
+    assert code == 0
+    assert (summary["read"], summary["imported"], summary["rejected"]) == (count + 1, count, 1)
+    (rejection,) = summary["rejections"]
+    assert rejection["line"] == count + 1
+    assert rejection["reason"] == "source_record_id: repeats an earlier line of this run"
+    assert summary["already_present"] == 0
 
 
 async def test_bad_rows_are_reported_by_line_and_not_written(
