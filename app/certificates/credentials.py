@@ -19,12 +19,12 @@ The JWS payload is the credential itself. A license credential:
 
 Terms beyond the VC 2.0 context fall under its `@vocab` (issuer-dependent terms).
 
-Status bits: a list of purpose `revocation` has the bit of every license that is `revoked` or
-`cancelled` (both final: a cancelled license must no longer be relied on); a list of purpose
-`suspension` has the bit of every `suspended` license, cleared again by a reinstatement. A
-`superseded` version sets no bit: its credential stays verifiable, its `validUntil` and the
-newer version (`supersedes` on the license) tell a verifier that it was renewed. Expiry is
-`validUntil`, not a bit.
+Status bits: a list of purpose `revocation` has the bit of every license that is `revoked`,
+`cancelled` or `superseded` (all final: a cancelled license must no longer be relied on, and a
+renewed one's old version is replaced by the new, whose credential names it in `supersedes`; a
+verifier holding only the old credential learns from its bit that it is no longer current); a
+list of purpose `suspension` has the bit of every `suspended` license, cleared again by a
+reinstatement. Expiry is `validUntil`, not a bit.
 """
 
 from __future__ import annotations
@@ -55,7 +55,11 @@ _ID_NUMBER_FIELD = re.compile(r"(^|_)id_number$")
 
 # Which stored statuses set the bit of a list of each purpose.
 STATUSES_BY_PURPOSE: dict[str, tuple[str, ...]] = {
-    StatusPurpose.REVOCATION.value: (LicenseStatus.REVOKED.value, LicenseStatus.CANCELLED.value),
+    StatusPurpose.REVOCATION.value: (
+        LicenseStatus.REVOKED.value,
+        LicenseStatus.CANCELLED.value,
+        LicenseStatus.SUPERSEDED.value,
+    ),
     StatusPurpose.SUSPENSION.value: (LicenseStatus.SUSPENDED.value,),
 }
 

@@ -179,8 +179,10 @@ async def test_cancelled_is_revoked_and_a_renewal_has_its_own_credential(
     assert new_vc["credentialSubject"]["license"]["version"] == 2
     assert new_vc["credentialSubject"]["license"]["supersedes"] == old
     assert _entries(new_vc)["revocation"]["id"] != _entries(old_vc)["revocation"]["id"]
-    # A superseded version is not revoked: its credential is replaced, not withdrawn.
-    assert await _status(client, keyset, _entries(old_vc)["revocation"]) is False
+    # The superseded version's bit is set: a verifier holding only the old credential learns
+    # that it was replaced (the new one names it in `supersedes`); the new one's is clear.
+    assert await _status(client, keyset, _entries(old_vc)["revocation"]) is True
+    assert await _status(client, keyset, _entries(new_vc)["revocation"]) is False
 
 
 async def test_enterprise_credential_names_the_uscc(
