@@ -1,0 +1,19 @@
+"""Job handlers of the offers domain: the daily scan (schedule `offers.renewal-scan`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.config import get_settings
+from app.jobs.registry import job_handler
+from app.proactive.offers import service
+
+SCAN_JOB = "scheduled.renewal_offers_scan"
+
+
+@job_handler(SCAN_JOB)
+async def scan_renewals(session: AsyncSession, _: dict[str, Any]) -> None:
+    """Offer the renewals due today (idempotent: one row per license and last day)."""
+    await service.scan(session, get_settings())
