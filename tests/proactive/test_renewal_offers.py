@@ -182,7 +182,9 @@ async def test_declining_says_why_and_closes_the_offer(
     # The licence stays as it was.
     firm = await sign_in("kindergarten", enterprise=True)
     wallet = await client.get("/api/v1/me/licenses", headers=firm)
-    versions = [i["version"] for i in wallet.json()["items"] if i["type"]["code"] == "kindergarten-licence"]
+    versions = [
+        i["version"] for i in wallet.json()["items"] if i["type"]["code"] == "kindergarten-licence"
+    ]
     assert versions == [1]
 
 
@@ -206,7 +208,7 @@ async def test_an_ineligible_license_names_the_reason_and_the_service(
     assert offer["reasons"][0]["title"] == "在许可证有效期届满前90日内申请"
     assert HYGIENE in offer["message"] and "在许可证有效期届满前90日内申请" in offer["message"]
     assert offer["service"]["link"] == f"/api/v1/services/{HYGIENE}"
-    english = (await client.get("/api/v1/me/offers", headers={**person, "Accept-Language": "en"}))
+    english = await client.get("/api/v1/me/offers", headers={**person, "Accept-Language": "en"})
     assert "Applied for within the last 90 days" in english.json()["items"][0]["message"]
     refused = await client.post(f"/api/v1/me/offers/{offer['id']}/accept", headers=person)
     assert refused.status_code == 409
