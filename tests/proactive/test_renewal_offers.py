@@ -91,9 +91,11 @@ async def test_one_tap_renews_the_permit_and_files_the_explained_case(
     assert accepted.status_code == 200, accepted.text
     body = accepted.json()
     assert body["status"] == "accepted"
-    assert body["application_number"] and body["application_id"]
+    assert body["application_number"]
+    assert body["application_id"]
     new = body["renewed_license_no"]
-    assert new and new != old
+    assert new
+    assert new != old
 
     firm = await sign_in("hygiene", enterprise=True)
     wallet = await client.get("/api/v1/me/licenses", headers=firm)
@@ -111,7 +113,8 @@ async def test_one_tap_renews_the_permit_and_files_the_explained_case(
 
     cases = await client.get("/api/v1/applications", headers=firm)
     listed = [c for c in cases.json()["items"] if c["id"] == body["application_id"]]
-    assert listed and listed[0]["status"] == "approved"
+    assert listed
+    assert listed[0]["status"] == "approved"
     assert listed[0]["service"]["code"] == HYGIENE
     case = await client.get(f"/api/v1/applications/{body['application_id']}", headers=firm)
     assert case.status_code == 200, case.text
@@ -200,13 +203,15 @@ async def test_an_ineligible_license_names_the_reason_and_the_service(
         found = await service.scan(
             session, settings, on=WORLD_DAY - timedelta(days=70), window_days=120
         )
-    assert found.ineligible == 2 and found.offered == 0
+    assert found.ineligible == 2
+    assert found.offered == 0
     person = await sign_in("hygiene")
     offer = await the_offer(client, person)
     assert offer["status"] == "ineligible"
     assert [r["id"] for r in offer["reasons"]] == ["renewal_window"]
     assert offer["reasons"][0]["title"] == "在许可证有效期届满前90日内申请"
-    assert HYGIENE in offer["message"] and "在许可证有效期届满前90日内申请" in offer["message"]
+    assert HYGIENE in offer["message"]
+    assert "在许可证有效期届满前90日内申请" in offer["message"]
     assert offer["service"]["link"] == f"/api/v1/services/{HYGIENE}"
     english = await client.get("/api/v1/me/offers", headers={**person, "Accept-Language": "en"})
     assert "Applied for within the last 90 days" in english.json()["items"][0]["message"]
