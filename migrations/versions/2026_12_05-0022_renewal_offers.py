@@ -1,4 +1,5 @@
-"""renewal_offers: the renewals the platform offers before licenses expire (无感审批)
+"""renewal_offers, courier_shipments, courier_events: renewals offered before licenses expire
+(无感审批) and their paper copies sent by courier
 
 Revision ID: 0022
 Revises: 0021
@@ -47,7 +48,34 @@ def upgrade() -> None:
         "ix_renewal_offers_account_id", "renewal_offers", ["account_id", "id"], unique=False
     )
 
+    op.create_table(
+        "courier_shipments",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("offer_id", sa.Uuid(), nullable=False),
+        sa.Column("application_id", sa.Uuid(), nullable=False),
+        sa.Column("department", sa.String(length=32), nullable=False),
+        sa.Column("recipient_cipher", sa.Text(), nullable=False),
+        sa.Column("tracking_no", sa.String(length=40), nullable=True),
+        sa.Column("status", sa.String(length=32), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_courier_shipments")),
+        sa.UniqueConstraint("offer_id", name="uq_courier_shipments_offer_id"),
+        sa.UniqueConstraint("department", "tracking_no", name="uq_courier_shipments_tracking_no"),
+    )
+    op.create_table(
+        "courier_events",
+        sa.Column("webhook_id", sa.String(length=120), nullable=False),
+        sa.Column("department", sa.String(length=32), nullable=False),
+        sa.Column("shipment_id", sa.Uuid(), nullable=False),
+        sa.Column("status", sa.String(length=32), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("webhook_id", name=op.f("pk_courier_events")),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("courier_events")
+    op.drop_table("courier_shipments")
     op.drop_index("ix_renewal_offers_account_id", table_name="renewal_offers")
     op.drop_table("renewal_offers")

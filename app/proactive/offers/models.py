@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UtcDateTime
 from app.kit.ids import new_id
-from app.sealing import SealedText
+from app.sealing import SealedJSON, SealedText
 
 STATUSES = ("open", "accepted", "declined", "ineligible")
 
@@ -53,3 +53,40 @@ class RenewalOffer(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class CourierShipment(Base):
+    """The paper copy of a renewal sent by courier: one per offer (a unique constraint), the
+    recipient sealed (name, phone and address are personal data), the courier's tracking number
+    once it took the order, and the last status it reported."""
+
+    __tablename__ = "courier_shipments"
+    __table_args__ = (
+        UniqueConstraint("offer_id", name="uq_courier_shipments_offer_id"),
+        UniqueConstraint("department", "tracking_no", name="uq_courier_shipments_tracking_no"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    offer_id: Mapped[uuid.UUID] = mapped_column()
+    application_id: Mapped[uuid.UUID] = mapped_column()
+    department: Mapped[str] = mapped_column(String(32))
+    recipient: Mapped[dict[str, Any]] = mapped_column(
+        "recipient_cipher", SealedJSON("courier_shipments.recipient")
+    )
+    tracking_no: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CourierEvent(Base):
+    """A status webhook a courier sent, by its `webhook-id`: the primary key makes a replayed
+    or re-sent webhook land once."""
+
+    __tablename__ = "courier_events"
+
+    webhook_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    department: Mapped[str] = mapped_column(String(32))
+    shipment_id: Mapped[uuid.UUID] = mapped_column()
+    status: Mapped[str] = mapped_column(String(32))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.proactive.offers.models import RenewalOffer
+from app.proactive.offers.models import CourierEvent, CourierShipment, RenewalOffer
 
 
 async def for_license(
@@ -118,3 +118,50 @@ async def refresh(session: AsyncSession, offer: RenewalOffer) -> RenewalOffer:
     """The offer as the database has it now."""
     await session.refresh(offer)
     return offer
+
+
+async def add_shipment(session: AsyncSession, shipment: CourierShipment) -> None:
+    """Stage a shipment (one per offer: the unique constraint refuses a second)."""
+    session.add(shipment)
+    await session.flush()
+
+
+async def shipment(session: AsyncSession, shipment_id: uuid.UUID) -> CourierShipment | None:
+    """A shipment by id (for the job that orders it)."""
+    return await session.get(CourierShipment, shipment_id)
+
+
+async def shipment_of_offer(session: AsyncSession, offer_id: uuid.UUID) -> CourierShipment | None:
+    """The paper copy of an offer, if one was asked for."""
+    return (
+        await session.execute(select(CourierShipment).where(CourierShipment.offer_id == offer_id))
+    ).scalar_one_or_none()
+
+
+async def shipment_by_tracking(
+    session: AsyncSession, department: str, tracking_no: str
+) -> CourierShipment | None:
+    """A courier's shipment by its tracking number, locked for the status update."""
+    return (
+        await session.execute(
+            select(CourierShipment)
+            .where(
+                CourierShipment.department == department,
+                CourierShipment.tracking_no == tracking_no,
+            )
+            .with_for_update()
+        )
+    ).scalar_one_or_none()
+
+
+async def add_event(session: AsyncSession, event: CourierEvent) -> bool:
+    """Record a courier's webhook; False when its id was recorded before (a replay)."""
+    from sqlalchemy.exc import IntegrityError
+
+    try:
+        async with session.begin_nested():
+            session.add(event)
+            await session.flush()
+    except IntegrityError:
+        return False
+    return True

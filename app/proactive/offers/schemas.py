@@ -34,6 +34,16 @@ class OfferService(BaseModel):
     link: str = Field(examples=["/api/v1/services/wjw.hygiene-permit.renew"])
 
 
+class OfferDelivery(BaseModel):
+    """The paper copy's shipment: the courier, its tracking number once ordered, its status."""
+
+    courier: str = Field(examples=["ems"])
+    tracking_no: str | None
+    status: Literal[
+        "ordering", "accepted", "picked_up", "in_transit", "out_for_delivery", "delivered"
+    ]
+
+
 class OfferRead(BaseModel):
     """An offer to renew a license before it expires (无感审批), or why there is none."""
 
@@ -53,6 +63,7 @@ class OfferRead(BaseModel):
     application_id: uuid.UUID | None = Field(description="The renewal case an acceptance filed")
     application_number: str | None
     renewed_license_no: str | None = Field(description="The new license version, once renewed")
+    delivery: OfferDelivery | None = Field(description="The paper copy, when one was asked for")
     created_at: datetime
     decided_at: datetime | None
 
@@ -65,9 +76,12 @@ class OfferPage(BaseModel):
 
 
 class OfferAccept(BaseModel):
-    """Accepting an offer: one tap."""
+    """Accepting an offer: one tap; a paper copy by courier on request, to the enterprise's
+    registered address."""
 
     model_config = ConfigDict(extra="forbid")
+
+    paper_copy: bool = Field(default=False, description="Send the renewed license's paper copy")
 
 
 class OfferDecline(BaseModel):
@@ -84,3 +98,10 @@ class ScanReport(BaseModel):
     offered: int
     ineligible: int
     unchanged: int
+
+
+class CourierAck(BaseModel):
+    """The platform took a courier's report (`duplicate`: it had taken it before)."""
+
+    received: bool
+    duplicate: bool

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit
 from app.audit.schemas import AuditContext
+from app.auth import service as auth
 from app.certificates import service as certificates
 from app.certificates.schemas import LicenseRead
 from app.config import Settings
@@ -28,18 +29,20 @@ from app.kit import pagination
 from app.kit.clock import SHANGHAI, utcnow
 from app.kit.ids import new_id
 from app.notifications import service as notifications
-from app.proactive.offers import repository
+from app.proactive.offers import courier, repository
 from app.proactive.offers.errors import (
     OfferAccepted,
     OfferDeclined,
     OfferExpired,
     OfferNotEligible,
     OfferNotFound,
+    PaperCopyUnavailable,
 )
 from app.proactive.offers.models import RenewalOffer
 from app.proactive.offers.renewals import Renewal, renewals
 from app.proactive.offers.schemas import (
     OfferCommitment,
+    OfferDelivery,
     OfferPage,
     OfferRead,
     OfferReason,
@@ -180,8 +183,20 @@ async def read(session: AsyncSession, offer: RenewalOffer, *, english: bool) -> 
                          [r.title for r in reasons], english),
         reasons=reasons, commitments=commitments, decline_reason=offer.decline_reason,
         application_id=offer.application_id, application_number=offer.application_number,
-        renewed_license_no=offer.renewed_license_no, created_at=offer.created_at,
-        decided_at=offer.decided_at,
+        renewed_license_no=offer.renewed_license_no, delivery=await _delivery(session, offer),
+        created_at=offer.created_at, decided_at=offer.decided_at,
+    )  # fmt: skip
+
+
+async def _delivery(session: AsyncSession, offer: RenewalOffer) -> OfferDelivery | None:
+    if offer.status != "accepted":
+        return None
+    shipment = await repository.shipment_of_offer(session, offer.id)
+    if shipment is None:
+        return None
+    return OfferDelivery.model_validate(
+        {"courier": shipment.department, "tracking_no": shipment.tracking_no,
+         "status": shipment.status}
     )  # fmt: skip
 
 
@@ -262,10 +277,12 @@ async def accept(
     account_id: uuid.UUID,
     offer_id: uuid.UUID,
     *,
+    paper_copy: bool = False,
     english: bool,
     audit_context: AuditContext,
 ) -> OfferRead:
-    """Accept an offer: the renewal case is filed and decided at once, in this transaction."""
+    """Accept an offer: the renewal case is filed and decided at once, in this transaction;
+    with `paper_copy`, a renewed license's paper copy is ordered from the courier (a job)."""
     day, now = today(), utcnow()
     offer = await _open_offer(session, offer_id, account_id, day)
     if not await repository.settle(
@@ -288,6 +305,15 @@ async def accept(
         session, offer.id, application_id=filed.application_id, number=filed.number,
         renewed_license_no=filed.license_no,
     )  # fmt: skip
+    if paper_copy and filed.license_no is not None:
+        if filed.registered_address is None:
+            raise PaperCopyUnavailable()
+        person = await auth.verified_person(session, settings, account_id)
+        await courier.request_paper_copy(
+            session, offer_id=offer.id, application_id=filed.application_id,
+            recipient={"name": person.name, "phone": person.phone,
+                       "address": filed.registered_address},
+        )  # fmt: skip
     await audit.record(
         session,
         audit_context.entry(

@@ -174,6 +174,9 @@ class Filed:
     number: str
     status: str
     license_no: str | None
+    # The enterprise's registered address, as market regulation gave it to the decision: where a
+    # paper copy goes (None when the record was not read).
+    registered_address: str | None = None
 
 
 async def file_renewal(
@@ -240,7 +243,27 @@ async def file_renewal(
         ),
     )  # fmt: skip
     await session.flush()
-    return Filed(application.id, application.number, application.status, application.license_no)
+    found = decided.gathered.get(REGISTRATION) if decided is not None else None
+    address = (
+        found.record.address
+        if isinstance(found, Fact) and isinstance(found.record, EnterpriseRegistration)
+        else None
+    )
+    return Filed(
+        application.id, application.number, application.status, application.license_no, address
+    )
+
+
+async def note_case(
+    session: AsyncSession, application_id: uuid.UUID, text: str, *, actor_id: str
+) -> bool:
+    """Add a step to a case's timeline that changes no status (a delivery's progress); False
+    when there is no such case."""
+    application = await repository.by_id(session, application_id)
+    if application is None:
+        return False
+    await transitions.note(session, application, text, actor_id=actor_id)
+    return True
 
 
 def _type(service: Any) -> str:

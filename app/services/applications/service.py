@@ -404,3 +404,4 @@ async def refresh_search_popularity(session: AsyncSession) -> int:
 # case an accepted offer files (offered.py).
 assess_renewal = offered.assess_renewal
 file_renewal = offered.file_renewal
+note_case = offered.note_case
