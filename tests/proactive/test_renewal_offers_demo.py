@@ -25,7 +25,9 @@ def fresh_sqlite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[st
     """QE_DATABASE_URL pointing at an empty SQLite file, for the command to seed."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}"
     monkeypatch.setenv("QE_DATABASE_URL", url)
-    monkeypatch.delenv("QE_DEMO", raising=False)
+    # Set (not deleted) so that teardown restores it: `seed --demo` writes QE_DEMO=true into the
+    # environment, which would otherwise leak into every later test of this process.
+    monkeypatch.setenv("QE_DEMO", "false")
     get_settings.cache_clear()
     reset_exchange()
     yield url
