@@ -143,6 +143,7 @@ async def _consider(
     await notifications.publish(
         session, OFFER_MADE if status == "open" else OFFER_INELIGIBLE,
         subject=f"offer:{offer.id}",
+        department_code=license_.issuer,  # the issuing department's systems may subscribe
         payload={"offer_id": str(offer.id), "license_no": offer.license_no,
                  "service_code": offer.service_code,
                  "expires_on": offer.license_valid_until.isoformat()},
