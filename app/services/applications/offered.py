@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.adapters import service as exchange
@@ -220,7 +221,13 @@ async def file_renewal(
         transitions.event(application, None, "citizen", str(account_id),
                           f"受理主动换证服务（{offer_ref}），一键确认换证"),
     )  # fmt: skip
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # a counter application filed at the same moment
+        raise OpenCaseExists(
+            "该企业已有办理中的同一事项申请，请在办件中查看",
+            "the enterprise already has an open application for this service",
+        ) from exc
     decided: decisions.Decided | None = None
     if ruleset is not None:
         scopes.remember(
