@@ -274,3 +274,27 @@ async def test_only_the_holder_answers_with_a_token_of_their_own(
     # Still open for its holder, acting for the enterprise or not.
     acting = await sign_in("hygiene", enterprise=True)
     assert (await the_offer(client, acting))["status"] == "open"
+
+
+async def test_an_open_counter_application_stops_the_tap_without_using_the_offer(
+    client: httpx.AsyncClient,
+    sign_in: SignIn,
+    database: Database,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from application_forms import kindergarten_continuation
+    from persona_support import submitted
+
+    await run_due(database, settings, monkeypatch)
+    person = await sign_in("kindergarten")
+    offer = await the_offer(client, person)
+    firm = await sign_in("kindergarten", enterprise=True)
+    case = await submitted(
+        client, firm, KINDERGARTEN, kindergarten_continuation(PERSONAS["kindergarten"])
+    )
+    assert case["status"] == "pending_review"  # at the counter, a clerk decides
+    tapped = await client.post(f"/api/v1/me/offers/{offer['id']}/accept", headers=person)
+    assert tapped.status_code == 409
+    assert tapped.json()["code"] == "applications.open_case_exists"
+    assert (await the_offer(client, person))["status"] == "open"
