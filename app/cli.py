@@ -43,7 +43,7 @@ def _migrate(*, seed: bool = True) -> None:
 def _seed(*, demo: bool = False) -> dict[str, object]:
     """The reference data and, with `demo`, the demo world's accounts (both idempotent)."""
     from app.db import Database
-    from app.demo import seed_demo_world
+    from app.demo import seed_demo_offers, seed_demo_world
     from app.seed import seed_reference_data
 
     async def run() -> dict[str, object]:
@@ -53,6 +53,7 @@ def _seed(*, demo: bool = False) -> dict[str, object]:
             report = (await seed_reference_data(database)).as_dict()
             if demo:
                 report["demo"] = await seed_demo_world(database, settings)
+                report["renewal_offers"] = await seed_demo_offers(database, settings)
         finally:
             await database.dispose()
         return report

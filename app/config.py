@@ -19,6 +19,8 @@ from app.kit.workdays import Calendar
 API_V1 = "/api/v1"
 
 DEMO_SECRET_KEY = "qingeban-demo-secret-do-not-use-in-production"  # noqa: S105
+# What the simulated courier signs its webhooks with (app/adapters/simulator/courier.py).
+DEMO_COURIER_WEBHOOK_SECRET = "qingeban-demo-ems-webhook-secret"  # noqa: S105
 
 
 class Settings(BaseSettings):
@@ -36,6 +38,11 @@ class Settings(BaseSettings):
     # The credential presented to each department (department code → bearer token); a
     # department without one gets the simulator's published demo token.
     department_tokens: dict[str, SecretStr] = Field(default_factory=dict)
+    # The secret each courier department signs its status webhooks with (department code →
+    # secret, QE_COURIER_WEBHOOK_SECRETS); the demo one is the simulator's published secret.
+    courier_webhook_secrets: dict[str, SecretStr] = Field(
+        default_factory=lambda: {"ems": SecretStr(DEMO_COURIER_WEBHOOK_SECRET)}
+    )
     demo: bool = False
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # With SQLite one in-process worker runs the jobs; on PostgreSQL separate `qingeban worker`
@@ -167,6 +174,12 @@ class Settings(BaseSettings):
             untokened = sorted(set(self.department_urls) - set(self.department_tokens))
             if untokened:
                 raise ValueError(f"QE_DEPARTMENT_TOKENS has no token for: {', '.join(untokened)}")
+            # The simulator's published courier secret signs nothing a production start trusts:
+            # a courier's webhooks are refused until QE_COURIER_WEBHOOK_SECRETS names its own.
+            self.courier_webhook_secrets = {
+                code: secret for code, secret in self.courier_webhook_secrets.items()
+                if secret.get_secret_value() != DEMO_COURIER_WEBHOOK_SECRET
+            }  # fmt: skip
         return self
 
     @property

@@ -59,3 +59,14 @@ async def seed_demo_world(database: Database, settings: Settings) -> dict[str, i
         "staff_created": staff,
         "licenses_issued": licenses,
     }
+
+
+async def seed_demo_offers(database: Database, settings: Settings) -> dict[str, int]:
+    """Run the daily renewal-offer scan once, so that the demo world starts with the hygiene
+    and kindergarten owners' offers (无感审批); the schedule `offers.renewal-scan` runs it
+    every morning after that. Idempotent: one offer per license and last day."""
+    from app.proactive.offers import service as offers
+
+    async with database.session() as session:
+        report = await offers.scan(session, settings)
+    return report.model_dump()

@@ -54,6 +54,8 @@ from app.ops.headers import SecurityHeadersMiddleware
 from app.ops.logging import configure_logging
 from app.ops.middleware import RequestContextMiddleware
 from app.ops.proxies import TrustedProxiesMiddleware
+from app.proactive.offers.endpoints import callbacks_router as courier_callbacks_router
+from app.proactive.offers.endpoints import router as offers_router
 from app.services.applications.endpoints import router as applications_router
 from app.services.applications.endpoints_prefill import router as prefill_router
 from app.services.catalog.endpoints import router as catalog_router
@@ -196,6 +198,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(prefill_router)
     app.include_router(uploads_router)
     app.include_router(notifications_router)
+    app.include_router(offers_router)
+    app.include_router(courier_callbacks_router)
     app.include_router(webhooks_router)
     app.include_router(webhooks_admin_router)
     app.include_router(review_router)

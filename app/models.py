@@ -8,6 +8,7 @@ from app.codes import models as codes_models
 from app.idempotency import models as idempotency_models
 from app.jobs import models as jobs_models
 from app.notifications import models as notifications_models
+from app.proactive.offers import models as offers_models
 from app.services.applications import models as applications_models
 from app.services.catalog import models as catalog_models
 from app.services.rulesets import models as rulesets_models
@@ -24,6 +25,7 @@ __all__ = [
     "idempotency_models",
     "jobs_models",
     "notifications_models",
+    "offers_models",
     "rulesets_models",
     "uploads_models",
 ]

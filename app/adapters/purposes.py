@@ -55,6 +55,11 @@ DEFAULT_POLICY: PurposePolicy = {
         *_CASE_DEPARTMENTS,
         reference_required=True,
     ),
+    # The daily renewal-offer scan (无感审批): the reference names the expiring license, and the
+    # renewal ruleset says which datasets it may read about its holder (check_scope).
+    "renewal-offer": _rule(*_CASE_DEPARTMENTS, reference_required=True),
+    # Sending a case's paper copy by courier: an order, not a read; the reference names the case.
+    "delivery": _rule(reference_required=True),
     # A clerk reviewing a case that was not approved automatically sees what the case saw.
     "review": _rule(
         *_CASE_DEPARTMENTS,

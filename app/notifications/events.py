@@ -21,6 +21,9 @@ SHARE_VERIFIED = "share.verified"
 # To a webhook subscriber: one of its endpoints was disabled after failing for too long (told to
 # its other endpoints that subscribed to it; the subscription itself shows it too).
 WEBHOOK_ENDPOINT_DISABLED = "webhook.endpoint_disabled"
+# Renewal offers (无感审批): a license can be renewed with one tap, or why it cannot.
+OFFER_MADE = "offer.made"
+OFFER_INELIGIBLE = "offer.ineligible"
 
 EVENT_TYPES: tuple[str, ...] = (
     APPLICATION_SUBMITTED,
@@ -36,6 +39,8 @@ EVENT_TYPES: tuple[str, ...] = (
     LICENSE_EXPIRING,
     SHARE_VERIFIED,
     WEBHOOK_ENDPOINT_DISABLED,
+    OFFER_MADE,
+    OFFER_INELIGIBLE,
 )
 
 STATUTORY: frozenset[str] = frozenset(
@@ -48,4 +53,6 @@ STATUTORY: frozenset[str] = frozenset(
 )
 
 # Events that are told by text as well as in the inbox (the rest only in the inbox).
-BY_SMS: frozenset[str] = STATUTORY | {LICENSE_ISSUED, LICENSE_EXPIRING, LICENSE_RENEWED}
+BY_SMS: frozenset[str] = STATUTORY | {
+    LICENSE_ISSUED, LICENSE_EXPIRING, LICENSE_RENEWED, OFFER_MADE, OFFER_INELIGIBLE,
+}  # fmt: skip

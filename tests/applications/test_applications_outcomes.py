@@ -20,10 +20,16 @@ from app.jobs.models import Job
 from app.jobs.worker import Worker
 from app.rules.load import shipped_rulesets
 from app.rules.outcome import ApprovalOutcome
+from app.services.catalog.data import KEY_SERVICES
 
 # Which persona each service is approved for, and whether they act for their enterprise.
 PERSONA_OF = demo_services()
-OUTCOMES: dict[str, ApprovalOutcome] = {r.service: r.outcome for r in shipped_rulesets()}
+# The 秒批 services' rulesets: the kindergarten continuation's decides only the renewal the
+# platform offers (无感审批, tests/proactive); at the counter a clerk decides it.
+_OFFERED_ONLY = {s.code for s in KEY_SERVICES if s.mode != "auto"}
+OUTCOMES: dict[str, ApprovalOutcome] = {
+    r.service: r.outcome for r in shipped_rulesets() if r.service not in _OFFERED_ONLY
+}
 # What a persona chooses where the form's first option would not fit together.
 CHOSEN: dict[str, dict[str, Any]] = {
     "gjj.loan.repayment-change": {"change_type": "还款方式", "repayment_method": "等额本金"},

@@ -148,6 +148,13 @@ CITIZEN_ROUTES = {
         # The city code is the person's own: never an enterprise's.
         CitizenRoute("GET", "/api/v1/me/code", 200, 403),
         CitizenRoute("GET", "/api/v1/me/code/qr", 200, 403),
+        # Renewal offers are the person's, whether or not they act for the enterprise.
+        CitizenRoute("GET", "/api/v1/me/offers", 200, 200),
+        CitizenRoute("POST", "/api/v1/me/offers/{offer_id}/accept", 404, 404),
+        CitizenRoute(
+            "POST", "/api/v1/me/offers/{offer_id}/decline", 404, 404,
+            request=_json({"reason": "不需要"}),
+        ),
     )
 }  # fmt: skip
 
@@ -300,6 +307,7 @@ def _url(route: CitizenRoute, context: Context) -> str:
         upload_id=NOBODY,
         message_id=NOBODY,
         share_id=NOBODY,
+        offer_id=NOBODY,
         license_no=context.license_no,
         code="wjw.hygiene-permit.renew",
     )

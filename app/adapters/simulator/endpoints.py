@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.adapters.errors import PurposeNotAllowed, PurposeRequired
 from app.adapters.purposes import DEFAULT_POLICY, check_purpose, parse_purpose
+from app.adapters.simulator.courier import CourierState, courier_routes
 from app.adapters.simulator.dataset_types import Context, Dataset, Department
 from app.adapters.simulator.datasets import (
     DEPARTMENTS,
@@ -101,6 +102,7 @@ class _Simulator:
         self.disbursements: dict[str, DisbursementReceipt] = {}
         self.instructions: dict[tuple[str, str, str], InstructionReceipt] = {}
         self.sms = SmsProviderState()
+        self.courier = CourierState(settings.courier_webhook_secret)
 
     async def caller(self, request: Request) -> str:
         """Authenticate the caller and check the X-Road-style headers; return the system.
@@ -276,6 +278,7 @@ def _router(sim: _Simulator) -> APIRouter:
 
     instruction_routes(router, sim.context, sim.disbursements, sim.instructions, caller, admin)
     sms_routes(router, sim.sms, admin)
+    courier_routes(router, sim.courier, caller, admin)
     return router
 
 

@@ -9,6 +9,8 @@ from app.adapters.simulator.population import DEFAULT_SEED, DEFAULT_SIZE
 
 DEFAULT_CALLER_TOKEN = "qingeban-demo-caller-token"  # noqa: S105 - published demo credential
 DEFAULT_ADMIN_TOKEN = "qingeban-sim-admin"  # noqa: S105 - published demo credential
+# The courier signs its webhooks to the platform with this (QE_COURIER_WEBHOOK_SECRETS there).
+DEFAULT_COURIER_WEBHOOK_SECRET = "qingeban-demo-ems-webhook-secret"  # noqa: S105 - published demo
 
 
 class Fault(BaseModel):
@@ -40,3 +42,4 @@ class SimulatorSettings(BaseSettings):
     )
     admin_token: str = DEFAULT_ADMIN_TOKEN
     faults: dict[str, Fault] = Field(default_factory=dict)
+    courier_webhook_secret: str = DEFAULT_COURIER_WEBHOOK_SECRET

@@ -199,6 +199,11 @@ async def by_number(session: AsyncSession, number: str) -> Application | None:
     return (await session.scalars(select(Application).where(Application.number == number))).first()
 
 
+async def by_id(session: AsyncSession, application_id: uuid.UUID) -> Application | None:
+    """A case by id, for the platform's own processes (a courier's report on its delivery)."""
+    return await session.get(Application, application_id)
+
+
 async def filed_by_service(session: AsyncSession) -> dict[str, int]:
     """How many applications were ever filed for each service, by service code."""
     query = select(Application.service_code, func.count()).group_by(Application.service_code)

@@ -35,6 +35,7 @@ from app.services.applications import (
     decisions,
     forms,
     materials,
+    offered,
     outcomes,
     prefill,
     repository,
@@ -397,3 +398,10 @@ async def refresh_search_popularity(session: AsyncSession) -> int:
     """Give the catalog's search the applications filed per service, its tiebreak; returns how
     many services have been applied for. Cheap enough to run from cron every night."""
     return await catalog.record_popularity(session, await repository.filed_by_service(session))
+
+
+# Renewals the platform offers (无感审批, app/proactive/offers): the scan's evaluation and the
+# case an accepted offer files (offered.py).
+assess_renewal = offered.assess_renewal
+file_renewal = offered.file_renewal
+note_case = offered.note_case
