@@ -16,7 +16,18 @@ import hmac
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import access, clients, grants, issuance, opaque, repository, scopes, sessions, tokens
+from app.auth import (
+    access,
+    clients,
+    grants,
+    issuance,
+    keys,
+    opaque,
+    repository,
+    scopes,
+    sessions,
+    tokens,
+)
 from app.auth.errors import OAuthError
 from app.auth.models import ClientKind, OAuthClient, SubjectType
 from app.auth.principals import Principal
@@ -154,3 +165,8 @@ async def bearer_principal(
         return await access.verify(session, settings, token)
     except access.TokenRejected:
         return None
+
+
+async def signing_keys(session: AsyncSession) -> list[tuple[str, str, str]]:
+    """Every signing key as (kid, state, algorithm), newest first: what admins are shown."""
+    return [(key.kid, key.state, key.algorithm) for key in await keys.list_keys(session)]

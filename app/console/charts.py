@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-ROW = 34
-LABEL_WIDTH = 260
+ROW = 44
+LABEL_WIDTH = 300
 BAR_WIDTH = 420
 VALUE_WIDTH = 120
 WIDTH = LABEL_WIDTH + BAR_WIDTH + VALUE_WIDTH

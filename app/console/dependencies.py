@@ -152,7 +152,7 @@ def require(user: ConsoleUser, *roles: StaffRole) -> ConsoleUser:
                 {"title": t["forbidden_title"], "text": None, "user": user},
                 locale=user.locale,
                 status=403,
-            )  # fmt: skip
+            )
         )
     return user
 
@@ -170,7 +170,7 @@ async def checked_form(
                 {"title": t["csrf_title"], "text": t["csrf_text"], "user": user},
                 locale=user.locale,
                 status=403,
-            )  # fmt: skip
+            )
         )
     return user
 

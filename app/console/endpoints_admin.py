@@ -21,7 +21,7 @@ from app.adapters.service import get_exchange
 from app.audit import service as audit_service
 from app.audit.dependencies import AuditContextDep
 from app.auth import clients as oauth_clients
-from app.auth import keys as signing_keys
+from app.auth import console_client
 from app.auth import service as auth
 from app.auth import staff as staff_members
 from app.console import dependencies as deps
@@ -80,7 +80,7 @@ async def department(
 
 
 def _yaml(body: dict[str, Any]) -> str:
-    return yaml.safe_dump(body, allow_unicode=True, sort_keys=False, width=100)
+    return str(yaml.safe_dump(body, allow_unicode=True, sort_keys=False, width=100))
 
 
 @router.get("/department/services/{code}")
@@ -184,7 +184,7 @@ async def platform(
     """Dead jobs, job counts, the exchange's health, signing keys, staff and clients."""
     dead = await jobs.list_jobs(session, JobState.DEAD, None, 50)
     counts = await jobs.count_by_state(session)
-    keys = await signing_keys.list_keys(session)
+    keys = await console_client.signing_keys(session)
     staff = await staff_members.list_page(session, department=None, cursor=None, limit=100)
     clients = await oauth_clients.list_page(session, cursor=None, limit=100)
     context = {

@@ -53,7 +53,7 @@ async def queue(
     chosen = status if status in OPEN else None
     items = [
         item for item in everything.items
-        if (chosen is None or item.status == chosen) and (not service or item.service.code == service)
+        if chosen in (None, item.status) and service in (None, "", item.service.code)
     ]  # fmt: skip
     holders = await _holders(session, [item.claimed_by for item in items])
     context = {
