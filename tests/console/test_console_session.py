@@ -1,0 +1,127 @@
+"""The console's session over plain HTTP against the running server: sign-in through the
+provider (code + PKCE), the headers of a page, CSRF on every form, back-channel logout and
+sign-out ending the session, a forged sign-in refused."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from application_forms import rent_withdrawal
+from console_support import Server, citizen_headers
+from persona_support import PERSONAS, submitted
+
+from app.auth import console_client
+from app.auth.logout import backchannel_logout_token
+from app.auth.tokens import unverified_claims
+from app.db import Database
+from app.demo import DEMO_STAFF_PASSWORD
+
+RENT = "gjj.withdraw.rent"
+
+
+@pytest.fixture
+async def clerk(server: Server) -> AsyncIterator[httpx.AsyncClient]:
+    """gjj.clerk signed in to the console by following the redirects as a browser does."""
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as browser:
+        page = await browser.get("/console/cases", follow_redirects=True)
+        assert "/oauth/authorize" in str(page.url), page.url
+        hidden = dict(re.findall(r'name="(request_id|csrf_token)" value="([^"]*)"', page.text))
+        signed = await browser.post(
+            "/oauth/login", follow_redirects=True,
+            data={**hidden, "login": "gjj.clerk", "password": DEMO_STAFF_PASSWORD},
+        )  # fmt: skip
+        assert signed.status_code == 200, signed.text
+        assert str(signed.url).endswith("/console/cases"), signed.url
+        yield browser
+
+
+def _cookie(browser: httpx.AsyncClient) -> str:
+    return str(browser.cookies.get("qe_console"))
+
+
+async def test_a_console_page_is_never_cached_framed_or_given_inline_script(
+    clerk: httpx.AsyncClient,
+) -> None:
+    page = await clerk.get("/console/cases")
+    assert page.status_code == 200
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert page.headers["cache-control"] == "no-store"
+    assert "<script>" not in page.text, "no inline script"
+    assert '<script src="/console/static/htmx.min.js"' in page.text
+    asset = await clerk.get("/console/static/htmx.min.js")
+    assert asset.status_code == 200
+    assert "javascript" in asset.headers["content-type"]
+
+
+async def test_a_form_without_the_sessions_csrf_token_changes_nothing(
+    server: Server, clerk: httpx.AsyncClient
+) -> None:
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as api:
+        owner = await citizen_headers(api, "flat_owner")
+        case = await submitted(api, owner, RENT, rent_withdrawal(PERSONAS["flat_owner"]))
+    path = f"/console/cases/{case['id']}/claim"
+    assert (await clerk.post(path)).status_code == 403
+    assert (await clerk.post(path, data={"csrf_token": "0" * 64})).status_code == 403
+    page = await clerk.get(f"/console/cases/{case['id']}")
+    assert '<dd id="case-status">pending_review</dd>' in page.text
+    token = re.search(r'name="csrf_token" value="([0-9a-f]{64})"', page.text)
+    assert token is not None
+    claimed = await clerk.post(path, data={"csrf_token": token.group(1)})
+    assert claimed.status_code == 303
+    page = await clerk.get(f"/console/cases/{case['id']}")
+    assert '<dd id="case-status">in_review</dd>' in page.text
+
+
+async def test_back_channel_logout_ends_the_console_session(
+    server: Server, clerk: httpx.AsyncClient
+) -> None:
+    sid = unverified_claims(_cookie(clerk))["sid"]
+    refused = await clerk.post("/console/backchannel-logout", data={"logout_token": "x"})
+    assert refused.status_code == 400
+    database = Database.from_url(server.settings.database_url)
+    try:
+        async with database.session() as session:
+            made = await backchannel_logout_token(
+                session, server.settings, client_id=console_client.CLIENT_ID, sid=sid, jti="j1"
+            )
+    finally:
+        await database.dispose()
+    assert made is not None
+    token, uri = made
+    assert uri == f"{server.url}/console/backchannel-logout"
+    assert (await clerk.get("/console/cases")).status_code == 200
+    async with httpx.AsyncClient(timeout=30) as provider:
+        told = await provider.post(uri, data={"logout_token": token})
+    assert told.status_code == 200
+    after = await clerk.get("/console/cases")
+    assert after.status_code == 303
+    assert after.headers["location"].startswith("/console/login")
+
+
+async def test_signing_out_ends_the_single_sign_on(clerk: httpx.AsyncClient) -> None:
+    page = await clerk.get("/console/cases")
+    token = re.search(r'name="csrf_token" value="([0-9a-f]{64})"', page.text)
+    assert token is not None
+    out = await clerk.post("/console/logout", data={"csrf_token": token.group(1)})
+    assert out.status_code == 303
+    again = await clerk.get("/console/cases", follow_redirects=True)
+    assert "/oauth/authorize" in str(again.url), "the SSO session ended too: the login page"
+
+
+async def test_a_forged_or_replayed_sign_in_is_refused(
+    server: Server, clerk: httpx.AsyncClient
+) -> None:
+    forged = await clerk.get("/console/callback", params={"code": "x" * 43, "state": "forged"})
+    assert forged.status_code == 400
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as stranger:
+        arrived = await stranger.get("/console/callback", params={"code": "x", "state": "y"})
+        assert arrived.status_code == 400
+        outside = await stranger.get("/console/login", params={"next": "https://evil.example/"})
+        assert outside.status_code == 303
+        assert outside.headers["location"].startswith("/oauth/authorize?")
