@@ -64,6 +64,9 @@ class OverviewRead(BaseModel):
     as_of: datetime
     day: date = Field(description="Today in Asia/Shanghai, the day of the `today` figures")
     applications: Volume
+    applications_this_year: int = Field(
+        ge=0, description="Submitted since 1 January (Asia/Shanghai) of `day`'s year"
+    )
     online_share: float | None = Field(
         ge=0,
         le=1,

@@ -20,12 +20,14 @@ from app.stats.schemas import (
 
 
 async def overview(session: AsyncSession, *, now: datetime | None = None) -> OverviewRead:
-    """Volumes, online share, the auto-approval rate, median time to decision, open cases by
+    """Volumes (today and this year), online share, the auto-approval rate, median time to decision, open cases by
     department and licenses issued; "today" is the day in Asia/Shanghai."""
     now = now or utcnow()
     day = now.astimezone(SHANGHAI).date()
     midnight = datetime.combine(day, time(0), SHANGHAI).astimezone(UTC)
     total, today = await repository.application_counts(session, midnight)
+    new_year = datetime.combine(day.replace(month=1, day=1), time(0), SHANGHAI).astimezone(UTC)
+    _, this_year = await repository.application_counts(session, new_year)
     licenses_total, licenses_today = await repository.license_counts(session, midnight)
     medians = await repository.median_seconds_to_decision(session)
     auto_median, auto_count = medians.get("auto", (None, 0))
@@ -34,6 +36,7 @@ async def overview(session: AsyncSession, *, now: datetime | None = None) -> Ove
         as_of=now,
         day=day,
         applications=Volume(total=total, today=today),
+        applications_this_year=this_year,
         online_share=1.0 if total else None,
         automation=await _automation(session),
         median_time_to_decision=TimeToDecision(

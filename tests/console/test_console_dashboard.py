@@ -26,6 +26,7 @@ RENT = "gjj.withdraw.rent"
 FIGURES = (
     ("applications.today", ("applications", "today")),
     ("applications.total", ("applications", "total")),
+    ("applications_this_year", ("applications_this_year",)),
     ("online_share", ("online_share",)),
     ("automation.rate", ("automation", "rate")),
     ("median_time_to_decision.auto_seconds", ("median_time_to_decision", "auto_seconds")),
@@ -71,7 +72,7 @@ async def test_the_screen_shows_what_the_statistics_api_says(
         for name, path in FIGURES
     }
     assert shown == expected
-    assert shown["applications.today"] == "2"
+    assert shown["applications.today"] == shown["applications_this_year"] == "2"
     assert overview["automation"]["rate"] == 0.5
     backlog = {d["department_code"]: d["total"] for d in overview["pending_by_department"]}
     assert backlog == {"gjj": 1}
