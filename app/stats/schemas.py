@@ -56,6 +56,10 @@ class DepartmentBacklog(BaseModel):
     resubmitted: int = Field(ge=0)
     supplement_requested: int = Field(ge=0, description="Waiting for the applicant")
     total: int = Field(ge=0)
+    overdue: int = Field(ge=0, description="Open cases past their statutory deadline")
+    due_soon: int = Field(
+        ge=0, description="Open cases whose deadline is `day` or one of the next 3 calendar days"
+    )
 
 
 class OverviewRead(BaseModel):

@@ -1,8 +1,9 @@
-"""Applications this year: counted from 1 January in Asia/Shanghai, not in UTC."""
+"""What the city-brain screen added to the overview: applications this year (from 1 January in
+Asia/Shanghai, not in UTC) and open cases against their statutory deadlines."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import httpx
@@ -40,3 +41,30 @@ async def test_a_case_of_last_new_years_eve_counts_in_total_not_this_year(
     overview = (await client.get("/api/v1/stats/overview", headers=admin)).json()
     assert overview["applications"] == {"total": 2, "today": 0}
     assert overview["applications_this_year"] == 1
+
+
+async def test_open_cases_are_counted_against_their_deadlines(
+    client: httpx.AsyncClient, sign_in: SignIn, staff_headers: Any, database: Database
+) -> None:
+    owner = await sign_in("flat_owner", face=True)
+    case = await submitted(client, owner, RENT, rent_withdrawal(PERSONAS["flat_owner"]))
+    assert case["status"] == "pending_review"
+    admin = await staff_headers("deadline.admin", StaffRole.PLATFORM_ADMIN, department="xzsp")
+    seen = []
+    # The world's day is Tuesday 2026-11-24: due yesterday, today, in 3 days, in 4 days.
+    for deadline in (
+        date(2026, 11, 23),
+        date(2026, 11, 24),
+        date(2026, 11, 27),
+        date(2026, 11, 28),
+    ):
+        async with database.session() as session:
+            await session.execute(
+                update(Application)
+                .where(Application.number == case["number"])
+                .values(deadline=deadline)
+            )
+        overview = (await client.get("/api/v1/stats/overview", headers=admin)).json()
+        (gjj,) = overview["pending_by_department"]
+        seen.append((gjj["overdue"], gjj["due_soon"]))
+    assert seen == [(1, 0), (0, 1), (0, 1), (0, 0)]
