@@ -24,8 +24,8 @@ from app.auth import clients as oauth_clients
 from app.auth import console_client
 from app.auth import service as auth
 from app.auth import staff as staff_members
+from app.console import burden, rendering
 from app.console import dependencies as deps
-from app.console import rendering
 from app.console.dependencies import ConsoleUser, DepartmentAdminDep, FormUserDep, PlatformAdminDep
 from app.dependencies import DatabaseDep, SettingsDep, WriteSessionDep
 from app.errors import AppError
@@ -68,12 +68,16 @@ async def department(
     """The department's services, with the rules' automation figures of each."""
     chosen = _department(user, code)
     services = await catalog.search_services(session, department=chosen, limit=100)
+    burdens = {
+        item.code: burden.of(await catalog.get_service(session, item.code))
+        for item in services.items
+    }
     overview = await stats.overview(session)
     automation = {s.service_code: s for s in overview.automation.by_service}
     departments = (await catalog.list_departments(session)).items
     context = {
         "user": user, "department": chosen, "services": services.items,
-        "automation": automation, "departments": departments,
+        "automation": automation, "departments": departments, "burdens": burdens,
         "may_choose": user.staff.department_scope is None,
     }  # fmt: skip
     return rendering.render("department.html", context, locale=user.locale)

@@ -38,7 +38,10 @@ async def test_a_department_admin_publishes_a_version_whose_cases_pass_only(
     page = await new_page()
     await sign_in(page, "gjj.admin")
     await page.goto("/console/department")
-    await expect(page.locator(f"tr[data-service='{RENT}']")).to_be_visible()
+    rent = page.locator(f"tr[data-service='{RENT}']")
+    await expect(rent.locator("[data-burden=from_government]")).to_have_text("5/8")
+    await expect(rent.locator("[data-burden=to_type]")).to_have_text("3")
+    await expect(rent.locator("[data-burden=uploads]")).to_have_text("0")
     assert await accessibility_violations(page) == []
     await screenshot(page, "department-services")
 
