@@ -31,6 +31,7 @@ from app.dependencies import DatabaseDep, SettingsDep, WriteSessionDep
 from app.errors import AppError
 from app.jobs import service as jobs
 from app.jobs.models import JobState
+from app.notifications import subscriptions as webhook_subscriptions
 from app.services.catalog import service as catalog
 from app.services.catalog.errors import ServiceNotFound
 from app.services.rulesets import service as rulesets
@@ -185,16 +186,18 @@ async def platform(
     request: Request, user: PlatformAdminDep, session: WriteSessionDep,
     done: Annotated[str | None, Query(max_length=20)] = None,
 ) -> Response:  # fmt: skip
-    """Dead jobs, job counts, the exchange's health, signing keys, staff and clients."""
+    """Dead jobs, job counts, failing webhook endpoints, the exchange's health, signing keys,
+    staff and clients."""
     dead = await jobs.list_jobs(session, JobState.DEAD, None, 50)
     counts = await jobs.count_by_state(session)
     keys = await console_client.signing_keys(session)
     staff = await staff_members.list_page(session, department=None, cursor=None, limit=100)
     clients = await oauth_clients.list_page(session, cursor=None, limit=100)
+    failing = await webhook_subscriptions.failing_endpoints(session)
     context = {
         "user": user, "dead": dead.items, "counts": counts, "keys": keys,
         "staff": staff.items, "clients": clients.items, "exchange": get_exchange().status(),
-        "done": done, "chain": None,
+        "done": done, "failing": failing,
     }  # fmt: skip
     return rendering.render("platform.html", context, locale=user.locale)
 

@@ -103,6 +103,9 @@ async def test_a_platform_admin_retries_a_dead_job(
     await page.goto("/console/platform")
     row = page.locator(f"tr[data-job='{job_id}']")
     await expect(row).to_contain_text("partner endpoint unreachable")
+    await expect(page.locator("section[aria-labelledby=webhooks-title]")).to_contain_text(
+        "所有 Webhook 端点投递正常"
+    )
     assert await accessibility_violations(page) == []
     await screenshot(page, "platform")
     await row.get_by_role("button").click()

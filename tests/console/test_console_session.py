@@ -13,8 +13,12 @@ from application_forms import rent_withdrawal
 from console_support import Server, citizen_headers
 from persona_support import PERSONAS, submitted
 
+from app.audit.schemas import AuditContext
 from app.auth import console_client
+from app.auth import service as auth
 from app.auth.logout import backchannel_logout_token
+from app.auth.models import ClientKind
+from app.auth.schemas import ClientCreate
 from app.auth.tokens import unverified_claims
 from app.db import Database
 from app.demo import DEMO_STAFF_PASSWORD
@@ -125,3 +129,40 @@ async def test_a_forged_or_replayed_sign_in_is_refused(
         outside = await stranger.get("/console/login", params={"next": "https://evil.example/"})
         assert outside.status_code == 303
         assert outside.headers["location"].startswith("/oauth/authorize?")
+
+
+async def _partner_token(server: Server, scopes: list[str]) -> dict[str, str]:
+    database = Database.from_url(server.settings.database_url)
+    try:
+        async with database.session() as session:
+            created = await auth.register_client(
+                session, server.settings,
+                ClientCreate(name="城市大脑大屏", kind=ClientKind.PARTNER,
+                             grant_types=["client_credentials"], scopes=scopes),
+                audit_context=AuditContext(), actor=("system", "tests"),
+            )  # fmt: skip
+    finally:
+        await database.dispose()
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
+        token = await http.post("/oauth/token", data={
+            "grant_type": "client_credentials", "client_id": created.client_id,
+            "client_secret": created.client_secret})  # fmt: skip
+    assert token.status_code == 200, token.text
+    return {"Authorization": f"Bearer {token.json()['access_token']}"}
+
+
+async def test_a_wall_screens_stats_read_client_sees_the_screen_and_nothing_else(
+    server: Server,
+) -> None:
+    screen = await _partner_token(server, ["stats.read"])
+    verifier = await _partner_token(server, ["licenses.verify"])
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as wall:
+        shown = await wall.get("/console/dashboard", headers=screen)
+        assert shown.status_code == 200
+        assert 'data-figure="applications.today"' in shown.text
+        figures = await wall.get("/console/dashboard/figures", headers=screen)
+        assert figures.status_code == 200
+        assert (await wall.get("/console/dashboard", headers=verifier)).status_code == 403
+        assert (await wall.get("/console/cases", headers=screen)).status_code == 303, (
+            "a bearer token opens no other console page: to sign-in"
+        )
