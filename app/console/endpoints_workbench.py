@@ -25,6 +25,7 @@ from app.console import rendering
 from app.console.dependencies import ClerkDep, ConsoleUser, FormUserDep
 from app.dependencies import SettingsDep, WriteSessionDep
 from app.errors import AppError
+from app.kit.clock import utcnow
 from app.services.applications import materials
 from app.services.applications import service as applications
 from app.services.applications.schemas import Rejection, ReviewCaseRead, SupplementRequest
@@ -32,7 +33,8 @@ from app.services.applications.status import Status
 
 router = APIRouter(prefix="/console/cases", include_in_schema=False)
 CaseId = Annotated[str, Path(max_length=64)]
-OPEN = ("pending_review", "resubmitted", "commitment_breached", "in_review")
+WAITING = ("pending_review", "resubmitted", "commitment_breached")
+OPEN = (*WAITING, "in_review")
 _QUEUE_LIMIT = 100
 
 
@@ -92,6 +94,7 @@ async def _case_page(
 ) -> Response:
     holders = await _holders(session, [found.claimed_by])
     mine = found.claimed_by == str(user.staff.staff_id)
+    lapsed = found.claim_expires_at is None or found.claim_expires_at <= utcnow()
     uploads = [
         {"code": entry.get("code"), "upload_id": entry["satisfied_by"].get("upload_id")}
         for entry in found.materials
@@ -102,9 +105,9 @@ async def _case_page(
     context = {
         "user": user, "case": found, "holder": holders.get(found.claimed_by or ""),
         "mine": mine, "uploads": uploads, "other_materials": others, "done": done,
-        "decidable": found.status == "in_review" and mine,
-        "claimable": found.status in ("pending_review", "resubmitted", "commitment_breached")
-        or (found.status == "in_review" and not mine and found.claimed_by is None),
+        "decidable": found.status == "in_review" and mine and not lapsed,
+        # A lapsed claim may be taken again, by its holder or another clerk (as in the API).
+        "claimable": found.status in WAITING or (found.status == "in_review" and lapsed),
     }  # fmt: skip
     return rendering.render("case.html", context, locale=user.locale)
 

@@ -90,3 +90,24 @@ async def staff_api_headers(api: httpx.AsyncClient, login: str) -> dict[str, str
         "method": "password", "login": login, "password": DEMO_STAFF_PASSWORD})  # fmt: skip
     assert answer.status_code == 200, answer.text
     return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+
+async def add_staff(server: Server, login: str, name: str, department: str) -> None:
+    """A clerk of `department` with the demo staff password."""
+    from app.audit.schemas import AuditContext
+    from app.auth import service as auth
+    from app.auth.models import StaffRole
+    from app.auth.schemas import StaffCreate
+    from app.db import Database
+
+    database = Database.from_url(server.settings.database_url)
+    try:
+        async with database.session() as session:
+            await auth.seed_demo_staff(
+                session, server.settings,
+                StaffCreate(login=login, name=name, role=StaffRole.CLERK,
+                            department_code=department, password=DEMO_STAFF_PASSWORD),
+                audit_context=AuditContext(),
+            )  # fmt: skip
+    finally:
+        await database.dispose()

@@ -13,16 +13,13 @@ from console_support import (
     NewPage,
     Server,
     accessibility_violations,
+    add_staff,
     citizen_headers,
     screenshot,
     sign_in,
 )
 from persona_support import PERSONAS, submitted
 from playwright.async_api import expect
-
-from app.auth.models import StaffRole
-from app.auth.schemas import StaffCreate
-from app.demo import DEMO_STAFF_PASSWORD
 
 pytestmark = pytest.mark.browser
 RENT = "gjj.withdraw.rent"
@@ -64,6 +61,14 @@ async def test_a_clerk_reads_the_explanation_and_rejects_the_referred_case(
     await page.get_by_role("button", name="认领").click()
     await expect(page.locator("#case-status")).to_have_text("in_review")
     await expect(page.locator("#holder")).to_contain_text("公积金窗口张伟")
+    await add_staff(server, "gjj.li", "公积金窗口李娜", "gjj")
+    colleague = await new_page()
+    await sign_in(colleague, "gjj.li")
+    await colleague.goto(f"/console/cases/{case['id']}")
+    await expect(colleague.locator("#holder")).to_have_text("公积金窗口张伟")
+    await expect(colleague.get_by_text("该办件正由其他工作人员办理。")).to_be_visible()
+    await expect(colleague.get_by_role("button", name="认领")).to_have_count(0)
+    await expect(colleague.get_by_role("button", name="不予通过")).to_have_count(0)
     reason = "名下在青岛有自有住房，不符合租房提取条件"
     await page.get_by_label("不通过理由（将告知申请人）").fill(reason)
     await page.get_by_role("button", name="不予通过").click()
@@ -94,22 +99,8 @@ async def test_the_queue_in_english_and_filtered(
 async def test_another_departments_clerk_gets_404_and_a_citizen_gets_no_console(
     server: Server, api: httpx.AsyncClient, new_page: NewPage
 ) -> None:
-    from app.audit.schemas import AuditContext
-    from app.auth import service as auth
-    from app.db import Database
-
     _, case = await _referred_case(api)
-    database = Database.from_url(server.settings.database_url)
-    try:
-        async with database.session() as session:
-            await auth.seed_demo_staff(
-                session, server.settings,
-                StaffCreate(login="jyj.clerk", name="教育局窗口", role=StaffRole.CLERK,
-                            department_code="jyj", password=DEMO_STAFF_PASSWORD),
-                audit_context=AuditContext(),
-            )  # fmt: skip
-    finally:
-        await database.dispose()
+    await add_staff(server, "jyj.clerk", "教育局窗口", "jyj")
     page = await new_page()
     await sign_in(page, "jyj.clerk")
     answer = await page.goto(f"/console/cases/{case['id']}")
