@@ -39,6 +39,23 @@ _environment = Environment(
 )
 
 
+def shown(value: Any, locale: str = "zh") -> str:
+    """A found value or form answer as a person reads it: yes/no, lists and mappings spelled
+    out, nothing for none."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return ("yes" if value else "no") if locale == "en" else ("是" if value else "否")
+    if isinstance(value, dict):
+        return "; ".join(f"{key}: {shown(item, locale)}" for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(shown(item, locale) for item in value)
+    return str(value)
+
+
+_environment.filters["shown"] = shown
+
+
 class ConsolePage(Exception):
     """A page answered instead of the route's: raised so that the request's writes roll back."""
 
