@@ -9,9 +9,9 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from application_forms import rent_withdrawal
-from console_support import Server, citizen_headers
-from persona_support import PERSONAS, submitted
+from application_forms import kindergarten_continuation, rent_withdrawal
+from console_support import Server, add_staff, citizen_headers
+from persona_support import PERSONAS, PNG, submitted
 
 from app.audit.schemas import AuditContext
 from app.auth import console_client
@@ -24,21 +24,26 @@ from app.db import Database
 from app.demo import DEMO_STAFF_PASSWORD
 
 RENT = "gjj.withdraw.rent"
+KINDERGARTEN = "jyj.kindergarten-licence.continue"
+
+
+async def _signed_in(browser: httpx.AsyncClient, login: str) -> None:
+    page = await browser.get("/console/cases", follow_redirects=True)
+    assert "/oauth/authorize" in str(page.url), page.url
+    hidden = dict(re.findall(r'name="(request_id|csrf_token)" value="([^"]*)"', page.text))
+    signed = await browser.post(
+        "/oauth/login", follow_redirects=True,
+        data={**hidden, "login": login, "password": DEMO_STAFF_PASSWORD},
+    )  # fmt: skip
+    assert signed.status_code == 200, signed.text
+    assert str(signed.url).endswith("/console/cases"), signed.url
 
 
 @pytest.fixture
 async def clerk(server: Server) -> AsyncIterator[httpx.AsyncClient]:
     """gjj.clerk signed in to the console by following the redirects as a browser does."""
     async with httpx.AsyncClient(base_url=server.url, timeout=30) as browser:
-        page = await browser.get("/console/cases", follow_redirects=True)
-        assert "/oauth/authorize" in str(page.url), page.url
-        hidden = dict(re.findall(r'name="(request_id|csrf_token)" value="([^"]*)"', page.text))
-        signed = await browser.post(
-            "/oauth/login", follow_redirects=True,
-            data={**hidden, "login": "gjj.clerk", "password": DEMO_STAFF_PASSWORD},
-        )  # fmt: skip
-        assert signed.status_code == 200, signed.text
-        assert str(signed.url).endswith("/console/cases"), signed.url
+        await _signed_in(browser, "gjj.clerk")
         yield browser
 
 
@@ -166,3 +171,30 @@ async def test_a_wall_screens_stats_read_client_sees_the_screen_and_nothing_else
         assert (await wall.get("/console/cases", headers=screen)).status_code == 303, (
             "a bearer token opens no other console page: to sign-in"
         )
+
+
+async def test_a_material_is_shown_inline_sandboxed_to_its_departments_clerks_only(
+    server: Server, clerk: httpx.AsyncClient
+) -> None:
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as api:
+        school = await citizen_headers(api, "kindergarten")
+        uscc = PERSONAS["kindergarten"].enterprise_uscc
+        acting = await api.post("/api/v1/auth/act-as", headers=school, json={"uscc": uscc})
+        assert acting.status_code == 200, acting.text
+        school = {"Authorization": f"Bearer {acting.json()['access_token']}"}
+        case = await submitted(api, school, KINDERGARTEN,
+                               kindergarten_continuation(PERSONAS["kindergarten"]))  # fmt: skip
+    await add_staff(server, "jyj.wang", "教育局窗口王芳", "jyj")
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as jyj:
+        await _signed_in(jyj, "jyj.wang")
+        page = await jyj.get(f"/console/cases/{case['id']}")
+        links = re.findall(rf'href="(/console/cases/{case["id"]}/materials/[0-9a-f-]+)"', page.text)
+        assert len(links) == 3, "the three uploads the registry holds no license for"
+        shown = await jyj.get(links[0])
+        assert shown.status_code == 200
+        assert shown.headers["content-type"] == "image/png"
+        assert shown.headers["content-disposition"].startswith("inline;")
+        assert "sandbox" in shown.headers["content-security-policy"]
+        assert shown.headers["cache-control"] == "no-store"
+        assert shown.content == PNG
+    assert (await clerk.get(links[0])).status_code == 404, "another department's clerk"
