@@ -35,6 +35,7 @@ from app.certificates.endpoints_sharing import public_router as verification_rou
 from app.certificates.endpoints_sharing import router as shares_router
 from app.codes.endpoints import router as codes_router
 from app.config import API_V1, Settings, get_settings
+from app.console import endpoints as console
 from app.db import Database
 from app.errors import (
     install_error_handlers,
@@ -188,6 +189,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     if settings.trusted_proxies:
         app.add_middleware(TrustedProxiesMiddleware, trusted=settings.trusted_proxies)
     docs.install(app)
+    console.install(app)
     app.include_router(ops_router)
     app.include_router(oidc_router)
     app.include_router(login_router)

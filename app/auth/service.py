@@ -23,6 +23,7 @@ from app.audit.schemas import AuditContext
 from app.auth import (
     accounts,
     clients,
+    console_client,
     founding,
     grants,
     keys,
@@ -492,7 +493,9 @@ async def purge_expired(session: AsyncSession) -> dict[str, int]:
 
 
 async def bootstrap(database: Database, settings: Settings) -> None:
-    """Make sure signing keys and the first-party app client exist (idempotent)."""
+    """Make sure signing keys, the first-party app client and the console client exist
+    (idempotent)."""
     async with database.session() as session:
         await keys.ensure_keys(session, settings)
         await clients.ensure_first_party_app(session)
+        await console_client.ensure(session, settings)

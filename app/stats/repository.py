@@ -10,7 +10,7 @@ from __future__ import annotations
 import statistics
 import uuid
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Float, case, cast, extract, func, select
@@ -83,6 +83,22 @@ async def open_cases(session: AsyncSession) -> Sequence[tuple[str, str, int]]:
         .order_by(Application.department_code)
     )
     return [(department, status, int(count)) for department, status, count in rows]
+
+
+async def open_deadlines(
+    session: AsyncSession, today: date, soon: date
+) -> Sequence[tuple[str, int, int]]:
+    """(department, open cases past their statutory deadline, open cases due by `soon`)."""
+    overdue = func.sum(case((Application.deadline < today, 1), else_=0))
+    due_soon = func.sum(
+        case(((Application.deadline >= today) & (Application.deadline <= soon), 1), else_=0)
+    )
+    rows = await session.execute(
+        select(Application.department_code, overdue, due_soon)
+        .where(Application.status.in_(OPEN_STATUSES))
+        .group_by(Application.department_code)
+    )
+    return [(department, int(late or 0), int(near or 0)) for department, late, near in rows]
 
 
 async def median_seconds_to_decision(session: AsyncSession) -> dict[str, tuple[float, int]]:

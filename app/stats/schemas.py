@@ -56,6 +56,10 @@ class DepartmentBacklog(BaseModel):
     resubmitted: int = Field(ge=0)
     supplement_requested: int = Field(ge=0, description="Waiting for the applicant")
     total: int = Field(ge=0)
+    overdue: int = Field(ge=0, description="Open cases past their statutory deadline")
+    due_soon: int = Field(
+        ge=0, description="Open cases whose deadline is `day` or one of the next 3 calendar days"
+    )
 
 
 class OverviewRead(BaseModel):
@@ -64,6 +68,9 @@ class OverviewRead(BaseModel):
     as_of: datetime
     day: date = Field(description="Today in Asia/Shanghai, the day of the `today` figures")
     applications: Volume
+    applications_this_year: int = Field(
+        ge=0, description="Submitted since 1 January (Asia/Shanghai) of `day`'s year"
+    )
     online_share: float | None = Field(
         ge=0,
         le=1,

@@ -159,9 +159,11 @@ async def test_the_overview_counts_the_personas_cases(
     assert after["median_time_to_decision"] == {
         "auto_seconds": 2.0, "auto_decided": 3, "manual_seconds": 5400.0, "manual_decided": 2
     }  # fmt: skip
-    empty = {"pending_review": 0, "in_review": 0, "resubmitted": 0, "supplement_requested": 0}
+    empty = {"pending_review": 0, "in_review": 0, "resubmitted": 0, "supplement_requested": 0,
+             "overdue": 0, "due_soon": 0}  # fmt: skip
     assert after["pending_by_department"] == [
-        {"department_code": "gjj", **empty, "pending_review": 1, "total": 1},
+        # 住房公积金 withdrawals are decided within days: the waiting one is due soon.
+        {"department_code": "gjj", **empty, "pending_review": 1, "total": 1, "due_soon": 1},
         {"department_code": "jyj", **empty, "in_review": 1, "total": 1},
     ]
     # The permit's renewal and the kindergarten licence's continuation issued two licenses.
