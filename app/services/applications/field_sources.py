@@ -106,6 +106,11 @@ def sources_of(service_code: str, field_name: str) -> Sources:
     return own.get(field_name) or table.fields.get(field_name, ())
 
 
+def declared_by(service_code: str) -> Mapping[str, Sources]:
+    """The fields a service names its own sources for (they mean what the service says)."""
+    return _table().services.get(service_code, {})
+
+
 def datasets_for(service_code: str, field_names: Sequence[str]) -> dict[Subject, set[str]]:
     """The datasets a service's form is filled from, by whose record they are."""
     needed: dict[Subject, set[str]] = {}

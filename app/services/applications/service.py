@@ -335,7 +335,9 @@ def _check_form(
             ]},
         )  # fmt: skip
     forms.check_form(service.form_schema, form)
-    prefill.check_locked_fields(prefill.Identity.of(person, uscc, phone=person.phone), form)
+    prefill.check_locked_fields(
+        prefill.Identity.of(person, uscc, phone=person.phone), form, service.code
+    )
 
 
 async def supplement(
