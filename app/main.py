@@ -56,6 +56,8 @@ from app.ops.middleware import RequestContextMiddleware
 from app.ops.proxies import TrustedProxiesMiddleware
 from app.services.applications.endpoints import router as applications_router
 from app.services.applications.endpoints_prefill import router as prefill_router
+from app.services.bundles.endpoints import review_router as bundle_review_router
+from app.services.bundles.endpoints import router as bundles_router
 from app.services.catalog.endpoints import router as catalog_router
 from app.services.review.endpoints import router as review_router
 from app.services.rulesets.endpoints import router as rulesets_router
@@ -191,6 +193,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(login_router)
     app.include_router(logout_router)
     app.include_router(first_party_router)
+    app.include_router(bundles_router)
+    app.include_router(bundle_review_router)
     app.include_router(catalog_router)
     app.include_router(applications_router)
     app.include_router(prefill_router)

@@ -25,7 +25,7 @@ from app.adapters.records import RECORD_TYPES, DatasetRecord
 SOURCES_FILE = Path(__file__).resolve().parent / "data" / "field_sources.yaml"
 Subject = Literal["person", "enterprise", "employer"]
 PLATFORM = "platform"
-_STEP = re.compile(r"^(?P<name>[a-z_]+)(\[(?P<index>\d+)\])?$")
+_STEP = re.compile(r"^(?P<name>[a-z_][a-z0-9_]*)(\[(?P<index>\d+)\])?$")
 
 
 class OptionsSpec(BaseModel):

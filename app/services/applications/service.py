@@ -382,6 +382,14 @@ claim_case = clerks.claim_case
 decide_case = clerks.decide_case
 
 
+async def prefill_form(
+    session: AsyncSession, settings: Settings, principal: Principal, service_code: str
+) -> PrefillRead:
+    """A service's form as prefill fills it for the signed-in applicant (a bundle's merged form
+    takes its fields from here); ServiceNotFound (404) for an unknown service."""
+    return await prefill.prefill(session, settings, principal, service_code)
+
+
 async def prefill_on_behalf(
     session: AsyncSession,
     settings: Settings,

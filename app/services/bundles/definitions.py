@@ -78,6 +78,13 @@ class Literal_(_Strict):
     value: str | int | float | bool
 
 
+class AtRun(_Strict):
+    """A value the step finds when it runs (the utility's account number of the dwelling, the
+    new certificate's number), not asked of anyone."""
+
+    run: Text
+
+
 class Step(_Strict):
     """One step: the catalog's service and unit, and how the saga runs it."""
 
@@ -88,7 +95,7 @@ class Step(_Strict):
     department: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$", max_length=32)]
     depends_on: tuple[Key, ...] = ()
     deadline_days: Annotated[int, Field(ge=0, le=60)]
-    form: dict[str, Key | Literal_]
+    form: dict[str, Key | Literal_ | AtRun]
 
 
 class Bundle(_Strict):
