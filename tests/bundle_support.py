@@ -85,3 +85,22 @@ async def holder_matches(utility: str, address: str, id_number: str) -> bool:
 def steps_of(case: dict[str, Any]) -> dict[str, str]:
     """Each step's status by key."""
     return {step["key"]: step["status"] for step in case["steps"]}
+
+
+async def sale_confirmed(client: httpx.AsyncClient, seller: Headers, buyer: Headers, **typed: Any) -> dict[str, Any]:
+    """The seller files, the buyer confirms: the case, running."""
+    filed = await file_sale(client, seller, **typed)
+    assert filed.status_code == 201, filed.text
+    case_id = filed.json()["id"]
+    confirmed = await client.post(f"/api/v1/bundles/applications/{case_id}/confirm", headers=buyer)
+    assert confirmed.status_code == 200, confirmed.text
+    result: dict[str, Any] = confirmed.json()
+    return result
+
+
+async def read_case(client: httpx.AsyncClient, headers: Headers, case_id: str) -> dict[str, Any]:
+    """A case as a party reads it."""
+    response = await client.get(f"/api/v1/bundles/applications/{case_id}", headers=headers)
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result
