@@ -56,8 +56,13 @@ async def case_for_update(session: AsyncSession, case_id: uuid.UUID) -> BundleCa
 
 
 async def parties(session: AsyncSession, case_id: uuid.UUID) -> Sequence[CaseParty]:
-    """The parties of a case."""
-    rows = await session.scalars(select(CaseParty).where(CaseParty.case_id == case_id))
+    """The parties of a case, as the database has them now (a confirmation is a guarded
+    UPDATE that the session's loaded rows would not show)."""
+    rows = await session.scalars(
+        select(CaseParty)
+        .where(CaseParty.case_id == case_id)
+        .execution_options(populate_existing=True)
+    )
     return rows.all()
 
 

@@ -202,7 +202,7 @@ async def file(
             )  # fmt: skip
     if await repository.unconfirmed(session, case.id) == 0:
         await saga.start(session, case, bundle)
-    return await _read(session, case, account_id)
+    return await _read(session, case, account_id, person.id_number_index)
 
 
 async def _party_case(
@@ -232,8 +232,8 @@ async def get(
 ) -> BundleCaseRead:
     """A case with every party and step, to any of its parties; CaseNotFound (404) for anyone
     else."""
-    case, account_id, _ = await _party_case(session, settings, principal, case_id)
-    return await _read(session, case, account_id)
+    case, account_id, person = await _party_case(session, settings, principal, case_id)
+    return await _read(session, case, account_id, person.id_number_index)
 
 
 async def confirm(
@@ -255,7 +255,7 @@ async def confirm(
     parties = await repository.parties(session, case.id)
     mine = next((p for p in parties if p.id_index == person.id_number_index), None)
     if mine is None or mine.confirmed_at is not None:
-        return await _read(session, case, account_id)  # a retry, or the initiator's own
+        return await _read(session, case, account_id, person.id_number_index)  # a retry, or the initiator's own
     now = utcnow()
     if case.status == "awaiting_confirmation" and now > case.confirm_by:
         await saga.case_moved(session, case, "expired")
@@ -266,7 +266,7 @@ async def confirm(
         raise ConfirmationClosed("该联办件已不在待确认状态", f"the case is {case.status}")
     if not await repository.confirm(session, case.id, mine.role, account_id=account_id,
                                     id_index=person.id_number_index, at=now):  # fmt: skip
-        return await _read(session, case, account_id)
+        return await _read(session, case, account_id, person.id_number_index)
     case.form = forms.with_party(bundle, mine.role, case.form, person)
     case.updated_at = now
     await audit.record(session, audit_context.entry(
@@ -278,10 +278,12 @@ async def confirm(
     ):
         await session.refresh(case)
         await saga.start(session, case, bundle)
-    return await _read(session, case, account_id)
+    return await _read(session, case, account_id, person.id_number_index)
 
 
-async def _read(session: AsyncSession, case: BundleCase, account_id: uuid.UUID) -> BundleCaseRead:
+async def _read(
+    session: AsyncSession, case: BundleCase, account_id: uuid.UUID, id_index: str
+) -> BundleCaseRead:
     bundle = _bundle(case.bundle_code)
     parties = await repository.parties(session, case.id)
     steps = await repository.steps(session, case.id)
@@ -289,14 +291,17 @@ async def _read(session: AsyncSession, case: BundleCase, account_id: uuid.UUID) 
         id=case.id, number=case.number, bundle_code=case.bundle_code,
         bundle_version=case.bundle_version, status=case.status, confirm_by=case.confirm_by,
         created_at=case.created_at,
-        parties=[_party(bundle, case, p, account_id) for p in parties],
+        parties=[_party(bundle, case, p, account_id, id_index) for p in parties],
         steps=[_step(s) for s in steps],
     )  # fmt: skip
 
 
-def _party(bundle: Bundle, case: BundleCase, party: CaseParty, account_id: uuid.UUID) -> PartyRead:
-    name = str(case.form.get(forms.name_field(bundle, party.role)) or "")
-    you = party.account_id == account_id
+def _party(
+    bundle: Bundle, case: BundleCase, party: CaseParty, account_id: uuid.UUID, id_index: str
+) -> PartyRead:
+    name = str(case.form.get(forms.name_field(bundle, party.role) or "") or "")
+    # The caller's role: theirs once confirmed, or the one the form names them for.
+    you = party.account_id == account_id or (party.account_id is None and party.id_index == id_index)
     return PartyRead(role=party.role, name=name if you else mask_name(name),
                      confirmed=party.confirmed_at is not None, confirmed_at=party.confirmed_at,
                      you=you)  # fmt: skip
