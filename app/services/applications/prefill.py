@@ -106,11 +106,18 @@ class Identity:
         if service_code is None:
             return locks
         own = field_sources.declared_by(service_code)
-        return {
+        kept = {
             name: attr
             for name, attr in locks.items()
             if name not in own or any(source.identity == attr for source in own[name])
         }
+        # And a field the service fills from the verified identity under its own name (the
+        # transfer registration's `seller_id_number`) is locked like the usual names are.
+        for name, sources in own.items():
+            for source in sources:
+                if source.identity in ("name", "id_number") and self.uscc is None:
+                    kept.setdefault(name, source.identity)
+        return kept
 
     def locked(self, service_code: str | None = None) -> dict[str, str]:
         """Form field → the value it must carry (fields whose attribute is unknown are free)."""
