@@ -22,20 +22,29 @@ UTILITIES = ("water", "power", "citycard", "heat", "gas", "catv", "broadband")
 ADMIN = {"Authorization": f"Bearer {DEFAULT_ADMIN_TOKEN}"}
 
 
-async def merged_form(client: httpx.AsyncClient, headers: Headers, code: str, **typed: Any) -> dict[str, Any]:
+async def merged_form(
+    client: httpx.AsyncClient, headers: Headers, code: str, **typed: Any
+) -> dict[str, Any]:
     """The merged form as the app sends it: every prefilled value back, the rest typed."""
     prefill = await client.get(f"/api/v1/bundles/{code}/prefill", headers=headers)
     assert prefill.status_code == 200, prefill.text
-    form = {f["name"]: f["value"] for f in prefill.json()["fields"]
-            if f["value"] is not None and f["fill"] != "at_confirmation"}  # fmt: skip
+    form = {
+        f["name"]: f["value"]
+        for f in prefill.json()["fields"]
+        if f["value"] is not None and f["fill"] != "at_confirmation"
+    }
     return {**form, **typed}
 
 
 def sale_terms(buyer: str = "buyer") -> dict[str, Any]:
     """What the seller types: who buys, for how much, how it is owned."""
     person = PERSONAS[buyer]
-    return {"buyer_name": person.name, "buyer_id_number": person.id_number,
-            "price": 1_850_000, "ownership": "单独所有"}  # fmt: skip
+    return {
+        "buyer_name": person.name,
+        "buyer_id_number": person.id_number,
+        "price": 1_850_000,
+        "ownership": "单独所有",
+    }
 
 
 async def file_sale(
@@ -44,14 +53,16 @@ async def file_sale(
     """The seller files the house sale (not checked)."""
     form = await merged_form(client, seller, HOUSE, **{**sale_terms(), **typed})
     headers = {**seller, **({"Idempotency-Key": key} if key else {})}
-    return await client.post(f"/api/v1/bundles/{HOUSE}/applications", headers=headers,
-                             json={"form": form})  # fmt: skip
+    return await client.post(
+        f"/api/v1/bundles/{HOUSE}/applications", headers=headers, json={"form": form}
+    )
 
 
 async def run_saga(database: Database, settings: Settings, *, rounds: int = 30) -> int:
     """Run the bundle steps' jobs that are due until none is left; how many ran."""
-    worker = Worker(database, settings, backoff_base=0.0, backoff_cap=0.0,
-                    kinds=frozenset({RUN_STEP_JOB}))  # fmt: skip
+    worker = Worker(
+        database, settings, backoff_base=0.0, backoff_cap=0.0, kinds=frozenset({RUN_STEP_JOB})
+    )
     total = 0
     for _ in range(rounds):
         ran = await worker.run_once()
@@ -73,11 +84,14 @@ async def holder_matches(utility: str, address: str, id_number: str) -> bool:
     endpoint = client.registry.endpoint(utility)
     response = await client.http.post(
         f"{SIMULATOR_BASE_URL}/{utility}/datasets/account-by-address/lookup",
-        headers={"Authorization": f"Bearer {endpoint.token}",
-                 "X-Caller-System": client.registry.caller_system,
-                 "X-End-User": "test", "X-Purpose": "review"},
+        headers={
+            "Authorization": f"Bearer {endpoint.token}",
+            "X-Caller-System": client.registry.caller_system,
+            "X-End-User": "test",
+            "X-Purpose": "review",
+        },
         json={"subject": {"address": address}, "holder_id_number": id_number},
-    )  # fmt: skip
+    )
     assert response.status_code == 200, response.text
     return bool(response.json()["record"]["holder_matches"])
 
@@ -87,7 +101,9 @@ def steps_of(case: dict[str, Any]) -> dict[str, str]:
     return {step["key"]: step["status"] for step in case["steps"]}
 
 
-async def sale_confirmed(client: httpx.AsyncClient, seller: Headers, buyer: Headers, **typed: Any) -> dict[str, Any]:
+async def sale_confirmed(
+    client: httpx.AsyncClient, seller: Headers, buyer: Headers, **typed: Any
+) -> dict[str, Any]:
     """The seller files, the buyer confirms: the case, running."""
     filed = await file_sale(client, seller, **typed)
     assert filed.status_code == 201, filed.text

@@ -16,6 +16,7 @@ from app.audit.schemas import AuditContext
 from app.certificates import issuance, lifecycle, repository
 from app.certificates.authority import Issuer
 from app.certificates.errors import LicenseNotFound, TransitionNotAllowed
+from app.certificates.holders import Holder
 from app.certificates.lifecycle import Action
 from app.certificates.models import License
 from app.kit.clock import utcnow
@@ -173,7 +174,7 @@ async def transfer(
     issuer: Issuer,
     license_no: str,
     *,
-    holder: issuance.Holder,
+    holder: Holder,
     fields: dict[str, object],
     reason: str,
     audit_context: AuditContext,

@@ -37,17 +37,23 @@ async def _gas_down() -> None:
 
 
 async def test_gas_down_for_a_while_retries_and_completes_while_the_six_others_complete(
-    client: httpx.AsyncClient, sign_in: SignIn, database: Database, settings: Settings,
+    client: httpx.AsyncClient,
+    sign_in: SignIn,
+    database: Database,
+    settings: Settings,
     travel: Travel,
-) -> None:  # fmt: skip
+) -> None:
     await _gas_down()
     case = await sale_confirmed(client, await sign_in("seller"), buyer := await sign_in("buyer"))
     await run_saga(database, settings)
     now = steps_of(await read_case(client, buyer, case["id"]))
     assert {k for k, s in now.items() if s == "done"} == SIX | {"registration"}
     assert now["gas"] == "retrying"
-    gas = next(s for s in (await read_case(client, buyer, case["id"]))["steps"] if s["key"] == "gas")
-    assert gas["attempts"] == 1 and "gas" in gas["error"]
+    gas = next(
+        s for s in (await read_case(client, buyer, case["id"]))["steps"] if s["key"] == "gas"
+    )
+    assert gas["attempts"] == 1
+    assert "gas" in gas["error"]
     # Not before its backoff: nothing is due yet.
     assert await run_saga(database, settings) == 0
     travel("2026-11-24T09:02:00+08:00")
@@ -65,9 +71,13 @@ async def test_gas_down_for_a_while_retries_and_completes_while_the_six_others_c
 
 
 async def test_gas_down_past_the_budget_goes_to_its_clerk_and_the_rest_stands(
-    client: httpx.AsyncClient, sign_in: SignIn, database: Database, settings: Settings,
-    travel: Travel, staff_headers: StaffHeaders,
-) -> None:  # fmt: skip
+    client: httpx.AsyncClient,
+    sign_in: SignIn,
+    database: Database,
+    settings: Settings,
+    travel: Travel,
+    staff_headers: StaffHeaders,
+) -> None:
     await _gas_down()
     buyer = await sign_in("buyer")
     case = await sale_confirmed(client, await sign_in("seller"), buyer)
@@ -79,9 +89,11 @@ async def test_gas_down_past_the_budget_goes_to_its_clerk_and_the_rest_stands(
     read = await read_case(client, buyer, case["id"])
     assert read["status"] == "attention", read["steps"]
     steps = steps_of(read)
-    assert steps["gas"] == "with_clerk" and {steps[k] for k in SIX} == {"done"}
+    assert steps["gas"] == "with_clerk"
+    assert {steps[k] for k in SIX} == {"done"}
     gas = next(s for s in read["steps"] if s["key"] == "gas")
-    assert gas["attempts"] == 4 and "gas" in gas["error"] and gas["department"] == "gas"
+    assert (gas["attempts"], gas["department"]) == (4, "gas")
+    assert "gas" in gas["error"]
 
     gas_clerk = await staff_headers("gas.clerk", StaffRole.CLERK, department="gas")
     water_clerk = await staff_headers("water.clerk", StaffRole.CLERK, department="water")
@@ -90,44 +102,61 @@ async def test_gas_down_past_the_budget_goes_to_its_clerk_and_the_rest_stands(
     assert (mine["key"], mine["case_number"]) == ("gas", case["number"])
     assert (await client.get("/api/v1/review/bundle-steps", headers=water_clerk)).json() == []
     decision = {"action": "retry", "reason": "燃气公司系统已恢复"}
-    other = await client.post(f"/api/v1/review/bundle-steps/{mine['id']}/decision",
-                              headers=water_clerk, json=decision)  # fmt: skip
+    other = await client.post(
+        f"/api/v1/review/bundle-steps/{mine['id']}/decision", headers=water_clerk, json=decision
+    )
     assert other.status_code == 404, "another department's step is not found"
 
     await simulator("DELETE", "/_admin/faults")
     # The gas company is back and the exchange's breaker for it closed again (its cool-down runs
     # on the monotonic clock, which the test does not travel): a fresh exchange.
     reset_exchange()
-    retried = await client.post(f"/api/v1/review/bundle-steps/{mine['id']}/decision",
-                                headers=gas_clerk, json=decision)  # fmt: skip
+    retried = await client.post(
+        f"/api/v1/review/bundle-steps/{mine['id']}/decision", headers=gas_clerk, json=decision
+    )
     assert retried.status_code == 200, retried.text
     assert retried.json()["status"] == "queued"
-    again = await client.post(f"/api/v1/review/bundle-steps/{mine['id']}/decision",
-                              headers=gas_clerk, json=decision)  # fmt: skip
+    again = await client.post(
+        f"/api/v1/review/bundle-steps/{mine['id']}/decision", headers=gas_clerk, json=decision
+    )
     assert again.status_code == 409
     assert await run_saga(database, settings) == 1
     final = await read_case(client, buyer, case["id"])
-    assert final["status"] == "completed" and set(steps_of(final).values()) == {"done"}
+    assert final["status"] == "completed"
+    assert set(steps_of(final).values()) == {"done"}
 
 
 async def test_a_rejected_registration_starts_no_utility_transfer(
-    client: httpx.AsyncClient, sign_in: SignIn, database: Database, settings: Settings,
+    client: httpx.AsyncClient,
+    sign_in: SignIn,
+    database: Database,
+    settings: Settings,
     staff_headers: StaffHeaders,
-) -> None:  # fmt: skip
+) -> None:
     buyer = await sign_in("buyer")
     # A title the registry does not show as the seller's: the rules cannot approve it.
-    case = await sale_confirmed(client, await sign_in("seller"), buyer,
-                                certificate_number="鲁(2019)青岛市不动产权第0000001号")  # fmt: skip
+    case = await sale_confirmed(
+        client,
+        await sign_in("seller"),
+        buyer,
+        certificate_number="鲁(2019)青岛市不动产权第0000001号",
+    )
     await run_saga(database, settings)
     read = await read_case(client, buyer, case["id"])
     assert steps_of(read)["registration"] == "with_clerk"
     assert {s for k, s in steps_of(read).items() if k != "registration"} == {"waiting"}
 
     clerk = await staff_headers("bdc.clerk", StaffRole.CLERK, department="bdc")
-    [step] = [s for s in (await client.get("/api/v1/review/bundle-steps", headers=clerk)).json()
-              if s["case_id"] == case["id"]]  # fmt: skip
-    rejected = await client.post(f"/api/v1/review/bundle-steps/{step['id']}/decision",
-                                 headers=clerk, json={"action": "reject", "reason": "权属不符"})  # fmt: skip
+    [step] = [
+        s
+        for s in (await client.get("/api/v1/review/bundle-steps", headers=clerk)).json()
+        if s["case_id"] == case["id"]
+    ]
+    rejected = await client.post(
+        f"/api/v1/review/bundle-steps/{step['id']}/decision",
+        headers=clerk,
+        json={"action": "reject", "reason": "权属不符"},
+    )
     assert rejected.status_code == 200, rejected.text
     assert await run_saga(database, settings) == 0, "nothing was queued"
     final = await read_case(client, buyer, case["id"])

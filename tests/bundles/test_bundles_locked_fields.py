@@ -17,23 +17,31 @@ async def test_the_seller_files_the_transfer_registration_with_the_buyers_phone(
     prefill = await client.get("/api/v1/services/bdc.transfer.second-hand/prefill", headers=seller)
     fields = {f["name"]: f for f in prefill.json()["fields"]}
     certificate = fields["certificate_number"]
-    assert certificate["editable"] and certificate["source"] == "bdc/property-ownership"
+    assert certificate["editable"]
+    assert certificate["source"] == "bdc/property-ownership"
     assert certificate["value"] != PERSONAS["seller"].id_number
-    assert fields["phone"]["editable"] and fields["phone"]["value"] is None
+    assert fields["phone"]["editable"]
+    assert fields["phone"]["value"] is None
     assert fields["area"]["value"], "read from the registry's record (area_m2)"
     assert not fields["seller_id_number"]["editable"], "the seller's own identity stays locked"
-    forged = await apply(client, seller, "bdc.transfer.second-hand",
-                         seller_id_number=PERSONAS["buyer"].id_number)  # fmt: skip
+    forged = await apply(
+        client, seller, "bdc.transfer.second-hand", seller_id_number=PERSONAS["buyer"].id_number
+    )
     assert forged.status_code == 422, forged.text
     assert forged.json()["invalid_params"] == [
         {"name": "body.form.seller_id_number", "reason": "locked"}
     ]
     buyer_phone = PERSONAS["buyer"].login
     answer = await apply(
-        client, seller, "bdc.transfer.second-hand", phone=buyer_phone,
-        buyer_name=PERSONAS["buyer"].name, buyer_id_number=PERSONAS["buyer"].id_number,
-        price=1_850_000, ownership="单独所有",
-    )  # fmt: skip
+        client,
+        seller,
+        "bdc.transfer.second-hand",
+        phone=buyer_phone,
+        buyer_name=PERSONAS["buyer"].name,
+        buyer_id_number=PERSONAS["buyer"].id_number,
+        price=1_850_000,
+        ownership="单独所有",
+    )
     assert answer.status_code == 201, answer.text
 
 

@@ -26,15 +26,22 @@ async def test_the_new_parents_complete_the_newborn_bundle_with_zero_uploads(
     assert not fields["mother_id_number"]["editable"]
     assert fields["mother_id_number"]["source"]
     assert fields["father_name"]["fill"] == "declared"
-    form = await merged_form(client, mother, NEWBORN, child_name="韩小雨",
-                             father_name=PERSONAS["new_father"].name,
-                             father_id_number=PERSONAS["new_father"].id_number)  # fmt: skip
-    filed = await client.post(f"/api/v1/bundles/{NEWBORN}/applications", headers=mother,
-                              json={"form": form})  # fmt: skip
+    form = await merged_form(
+        client,
+        mother,
+        NEWBORN,
+        child_name="韩小雨",
+        father_name=PERSONAS["new_father"].name,
+        father_id_number=PERSONAS["new_father"].id_number,
+    )
+    filed = await client.post(
+        f"/api/v1/bundles/{NEWBORN}/applications", headers=mother, json={"form": form}
+    )
     assert filed.status_code == 201, filed.text
     case = filed.json()
-    confirmed = await client.post(f"/api/v1/bundles/applications/{case['id']}/confirm",
-                                  headers=father)  # fmt: skip
+    confirmed = await client.post(
+        f"/api/v1/bundles/applications/{case['id']}/confirm", headers=father
+    )
     assert confirmed.status_code == 200, confirmed.text
 
     # One step at a time, each after the one it depends on.

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from bundle_support import HOUSE, file_sale, read_case, run_saga, simulator, steps_of
+from bundle_support import file_sale, read_case, run_saga, simulator, steps_of
 from client_support import client_credentials_headers
 from conftest import Travel
 from persona_support import SignIn
@@ -44,19 +44,26 @@ async def _step_jobs(database: Database) -> int:
 async def test_a_third_person_gets_404_and_a_party_confirms_only_their_own_role(
     client: httpx.AsyncClient, sign_in: SignIn, database: Database
 ) -> None:
-    seller, buyer, stranger = await sign_in("seller"), await sign_in("buyer"), await sign_in("renter")
+    seller, buyer, stranger = (
+        await sign_in("seller"),
+        await sign_in("buyer"),
+        await sign_in("renter"),
+    )
     case = (await file_sale(client, seller)).json()
     path = f"/api/v1/bundles/applications/{case['id']}"
     for method, url in (("GET", path), ("POST", f"{path}/confirm")):
         answer = await client.request(method, url, headers=stranger)
         assert answer.status_code == 404, answer.text
         assert answer.json()["code"] == "bundles.case_not_found"
-    assert (await client.get("/api/v1/bundles/applications/not-a-uuid", headers=stranger)).status_code == 404
+    assert (
+        await client.get("/api/v1/bundles/applications/not-a-uuid", headers=stranger)
+    ).status_code == 404
 
     # The named buyer reads what they are asked to confirm, before confirming.
     seen = await read_case(client, buyer, case["id"])
     roles = {p["role"]: p for p in seen["parties"]}
-    assert roles["buyer"]["you"] and not roles["buyer"]["confirmed"]
+    assert roles["buyer"]["you"]
+    assert not roles["buyer"]["confirmed"]
     assert "*" in roles["seller"]["name"], "the other party's name is masked"
 
     # The seller confirming again confirms only the seller (filing did): the buyer's role stays
@@ -64,7 +71,10 @@ async def test_a_third_person_gets_404_and_a_party_confirms_only_their_own_role(
     again = await client.post(f"{path}/confirm", headers=seller)
     assert again.status_code == 200
     assert again.json()["status"] == "awaiting_confirmation"
-    assert {p["role"]: p["confirmed"] for p in again.json()["parties"]} == {"seller": True, "buyer": False}
+    assert {p["role"]: p["confirmed"] for p in again.json()["parties"]} == {
+        "seller": True,
+        "buyer": False,
+    }
     assert await _step_jobs(database) == 0
     smuggled = await client.post(f"{path}/confirm", headers=seller, json={"role": "buyer"})
     assert {p["role"]: p["confirmed"] for p in smuggled.json()["parties"]}["buyer"] is False
@@ -75,7 +85,8 @@ async def test_racing_confirmations_and_repeated_filings_start_and_file_once(
 ) -> None:
     seller, buyer = await sign_in("seller"), await sign_in("buyer")
     first, second = await asyncio.gather(
-        file_sale(client, seller, key="sale-2026-001"), file_sale(client, seller, key="sale-2026-001")
+        file_sale(client, seller, key="sale-2026-001"),
+        file_sale(client, seller, key="sale-2026-001"),
     )
     assert {first.status_code, second.status_code} <= {201, 409}, (first.text, second.text)
     replay = await file_sale(client, seller, key="sale-2026-001")
@@ -110,15 +121,27 @@ async def test_a_lapsed_case_cannot_be_confirmed(
 
 
 async def test_every_party_and_the_departments_are_told(
-    client: httpx.AsyncClient, sign_in: SignIn, database: Database, settings: Settings,
+    client: httpx.AsyncClient,
+    sign_in: SignIn,
+    database: Database,
+    settings: Settings,
     admin_headers: dict[str, str],
-) -> None:  # fmt: skip
-    gas_system = await client_credentials_headers(client, admin_headers, {
-        "name": "燃气公司系统", "kind": "department", "scopes": ["webhooks"],
-        "department_code": "gas",
-    })  # fmt: skip
-    subscribed = await client.post("/api/v1/webhooks/subscriptions", headers=gas_system, json={
-        "url": "http://127.0.0.1:9/hooks", "event_types": ["bundle.step_changed"]})  # fmt: skip
+) -> None:
+    gas_system = await client_credentials_headers(
+        client,
+        admin_headers,
+        {
+            "name": "燃气公司系统",
+            "kind": "department",
+            "scopes": ["webhooks"],
+            "department_code": "gas",
+        },
+    )
+    subscribed = await client.post(
+        "/api/v1/webhooks/subscriptions",
+        headers=gas_system,
+        json={"url": "http://127.0.0.1:9/hooks", "event_types": ["bundle.step_changed"]},
+    )
     assert subscribed.status_code == 201, subscribed.text
     seller, buyer = await sign_in("seller"), await sign_in("buyer")
     case = (await file_sale(client, seller)).json()
@@ -133,11 +156,15 @@ async def test_every_party_and_the_departments_are_told(
         if not await worker.run_once():
             break
     for headers in (seller, buyer):
-        items = (await client.get("/api/v1/me/messages", headers=headers, params={"limit": 100})).json()["items"]
+        items = (
+            await client.get("/api/v1/me/messages", headers=headers, params={"limit": 100})
+        ).json()["items"]
         changed = [m for m in items if m["event_type"] == "bundle.step_changed"]
         assert len(changed) >= 16, "each of the eight steps told when queued and when done"
         assert any("已办结" in m["body"] for m in changed)
-    deliveries = (await client.get("/api/v1/webhooks/deliveries", headers=gas_system)).json()["items"]
+    deliveries = (await client.get("/api/v1/webhooks/deliveries", headers=gas_system)).json()[
+        "items"
+    ]
     assert {d["event_type"] for d in deliveries} == {"bundle.step_changed"}
     assert len(deliveries) == 2, "the gas step queued and done, told to the gas company only"
     assert steps_of(await read_case(client, buyer, case["id"]))["gas"] == "done"

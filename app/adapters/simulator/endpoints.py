@@ -274,9 +274,7 @@ def _router(sim: _Simulator) -> APIRouter:
         sim.transfers[key] = receipt
         return receipt
 
-    @router.get(
-        "/_admin/transfers", response_model=list[TransferReceipt], dependencies=[admin]
-    )
+    @router.get("/_admin/transfers", response_model=list[TransferReceipt], dependencies=[admin])
     async def list_transfers() -> list[TransferReceipt]:
         """Every account transfer the utilities recorded (a rehearsal counts them)."""
         return list(sim.transfers.values())

@@ -72,7 +72,7 @@ class FormField(_Strict):
         return self
 
 
-class Literal_(_Strict):
+class Constant(_Strict):
     """A constant a step's form always carries."""
 
     value: str | int | float | bool
@@ -95,7 +95,7 @@ class Step(_Strict):
     department: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$", max_length=32)]
     depends_on: tuple[Key, ...] = ()
     deadline_days: Annotated[int, Field(ge=0, le=60)]
-    form: dict[str, Key | Literal_ | AtRun]
+    form: dict[str, Key | Constant | AtRun]
 
 
 class Bundle(_Strict):
@@ -143,8 +143,10 @@ class Bundle(_Strict):
             before = keys[: keys.index(step.key)]
             for dependency in step.depends_on:
                 if dependency not in before:
-                    raise ValueError(f"{self.code}: {step.key} depends on {dependency}, "
-                                     "which is not an earlier step")  # fmt: skip
+                    raise ValueError(
+                        f"{self.code}: {step.key} depends on {dependency}, "
+                        "which is not an earlier step"
+                    )
         return self
 
     @property

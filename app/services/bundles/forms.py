@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.schemas import VerifiedPerson
 from app.kit.resident_id import InvalidResidentId, parse_resident_id
-from app.services.bundles.definitions import AtRun, Bundle, Literal_
+from app.services.bundles.definitions import AtRun, Bundle, Constant
 from app.services.bundles.errors import InvalidBundleForm
 from app.services.bundles.schemas import BundlePrefillRead
 from app.services.catalog import service as catalog
@@ -48,8 +48,11 @@ def merged(
     """The merged form to keep: locked fields as verified, the rest as sent or prefilled."""
     known = {f.name: f for f in filled.fields}
     params = [_param(name, "unexpected") for name in given if name not in known]
-    params += [_param(name, "filled_at_confirmation") for name in given
-               if name in known and known[name].fill == "at_confirmation"]  # fmt: skip
+    params += [
+        _param(name, "filled_at_confirmation")
+        for name in given
+        if name in known and known[name].fill == "at_confirmation"
+    ]
     form: dict[str, Any] = {}
     for f in filled.fields:
         if f.fill == "at_confirmation":
@@ -98,9 +101,12 @@ async def check_steps(session: AsyncSession, bundle: Bundle, form: dict[str, Any
         values: dict[str, Any] = {}
         for name, wanted in step.form.items():
             value = (
-                form.get(wanted) if isinstance(wanted, str)
-                else wanted.value if isinstance(wanted, Literal_) else None
-            )  # fmt: skip
+                form.get(wanted)
+                if isinstance(wanted, str)
+                else wanted.value
+                if isinstance(wanted, Constant)
+                else None
+            )
             if value is not None:
                 values[name] = value
         schema = json.dumps(service.form_schema, sort_keys=True, ensure_ascii=False)

@@ -31,11 +31,18 @@ RUN_STEP_JOB = "bundles.run_step"
 ACTOR = "bundle-saga"
 FINISHED = frozenset({"done", "rejected", "not_started"})
 STATUS_ZH = {
-    "queued": "已推送办理", "retrying": "部门系统暂不可用，稍后自动重试", "done": "已办结",
-    "with_clerk": "已转部门工作人员处理", "rejected": "不予办理", "not_started": "因前序环节未通过，未启动",
-    "running": "各方已确认，开始办理", "completed": "全部环节已办结", "stopped": "登记未通过，后续环节未启动",
-    "expired": "确认已超时，申请失效", "attention": "有环节需部门工作人员处理",
-}  # fmt: skip
+    "queued": "已推送办理",
+    "retrying": "部门系统暂不可用，稍后自动重试",
+    "done": "已办结",
+    "with_clerk": "已转部门工作人员处理",
+    "rejected": "不予办理",
+    "not_started": "因前序环节未通过，未启动",
+    "running": "各方已确认，开始办理",
+    "completed": "全部环节已办结",
+    "stopped": "登记未通过，后续环节未启动",
+    "expired": "确认已超时，申请失效",
+    "attention": "有环节需部门工作人员处理",
+}
 
 
 async def _tell(
@@ -49,11 +56,18 @@ async def _tell(
     """News to every party that confirmed (accounts) and to the partner systems subscribed."""
     accounts = [party.account_id for party in parties if party.account_id is not None]
     await notifications.publish(
-        session, event_type, subject=f"bundle:{case.number}",
-        payload={"case_id": str(case.id), "number": case.number, "bundle_code": case.bundle_code,
-                 **payload},
-        department_code=department, accounts=accounts,
-    )  # fmt: skip
+        session,
+        event_type,
+        subject=f"bundle:{case.number}",
+        payload={
+            "case_id": str(case.id),
+            "number": case.number,
+            "bundle_code": case.bundle_code,
+            **payload,
+        },
+        department_code=department,
+        accounts=accounts,
+    )
 
 
 async def _audit(
@@ -62,22 +76,28 @@ async def _audit(
     await audit.record(
         session,
         AuditContext().entry(
-            actor_type="system", actor_id=ACTOR, action=action, subject_type="bundle_case",
-            subject_id=str(case.id), after={"number": case.number, **after},
+            actor_type="system",
+            actor_id=ACTOR,
+            action=action,
+            subject_type="bundle_case",
+            subject_id=str(case.id),
+            after={"number": case.number, **after},
         ),
-    )  # fmt: skip
+    )
 
 
 async def _queue(session: AsyncSession, step: CaseStep, *, delay_seconds: float = 0) -> None:
     now = utcnow()
     await jobs.enqueue(
-        session, RUN_STEP_JOB, {"step_id": str(step.id)},
+        session,
+        RUN_STEP_JOB,
+        {"step_id": str(step.id)},
         run_after=now + timedelta(seconds=delay_seconds),
         dedupe_key=f"{RUN_STEP_JOB}:{step.id}:{step.attempts}",
         # The saga counts the attempts itself (the step's budget, then a clerk); the job's
         # own retries cover only a worker that died or a transaction that failed to commit.
         max_attempts=10,
-    )  # fmt: skip
+    )
     step.updated_at = now
 
 
@@ -94,13 +114,25 @@ async def _step_moved(
     await session.flush()
     parties = await repository.parties(session, case.id)
     await _tell(
-        session, case, parties, events.BUNDLE_STEP_CHANGED,
-        {"step": step.key, "service_code": step.service_code, "department": step.department_code,
-         "status": status, "status_zh": STATUS_ZH.get(status, status)},
+        session,
+        case,
+        parties,
+        events.BUNDLE_STEP_CHANGED,
+        {
+            "step": step.key,
+            "service_code": step.service_code,
+            "department": step.department_code,
+            "status": status,
+            "status_zh": STATUS_ZH.get(status, status),
+        },
         department=step.department_code,
-    )  # fmt: skip
-    await _audit(session, "bundle.step_" + status, case,
-                 {"step": step.key, "from": before, "to": status, "attempts": step.attempts})  # fmt: skip
+    )
+    await _audit(
+        session,
+        "bundle.step_" + status,
+        case,
+        {"step": step.key, "from": before, "to": status, "attempts": step.attempts},
+    )
 
 
 async def case_moved(session: AsyncSession, case: BundleCase, status: str) -> None:
@@ -108,8 +140,13 @@ async def case_moved(session: AsyncSession, case: BundleCase, status: str) -> No
     case.status, case.updated_at = status, utcnow()
     await session.flush()
     parties = await repository.parties(session, case.id)
-    await _tell(session, case, parties, events.BUNDLE_CASE_CHANGED,
-                {"status": status, "status_zh": STATUS_ZH.get(status, status)})  # fmt: skip
+    await _tell(
+        session,
+        case,
+        parties,
+        events.BUNDLE_CASE_CHANGED,
+        {"status": status, "status_zh": STATUS_ZH.get(status, status)},
+    )
     await _audit(session, "bundle.case_" + status, case, {"status": status})
 
 

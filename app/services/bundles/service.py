@@ -29,7 +29,8 @@ from app.notifications import events
 from app.notifications import service as notifications
 from app.services.applications import service as applications
 from app.services.bundles import forms, repository, saga
-from app.services.bundles.definitions import Bundle, bundle as bundle_of
+from app.services.bundles.definitions import Bundle
+from app.services.bundles.definitions import bundle as bundle_of
 from app.services.bundles.errors import (
     BundleNotFound,
     CaseNotFound,
@@ -81,50 +82,87 @@ async def prefill(
     identity = {attribute.name: attribute for attribute in me.attributes}
     services = {f.prefill for f in bundle.fields if f.prefill is not None}
     by_service = {
-        service: {f.name: f for f in (await applications.prefill_form(
-            session, settings, principal, service)).fields}
+        service: {
+            f.name: f
+            for f in (await applications.prefill_form(session, settings, principal, service)).fields
+        }
         for service in sorted(services)
-    }  # fmt: skip
+    }
     initiator = bundle.initiator.role
     fields = []
     for f in bundle.fields:
         used_by = [step.key for step in bundle.steps if f.name in step.form.values()]
-        common: dict[str, Any] = {"name": f.name, "label": f.label, "party": f.party,
-                                  "steps": used_by}  # fmt: skip
+        common: dict[str, Any] = {
+            "name": f.name,
+            "label": f.label,
+            "party": f.party,
+            "steps": used_by,
+        }
         if f.identity is not None and f.party == initiator:
             attribute = identity.get(f.identity)
-            fields.append(BundleField(
-                **common, value=attribute.value if attribute else None,
-                source=attribute.source if attribute else None,
-                as_of=attribute.as_of if attribute else None, editable=False, fill="verified",
-            ))  # fmt: skip
+            fields.append(
+                BundleField(
+                    **common,
+                    value=attribute.value if attribute else None,
+                    source=attribute.source if attribute else None,
+                    as_of=attribute.as_of if attribute else None,
+                    editable=False,
+                    fill="verified",
+                )
+            )
         elif f.identity is not None:
-            fields.append(BundleField(**common, editable=False, fill="at_confirmation",
-                                      note="由该方在本人账户确认时以其实名信息填入"))  # fmt: skip
+            fields.append(
+                BundleField(
+                    **common,
+                    editable=False,
+                    fill="at_confirmation",
+                    note="由该方在本人账户确认时以其实名信息填入",
+                )
+            )
         elif f.prefill is not None:
             single = by_service[f.prefill].get(f.name)
             options = (
-                [BundleOption(value=o.value, label=o.label, source=o.source) for o in single.options]
-                if single is not None and single.options else None
-            )  # fmt: skip
-            fields.append(BundleField(
-                **common, value=single.value if single else None,
-                source=single.source if single else None, as_of=single.as_of if single else None,
-                editable=single.editable if single else True,
-                fill=_fill(single.fill if single else None, options),
-                note=single.note if single else None, options=options,
-            ))  # fmt: skip
+                [
+                    BundleOption(value=o.value, label=o.label, source=o.source)
+                    for o in single.options
+                ]
+                if single is not None and single.options
+                else None
+            )
+            fields.append(
+                BundleField(
+                    **common,
+                    value=single.value if single else None,
+                    source=single.source if single else None,
+                    as_of=single.as_of if single else None,
+                    editable=single.editable if single else True,
+                    fill=_fill(single.fill if single else None, options),
+                    note=single.note if single else None,
+                    options=options,
+                )
+            )
         else:
             fields.append(BundleField(**common, editable=True, fill="declared", note=f.declared))
     return BundlePrefillRead(
-        bundle_code=bundle.code, version=bundle.version,
-        parties=[BundleParty(role=p.role, name=p.name, name_en=p.name_en, initiator=p.initiator)
-                 for p in bundle.parties],
-        steps=[BundleStepRef(key=s.key, service_code=s.service, unit=s.unit,
-                             department=s.department, depends_on=list(s.depends_on))
-               for s in bundle.steps],
-        fields=fields, uploads_needed=[],
-    )  # fmt: skip
+        bundle_code=bundle.code,
+        version=bundle.version,
+        parties=[
+            BundleParty(role=p.role, name=p.name, name_en=p.name_en, initiator=p.initiator)
+            for p in bundle.parties
+        ],
+        steps=[
+            BundleStepRef(
+                key=s.key,
+                service_code=s.service,
+                unit=s.unit,
+                department=s.department,
+                depends_on=list(s.depends_on),
+            )
+            for s in bundle.steps
+        ],
+        fields=fields,
+        uploads_needed=[],
+    )
 
 
 def _fill(single: str | None, options: list[BundleOption] | None) -> Any:
@@ -159,11 +197,17 @@ async def file(
     await forms.check_steps(session, bundle, form)
     now = utcnow()
     case = BundleCase(
-        id=uuid.uuid4(), number=_number(), bundle_code=bundle.code,
-        bundle_version=bundle.version, initiator_account_id=account_id,
-        status="awaiting_confirmation", form=form,
-        confirm_by=now + timedelta(hours=bundle.confirm_hours), created_at=now, updated_at=now,
-    )  # fmt: skip
+        id=uuid.uuid4(),
+        number=_number(),
+        bundle_code=bundle.code,
+        bundle_version=bundle.version,
+        initiator_account_id=account_id,
+        status="awaiting_confirmation",
+        form=form,
+        confirm_by=now + timedelta(hours=bundle.confirm_hours),
+        created_at=now,
+        updated_at=now,
+    )
     day = to_shanghai(now).date()
     rows: list[object] = [case]
     for party in bundle.parties:
@@ -172,34 +216,60 @@ async def file(
             if party.initiator
             else auth.id_number_blind_index(settings, str(form[party.named_by.id_number]))  # type: ignore[union-attr]
         )
-        rows.append(CaseParty(
-            case_id=case.id, role=party.role, id_index=index,
-            account_id=account_id if party.initiator else None,
-            confirmed_at=now if party.initiator else None,
-        ))  # fmt: skip
+        rows.append(
+            CaseParty(
+                case_id=case.id,
+                role=party.role,
+                id_index=index,
+                account_id=account_id if party.initiator else None,
+                confirmed_at=now if party.initiator else None,
+            )
+        )
     for position, step in enumerate(bundle.steps):
-        rows.append(CaseStep(
-            case_id=case.id, key=step.key, position=position, service_code=step.service,
-            department_code=step.department, unit=step.unit, status="waiting", attempts=0,
-            deadline=day + timedelta(days=step.deadline_days), updated_at=now,
-        ))  # fmt: skip
+        rows.append(
+            CaseStep(
+                case_id=case.id,
+                key=step.key,
+                position=position,
+                service_code=step.service,
+                department_code=step.department,
+                unit=step.unit,
+                status="waiting",
+                attempts=0,
+                deadline=day + timedelta(days=step.deadline_days),
+                updated_at=now,
+            )
+        )
     await repository.add_all(session, rows)
-    await audit.record(session, audit_context.entry(
-        actor_type="person", actor_id=str(account_id), action="bundle.case_filed",
-        subject_type="bundle_case", subject_id=str(case.id),
-        after={"number": case.number, "bundle": bundle.code, "version": bundle.version},
-    ))  # fmt: skip
-    for party in await repository.parties(session, case.id):
-        if party.account_id is None:
-            declared = next(p for p in bundle.parties if p.role == party.role)
+    await audit.record(
+        session,
+        audit_context.entry(
+            actor_type="person",
+            actor_id=str(account_id),
+            action="bundle.case_filed",
+            subject_type="bundle_case",
+            subject_id=str(case.id),
+            after={"number": case.number, "bundle": bundle.code, "version": bundle.version},
+        ),
+    )
+    for row in await repository.parties(session, case.id):
+        if row.account_id is None:
+            declared = next(p for p in bundle.parties if p.role == row.role)
             await notifications.publish(
-                session, events.BUNDLE_CONFIRMATION_REQUESTED, subject=f"bundle:{case.number}",
-                payload={"case_id": str(case.id), "number": case.number,
-                         "bundle_code": case.bundle_code, "role": party.role,
-                         "role_zh": declared.name, "role_en": declared.name_en,
-                         "confirm_by": to_shanghai(case.confirm_by).strftime("%Y-%m-%d %H:%M")},
-                holder_index=party.id_index,
-            )  # fmt: skip
+                session,
+                events.BUNDLE_CONFIRMATION_REQUESTED,
+                subject=f"bundle:{case.number}",
+                payload={
+                    "case_id": str(case.id),
+                    "number": case.number,
+                    "bundle_code": case.bundle_code,
+                    "role": row.role,
+                    "role_zh": declared.name,
+                    "role_en": declared.name_en,
+                    "confirm_by": to_shanghai(case.confirm_by).strftime("%Y-%m-%d %H:%M"),
+                },
+                holder_index=row.id_index,
+            )
     if await repository.unconfirmed(session, case.id) == 0:
         await saga.start(session, case, bundle)
     return await _read(session, case, account_id, person.id_number_index)
@@ -255,7 +325,9 @@ async def confirm(
     parties = await repository.parties(session, case.id)
     mine = next((p for p in parties if p.id_index == person.id_number_index), None)
     if mine is None or mine.confirmed_at is not None:
-        return await _read(session, case, account_id, person.id_number_index)  # a retry, or the initiator's own
+        return await _read(
+            session, case, account_id, person.id_number_index
+        )  # a retry, or the initiator's own
     now = utcnow()
     if case.status == "awaiting_confirmation" and now > case.confirm_by:
         await saga.case_moved(session, case, "expired")
@@ -264,15 +336,23 @@ async def confirm(
         )
     if case.status != "awaiting_confirmation":
         raise ConfirmationClosed("该联办件已不在待确认状态", f"the case is {case.status}")
-    if not await repository.confirm(session, case.id, mine.role, account_id=account_id,
-                                    id_index=person.id_number_index, at=now):  # fmt: skip
+    if not await repository.confirm(
+        session, case.id, mine.role, account_id=account_id, id_index=person.id_number_index, at=now
+    ):
         return await _read(session, case, account_id, person.id_number_index)
     case.form = forms.with_party(bundle, mine.role, case.form, person)
     case.updated_at = now
-    await audit.record(session, audit_context.entry(
-        actor_type="person", actor_id=str(account_id), action="bundle.party_confirmed",
-        subject_type="bundle_case", subject_id=str(case.id), after={"role": mine.role},
-    ))  # fmt: skip
+    await audit.record(
+        session,
+        audit_context.entry(
+            actor_type="person",
+            actor_id=str(account_id),
+            action="bundle.party_confirmed",
+            subject_type="bundle_case",
+            subject_id=str(case.id),
+            after={"role": mine.role},
+        ),
+    )
     if await repository.unconfirmed(session, case.id) == 0 and await repository.move_case(
         session, case.id, from_="awaiting_confirmation", to="running", at=now
     ):
@@ -288,12 +368,16 @@ async def _read(
     parties = await repository.parties(session, case.id)
     steps = await repository.steps(session, case.id)
     return BundleCaseRead(
-        id=case.id, number=case.number, bundle_code=case.bundle_code,
-        bundle_version=case.bundle_version, status=case.status, confirm_by=case.confirm_by,
+        id=case.id,
+        number=case.number,
+        bundle_code=case.bundle_code,
+        bundle_version=case.bundle_version,
+        status=case.status,
+        confirm_by=case.confirm_by,
         created_at=case.created_at,
         parties=[_party(bundle, case, p, account_id, id_index) for p in parties],
         steps=[_step(s) for s in steps],
-    )  # fmt: skip
+    )
 
 
 def _party(
@@ -301,18 +385,31 @@ def _party(
 ) -> PartyRead:
     name = str(case.form.get(forms.name_field(bundle, party.role) or "") or "")
     # The caller's role: theirs once confirmed, or the one the form names them for.
-    you = party.account_id == account_id or (party.account_id is None and party.id_index == id_index)
-    return PartyRead(role=party.role, name=name if you else mask_name(name),
-                     confirmed=party.confirmed_at is not None, confirmed_at=party.confirmed_at,
-                     you=you)  # fmt: skip
+    you = party.account_id == account_id or (
+        party.account_id is None and party.id_index == id_index
+    )
+    return PartyRead(
+        role=party.role,
+        name=name if you else mask_name(name),
+        confirmed=party.confirmed_at is not None,
+        confirmed_at=party.confirmed_at,
+        you=you,
+    )
 
 
 def _step(step: CaseStep) -> StepRead:
     return StepRead(
-        key=step.key, service_code=step.service_code, unit=step.unit,
-        department=step.department_code, status=step.status, attempts=step.attempts,
-        deadline=step.deadline, outcome=step.outcome, error=step.error, updated_at=step.updated_at,
-    )  # fmt: skip
+        key=step.key,
+        service_code=step.service_code,
+        unit=step.unit,
+        department=step.department_code,
+        status=step.status,
+        attempts=step.attempts,
+        deadline=step.deadline,
+        outcome=step.outcome,
+        error=step.error,
+        updated_at=step.updated_at,
+    )
 
 
 async def clerk_queue(
@@ -320,8 +417,12 @@ async def clerk_queue(
 ) -> list[ClerkStepRead]:
     """The steps of the clerk's department in a status (with_clerk by default), oldest first."""
     rows = await repository.department_steps(session, staff.department_scope, status, limit=limit)
-    return [ClerkStepRead(**_step(step).model_dump(), id=step.id, case_id=step.case_id,
-                          case_number=number) for step, number in rows]  # fmt: skip
+    return [
+        ClerkStepRead(
+            **_step(step).model_dump(), id=step.id, case_id=step.case_id, case_number=number
+        )
+        for step, number in rows
+    ]
 
 
 async def clerk_decide(
@@ -355,13 +456,26 @@ async def clerk_decide(
         else:
             result: Done | Referred = await register_by_clerk(session, settings, case, bundle, step)
             outcome = result.outcome if isinstance(result, Done) else {}
-            await saga.done(session, case, bundle, step,
-                            {**outcome, "decision": "approved", "approved_by": "clerk"})  # fmt: skip
-    await audit.record(session, audit_context.entry(
-        actor_type="staff", actor_id=str(staff.staff_id), action=f"bundle.step_{decision.action}",
-        subject_type="bundle_step", subject_id=str(step.id), purpose=decision.reason,
-        after={"number": case.number, "step": step.key, "status": step.status},
-    ))  # fmt: skip
+            await saga.done(
+                session,
+                case,
+                bundle,
+                step,
+                {**outcome, "decision": "approved", "approved_by": "clerk"},
+            )
+    await audit.record(
+        session,
+        audit_context.entry(
+            actor_type="staff",
+            actor_id=str(staff.staff_id),
+            action=f"bundle.step_{decision.action}",
+            subject_type="bundle_step",
+            subject_id=str(step.id),
+            purpose=decision.reason,
+            after={"number": case.number, "step": step.key, "status": step.status},
+        ),
+    )
     number = case.number
-    return ClerkStepRead(**_step(step).model_dump(), id=step.id, case_id=case.id,
-                         case_number=number)  # fmt: skip
+    return ClerkStepRead(
+        **_step(step).model_dump(), id=step.id, case_id=case.id, case_number=number
+    )

@@ -29,7 +29,7 @@ from app.certificates.schemas import HolderCreate, LicenseCreate
 from app.config import Settings
 from app.kit.clock import to_shanghai, utcnow
 from app.kit.masking import mask_id_number
-from app.services.bundles.definitions import Bundle, Literal_, Step
+from app.services.bundles.definitions import Bundle, Constant, Step
 from app.services.bundles.models import BundleCase, CaseStep
 
 PROPERTY_CERTIFICATE = "property-certificate"
@@ -62,9 +62,12 @@ def step_form(step: Step, form: dict[str, Any]) -> dict[str, Any]:
     filled: dict[str, Any] = {}
     for name, wanted in step.form.items():
         value = (
-            form.get(wanted) if isinstance(wanted, str)
-            else wanted.value if isinstance(wanted, Literal_) else None
-        )  # fmt: skip
+            form.get(wanted)
+            if isinstance(wanted, str)
+            else wanted.value
+            if isinstance(wanted, Constant)
+            else None
+        )
         if value is not None:
             filled[name] = value
     return filled
@@ -93,9 +96,14 @@ async def _registration(
 ) -> Done | Referred:
     seller = Subject.person(str(form["seller_id_number"]), name=str(form["seller_name"]))
     found = await exchange.gather_facts(
-        session, seller, [OWNERSHIP], purpose=purpose(case), actor=ACTOR,
-        case_id=case.number, deadline_seconds=READ_SECONDS,
-    )  # fmt: skip
+        session,
+        seller,
+        [OWNERSHIP],
+        purpose=purpose(case),
+        actor=ACTOR,
+        case_id=case.number,
+        deadline_seconds=READ_SECONDS,
+    )
     fact = found.get(OWNERSHIP)
     if not isinstance(fact, Fact):
         raise StepFailed(f"bdc/property-ownership: {getattr(fact, 'reason', 'unavailable')}")
@@ -130,10 +138,13 @@ async def _issue(
     held = await certificates.held_license(
         session, type_code=PROPERTY_CERTIFICATE, holder_id_index=seller_index
     )
-    buyer = HolderCreate(kind="person", name=str(form["buyer_name"]),
-                         id_number=str(form["buyer_id_number"]))  # fmt: skip
-    new_fields: dict[str, Any] = {"owner": buyer.name,
-                                  "registered_on": to_shanghai(utcnow()).date().isoformat()}  # fmt: skip
+    buyer = HolderCreate(
+        kind="person", name=str(form["buyer_name"]), id_number=str(form["buyer_id_number"])
+    )
+    new_fields: dict[str, Any] = {
+        "owner": buyer.name,
+        "registered_on": to_shanghai(utcnow()).date().isoformat(),
+    }
     audit_context = AuditContext()
     superseded: str | None = None
     if (
@@ -143,9 +154,15 @@ async def _issue(
     ):
         try:
             issued = await certificates.transfer_as_system(
-                session, settings, held.license_no, buyer, fields=new_fields, actor_id=ACTOR.id,
-                reason=f"二手房转移登记（{case.number}）", audit_context=audit_context,
-            )  # fmt: skip
+                session,
+                settings,
+                held.license_no,
+                buyer,
+                fields=new_fields,
+                actor_id=ACTOR.id,
+                reason=f"二手房转移登记（{case.number}）",
+                audit_context=audit_context,
+            )
         except (LicenseNotFound, TransitionNotAllowed):
             return Referred("转让方的电子不动产权证书不在有效状态，转登记窗口人工审核")
         superseded = held.license_no
@@ -153,17 +170,33 @@ async def _issue(
         # The seller's title is on the registry's record but was never issued as an
         # e-license (older titles): the buyer's is issued new.
         issued = await certificates.issue_as_system(
-            session, settings,
-            LicenseCreate(type=PROPERTY_CERTIFICATE, holder=buyer, fields={
-                "certificate_number": number, "owner": buyer.name,
-                "location": str(form.get("location", "")), "area": form.get("area") or 0,
-                "usage": "城镇住宅用地/住宅", "registered_on": new_fields["registered_on"],
-            }, source_record_id=f"bundle:{case.number}"),
-            actor_id=ACTOR.id, audit_context=audit_context,
-        )  # fmt: skip
-    return Done({"decision": "approved", "approved_by": approved_by,
-                 "license_no": issued.license_no, "superseded_license_no": superseded,
-                 "holder_id_number_masked": mask_id_number(str(form["buyer_id_number"]))})  # fmt: skip
+            session,
+            settings,
+            LicenseCreate(
+                type=PROPERTY_CERTIFICATE,
+                holder=buyer,
+                fields={
+                    "certificate_number": number,
+                    "owner": buyer.name,
+                    "location": str(form.get("location", "")),
+                    "area": form.get("area") or 0,
+                    "usage": "城镇住宅用地/住宅",
+                    "registered_on": new_fields["registered_on"],
+                },
+                source_record_id=f"bundle:{case.number}",
+            ),
+            actor_id=ACTOR.id,
+            audit_context=audit_context,
+        )
+    return Done(
+        {
+            "decision": "approved",
+            "approved_by": approved_by,
+            "license_no": issued.license_no,
+            "superseded_license_no": superseded,
+            "holder_id_number_masked": mask_id_number(str(form["buyer_id_number"])),
+        }
+    )
 
 
 async def _utility(
@@ -171,37 +204,59 @@ async def _utility(
 ) -> Done:
     utility = row.department_code
     found = await exchange.gather_facts(
-        session, Subject("address", str(form["address"])), [(utility, "account-by-address")],
-        purpose=purpose(case), actor=ACTOR, case_id=case.number, deadline_seconds=READ_SECONDS,
-    )  # fmt: skip
+        session,
+        Subject("address", str(form["address"])),
+        [(utility, "account-by-address")],
+        purpose=purpose(case),
+        actor=ACTOR,
+        case_id=case.number,
+        deadline_seconds=READ_SECONDS,
+    )
     fact = found.get((utility, "account-by-address"))
     if not isinstance(fact, Fact) or not fact.found:
         raise StepFailed(f"{utility}/account-by-address: {getattr(fact, 'reason', 'no account')}")
     account_no = str(getattr(fact.record, "account_no", ""))
     try:
         receipt = await instructions.send(
-            utility, f"/{utility}/accounts/{account_no}/transfer",
-            {"new_holder_id_number": str(form["id_number"]),
-             "effective_date": to_shanghai(utcnow()).date().isoformat()},
-            purpose=purpose(case), end_user=ACTOR.header, case_id=f"{case.number}-{row.key}",
-        )  # fmt: skip
+            utility,
+            f"/{utility}/accounts/{account_no}/transfer",
+            {
+                "new_holder_id_number": str(form["id_number"]),
+                "effective_date": to_shanghai(utcnow()).date().isoformat(),
+            },
+            purpose=purpose(case),
+            end_user=ACTOR.header,
+            case_id=f"{case.number}-{row.key}",
+        )
     except instructions.InstructionFailed as exc:
         raise StepFailed(str(exc)) from exc
-    return Done({"transfer_id": receipt.get("transfer_id"), "account_no": account_no,
-                 "new_holder_id_number_masked": receipt.get("new_holder_id_number_masked"),
-                 "effective_date": receipt.get("effective_date")})  # fmt: skip
+    return Done(
+        {
+            "transfer_id": receipt.get("transfer_id"),
+            "account_no": account_no,
+            "new_holder_id_number_masked": receipt.get("new_holder_id_number_masked"),
+            "effective_date": receipt.get("effective_date"),
+        }
+    )
 
 
 async def _instruction(case: BundleCase, row: CaseStep, form: dict[str, Any]) -> Done:
     department = row.department_code
     try:
         receipt = await instructions.send(
-            department, f"/{department}/instructions",
-            {"application_number": f"{case.number}-{row.position}", "service": row.service_code,
-             "action": row.key, "subject": {"id_number": str(form.get("id_number", ""))},
-             "terms": {"bundle": case.bundle_code}},
-            purpose=purpose(case), end_user=ACTOR.header, case_id=f"{case.number}-{row.key}",
-        )  # fmt: skip
+            department,
+            f"/{department}/instructions",
+            {
+                "application_number": f"{case.number}-{row.position}",
+                "service": row.service_code,
+                "action": row.key,
+                "subject": {"id_number": str(form.get("id_number", ""))},
+                "terms": {"bundle": case.bundle_code},
+            },
+            purpose=purpose(case),
+            end_user=ACTOR.header,
+            case_id=f"{case.number}-{row.key}",
+        )
     except instructions.InstructionFailed as exc:
         raise StepFailed(str(exc)) from exc
     return Done({"receipt": receipt.get("instruction_id"), "status": receipt.get("status")})
