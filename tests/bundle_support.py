@@ -3,6 +3,7 @@ departments recorded: shared by the bundle tests."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -20,6 +21,9 @@ HOUSE = "bundle.house-transfer"
 NEWBORN = "bundle.newborn"
 UTILITIES = ("water", "power", "citycard", "heat", "gas", "catv", "broadband")
 ADMIN = {"Authorization": f"Bearer {DEFAULT_ADMIN_TOKEN}"}
+# The fixtures' types (conftest's `travel` and `staff_headers`), for annotations.
+Travel = Callable[[str], None]
+StaffHeaders = Callable[..., Awaitable[dict[str, str]]]
 
 
 async def merged_form(

@@ -148,6 +148,14 @@ CITIZEN_ROUTES = {
         # The city code is the person's own: never an enterprise's.
         CitizenRoute("GET", "/api/v1/me/code", 200, 403),
         CitizenRoute("GET", "/api/v1/me/code/qr", 200, 403),
+        # Bundles are filed and confirmed by people in their own name (403 acting for an
+        # enterprise); an unknown bundle or case is 404 once admitted.
+        CitizenRoute("GET", "/api/v1/bundles/{code}/prefill", 404, 403),
+        CitizenRoute(
+            "POST", "/api/v1/bundles/{code}/applications", 404, 403, request=_json({"form": {}})
+        ),
+        CitizenRoute("GET", "/api/v1/bundles/applications/{case_id}", 404, 403),
+        CitizenRoute("POST", "/api/v1/bundles/applications/{case_id}/confirm", 404, 403),
     )
 }  # fmt: skip
 
@@ -297,6 +305,7 @@ def _url(route: CitizenRoute, context: Context) -> str:
     # Unknown ids (404 once admitted), the enterprise's license, an enterprise service.
     return route.path.format(
         application_id=NOBODY,
+        case_id=NOBODY,
         upload_id=NOBODY,
         message_id=NOBODY,
         share_id=NOBODY,

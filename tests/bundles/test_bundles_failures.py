@@ -9,8 +9,15 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from bundle_support import read_case, run_saga, sale_confirmed, simulator, steps_of
-from conftest import StaffHeaders, Travel
+from bundle_support import (
+    StaffHeaders,
+    Travel,
+    read_case,
+    run_saga,
+    sale_confirmed,
+    simulator,
+    steps_of,
+)
 from persona_support import SignIn
 
 from app.adapters.service import reset_exchange

@@ -10,9 +10,8 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from bundle_support import file_sale, read_case, run_saga, simulator, steps_of
+from bundle_support import Travel, file_sale, read_case, run_saga, simulator, steps_of
 from client_support import client_credentials_headers
-from conftest import Travel
 from persona_support import SignIn
 from sqlalchemy import func, select
 
@@ -112,6 +111,7 @@ async def test_a_lapsed_case_cannot_be_confirmed(
     case = (await file_sale(client, seller)).json()
     travel("2026-11-27T09:30:00+08:00")  # past the 72 hours to confirm
     buyer = await sign_in("buyer")
+    assert (await read_case(client, buyer, case["id"]))["status"] == "expired"
     late = await client.post(f"/api/v1/bundles/applications/{case['id']}/confirm", headers=buyer)
     assert late.status_code == 409
     assert late.json()["code"] == "bundles.confirmation_expired"

@@ -76,8 +76,8 @@ async def prefill(
 ) -> BundlePrefillRead:
     """The bundle's merged form as the platform fills it for the initiator, each field once
     (see BundleField); BundleNotFound (404), NotAParty (403), L2 required."""
-    bundle = _bundle(code)
     account_id = _account(principal)
+    bundle = _bundle(code)
     me = await auth.me(session, settings, Citizen(account_id, principal))
     identity = {attribute.name: attribute for attribute in me.attributes}
     services = {f.prefill for f in bundle.fields if f.prefill is not None}
@@ -189,8 +189,8 @@ async def file(
     """File a bundle: the merged form checked field by field (locked fields as verified, each
     field once, every step's form against its service's schema), the named parties asked to
     confirm. InvalidBundleForm (422) names the fields at fault, never their values."""
-    bundle = _bundle(code)
     account_id = _account(principal)
+    bundle = _bundle(code)
     person = await auth.verified_person(session, settings, account_id)
     filled = await prefill(session, settings, principal, code)
     form = forms.merged(bundle, filled, data.form, person)
@@ -208,7 +208,8 @@ async def file(
         created_at=now,
         updated_at=now,
     )
-    day = to_shanghai(now).date()
+    # Deadlines in working days of Asia/Shanghai, from the filing (as single services count).
+    day, workdays = to_shanghai(now).date(), settings.working_calendar()
     rows: list[object] = [case]
     for party in bundle.parties:
         index = (
@@ -236,7 +237,7 @@ async def file(
                 unit=step.unit,
                 status="waiting",
                 attempts=0,
-                deadline=day + timedelta(days=step.deadline_days),
+                deadline=workdays.add_workdays(day, step.deadline_days),
                 updated_at=now,
             )
         )
@@ -372,7 +373,12 @@ async def _read(
         number=case.number,
         bundle_code=case.bundle_code,
         bundle_version=case.bundle_version,
-        status=case.status,
+        # A lapse is recorded when someone next tries to confirm; a reader sees it at once.
+        status=(
+            "expired"
+            if case.status == "awaiting_confirmation" and utcnow() > case.confirm_by
+            else case.status
+        ),
         confirm_by=case.confirm_by,
         created_at=case.created_at,
         parties=[_party(bundle, case, p, account_id, id_index) for p in parties],
