@@ -59,6 +59,8 @@ from app.proactive.offers.endpoints import callbacks_router as courier_callbacks
 from app.proactive.offers.endpoints import router as offers_router
 from app.services.applications.endpoints import router as applications_router
 from app.services.applications.endpoints_prefill import router as prefill_router
+from app.services.bundles.endpoints import review_router as bundle_review_router
+from app.services.bundles.endpoints import router as bundles_router
 from app.services.catalog.endpoints import router as catalog_router
 from app.services.review.endpoints import router as review_router
 from app.services.rulesets.endpoints import router as rulesets_router
@@ -195,6 +197,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(login_router)
     app.include_router(logout_router)
     app.include_router(first_party_router)
+    app.include_router(bundles_router)
+    app.include_router(bundle_review_router)
     app.include_router(catalog_router)
     app.include_router(applications_router)
     app.include_router(prefill_router)

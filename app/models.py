@@ -10,6 +10,7 @@ from app.jobs import models as jobs_models
 from app.notifications import models as notifications_models
 from app.proactive.offers import models as offers_models
 from app.services.applications import models as applications_models
+from app.services.bundles import models as bundles_models
 from app.services.catalog import models as catalog_models
 from app.services.rulesets import models as rulesets_models
 from app.uploads import models as uploads_models
@@ -19,6 +20,7 @@ __all__ = [
     "applications_models",
     "audit_models",
     "auth_models",
+    "bundles_models",
     "catalog_models",
     "certificates_models",
     "codes_models",

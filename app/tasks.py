@@ -10,6 +10,7 @@ from app.services.applications import commitments as applications_commitments
 from app.services.applications import residence as applications_residence
 from app.services.applications import scopes as applications_scopes
 from app.services.applications import tasks as applications_tasks
+from app.services.bundles import tasks as bundles_tasks
 
 __all__ = [
     "applications_commitments",
@@ -17,6 +18,7 @@ __all__ = [
     "applications_scopes",
     "applications_tasks",
     "auth_tasks",
+    "bundles_tasks",
     "notifications_tasks",
     "offers_tasks",
     "scheduled",

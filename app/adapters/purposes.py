@@ -67,6 +67,9 @@ DEFAULT_POLICY: PurposePolicy = {
     # Filling a service's form before there is a case: the reference names the service, and the
     # service's form and materials say which of these datasets it may read (check_scope).
     "prefill": _rule(*_CASE_DEPARTMENTS, reference_required=True),
+    # A linked-services case (一件事一次办, app/services/bundles): the registry's title record
+    # of its seller and its dwelling's utility accounts; the reference names the case.
+    "bundle": _rule("bdc/property-ownership", *_UTILITIES, reference_required=True),
     "identity-verification": _rule("gaj/identity-verification", "gaj/face-verification"),
     # A person asking to act for an enterprise: is he its representative or authorised agent?
     "act-for-enterprise": _rule("scjg/enterprise-registration"),

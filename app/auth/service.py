@@ -44,7 +44,7 @@ from app.auth.errors import (
 from app.auth.guards import authenticate_bearer, require_citizen, require_scopes, require_staff
 from app.auth.logins import VerifiedLogin
 from app.auth.models import ClientKind, RealnameLevel
-from app.auth.personal_data import reveal_id_number, reveal_phone
+from app.auth.personal_data import blind_index, reveal_id_number, reveal_phone
 from app.auth.principals import Citizen
 from app.auth.schemas import (
     ActingTokenResponse,
@@ -143,6 +143,11 @@ async def id_number_index(session: AsyncSession, account_id: uuid.UUID) -> str |
     """The blind index of the account's ID number (None before one is recorded): the same
     index the data-access log keeps, for `list_for_subject_index`."""
     return (await accounts.get(session, account_id)).id_number_index
+
+
+def id_number_blind_index(settings: Settings, id_number: str) -> str:
+    """The blind index of an ID number as accounts store it (to find a person named by it)."""
+    return blind_index(settings, id_number.strip().upper())
 
 
 async def account_by_id_number_index(session: AsyncSession, index: str) -> uuid.UUID | None:

@@ -40,6 +40,7 @@ from app.certificates.lifecycle import Action
 from app.certificates.models import License, LicenseType
 from app.certificates.schemas import (
     CredentialJwks,
+    HolderCreate,
     LicenseCreate,
     LicenseCredential,
     LicenseFieldRead,
@@ -318,6 +319,34 @@ async def renew_as_system(
     successor = await transitions.renew(
         session, issuer, license_no, reason=reason, valid_from=None, valid_until=None,
         audit_context=audit_context,
+    )  # fmt: skip
+    return (await _read_all(session, [successor]))[0]
+
+
+async def transfer_as_system(
+    session: AsyncSession,
+    settings: Settings,
+    license_no: str,
+    new_holder: HolderCreate,
+    *,
+    fields: dict[str, Any],
+    actor_id: str,
+    reason: str,
+    audit_context: AuditContext,
+) -> LicenseRead:
+    """Transfer a license to a new holder on behalf of its issuing department, as a platform
+    process (a registered sale) named `actor_id`: the new holder's license, the old one
+    superseded; LicenseNotFound (404) for an unknown number, TransitionNotAllowed (409) for
+    one that is not in force."""
+    if not transitions.well_formed(license_no):
+        raise transitions.not_found()
+    issuer_code = await repository.issuer_of_license(session, license_no)
+    if issuer_code is None:
+        raise transitions.not_found()
+    issuer = authority.Issuer(issuer_code, "system", actor_id)
+    successor = await transitions.transfer(
+        session, issuer, license_no, holder=holders.protect(settings, new_holder), fields=fields,
+        reason=reason, audit_context=audit_context,
     )  # fmt: skip
     return (await _read_all(session, [successor]))[0]
 

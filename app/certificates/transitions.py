@@ -16,6 +16,7 @@ from app.audit.schemas import AuditContext
 from app.certificates import issuance, lifecycle, repository
 from app.certificates.authority import Issuer
 from app.certificates.errors import LicenseNotFound, TransitionNotAllowed
+from app.certificates.holders import Holder
 from app.certificates.lifecycle import Action
 from app.certificates.models import License
 from app.kit.clock import utcnow
@@ -165,4 +166,43 @@ async def renew(
         audit_context=audit_context,
         successor=successor,
     )
+    return successor
+
+
+async def transfer(
+    session: AsyncSession,
+    issuer: Issuer,
+    license_no: str,
+    *,
+    holder: Holder,
+    fields: dict[str, object],
+    reason: str,
+    audit_context: AuditContext,
+) -> License:
+    """A license of the same type for a new holder (a property sold: the buyer's certificate),
+    superseding the old holder's: a new serial, not a version of the old one, since it is
+    another person's title; the old one reads `superseded` and names its successor."""
+    license_ = await _locked(session, issuer, license_no)
+    before = _check(Action.RENEW, license_)
+    license_type = await repository.get_license_type(session, license_.type_code)
+    if license_type is None:  # the foreign key makes this impossible
+        raise not_found()
+    start, end = issuance.validity(license_type, None, None)
+    license_.status = lifecycle.RESULT[Action.RENEW].value
+    license_.updated_at = utcnow()
+    await session.flush()
+    successor = await issuance.create(
+        session, license_type, issuer, holder=holder, fields={**license_.fields, **fields},
+        valid_from=start, valid_until=end, supersedes=license_,
+    )  # fmt: skip
+    await issuance.record_issued(session, successor, issuer, audit_context)
+    await audit.record(
+        session,
+        audit_context.entry(
+            actor_type=issuer.actor_type, actor_id=issuer.actor_id, action="license.transferred",
+            subject_type="license", subject_id=str(license_.id), purpose=reason,
+            before={"status": before, "license_no": license_.license_no},
+            after={"status": license_.status, "transferred_as": successor.license_no},
+        ),
+    )  # fmt: skip
     return successor

@@ -41,6 +41,7 @@ logger = logging.getLogger("qingeban.idempotency")
 # and the SMS code works once, so a retry is told the phone is registered, and signs in.
 CREATING_ROUTES = (
     re.compile(r"^/api/v1/applications$"),
+    re.compile(r"^/api/v1/bundles/[^/]+/applications$"),
     re.compile(r"^/api/v1/admin/clients$"),
     re.compile(r"^/api/v1/admin/staff$"),
     re.compile(r"^/api/v1/licenses$"),

@@ -18,6 +18,11 @@ LICENSE_REVOKED = "license.revoked"
 LICENSE_CANCELLED = "license.cancelled"
 LICENSE_EXPIRING = "license.expiring"
 SHARE_VERIFIED = "share.verified"
+# Linked services (一件事一次办): a named party is asked to confirm; a step of a case changed
+# (queued, retrying, done, with a clerk, rejected, not started); the case as a whole changed.
+BUNDLE_CONFIRMATION_REQUESTED = "bundle.confirmation_requested"
+BUNDLE_STEP_CHANGED = "bundle.step_changed"
+BUNDLE_CASE_CHANGED = "bundle.case_changed"
 # To a webhook subscriber: one of its endpoints was disabled after failing for too long (told to
 # its other endpoints that subscribed to it; the subscription itself shows it too).
 WEBHOOK_ENDPOINT_DISABLED = "webhook.endpoint_disabled"
@@ -41,6 +46,9 @@ EVENT_TYPES: tuple[str, ...] = (
     WEBHOOK_ENDPOINT_DISABLED,
     OFFER_MADE,
     OFFER_INELIGIBLE,
+    BUNDLE_CONFIRMATION_REQUESTED,
+    BUNDLE_STEP_CHANGED,
+    BUNDLE_CASE_CHANGED,
 )
 
 STATUTORY: frozenset[str] = frozenset(
@@ -55,4 +63,5 @@ STATUTORY: frozenset[str] = frozenset(
 # Events that are told by text as well as in the inbox (the rest only in the inbox).
 BY_SMS: frozenset[str] = STATUTORY | {
     LICENSE_ISSUED, LICENSE_EXPIRING, LICENSE_RENEWED, OFFER_MADE, OFFER_INELIGIBLE,
+    BUNDLE_CONFIRMATION_REQUESTED, BUNDLE_STEP_CHANGED, BUNDLE_CASE_CHANGED,
 }  # fmt: skip

@@ -1,7 +1,7 @@
 """signing keys in families by algorithm: one active RS256 key and one active ES256 key
 
 Revision ID: 0026
-Revises: 0022
+Revises: 0024
 Create Date: 2026-12-05
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0026"
-down_revision: str | None = "0022"
+down_revision: str | None = "0024"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -155,6 +155,14 @@ CITIZEN_ROUTES = {
             "POST", "/api/v1/me/offers/{offer_id}/decline", 404, 404,
             request=_json({"reason": "不需要"}),
         ),
+        # Bundles are filed and confirmed by people in their own name (403 acting for an
+        # enterprise); an unknown bundle or case is 404 once admitted.
+        CitizenRoute("GET", "/api/v1/bundles/{code}/prefill", 404, 403),
+        CitizenRoute(
+            "POST", "/api/v1/bundles/{code}/applications", 404, 403, request=_json({"form": {}})
+        ),
+        CitizenRoute("GET", "/api/v1/bundles/applications/{case_id}", 404, 403),
+        CitizenRoute("POST", "/api/v1/bundles/applications/{case_id}/confirm", 404, 403),
     )
 }  # fmt: skip
 
@@ -304,6 +312,7 @@ def _url(route: CitizenRoute, context: Context) -> str:
     # Unknown ids (404 once admitted), the enterprise's license, an enterprise service.
     return route.path.format(
         application_id=NOBODY,
+        case_id=NOBODY,
         upload_id=NOBODY,
         message_id=NOBODY,
         share_id=NOBODY,

@@ -64,7 +64,7 @@ async def test_personas_hold_the_licenses_of_their_scenarios(
     client: httpx.AsyncClient, database: Database, settings: Settings, on_world_day: None
 ) -> None:
     seeded = await seed_demo_world(database, settings)
-    assert seeded["licenses_issued"] == 28
+    assert seeded["licenses_issued"] == 32
     assert (await seed_demo_world(database, settings))["licenses_issued"] == 0, "idempotent"
     day = today()
 

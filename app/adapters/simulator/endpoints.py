@@ -276,6 +276,19 @@ def _router(sim: _Simulator) -> APIRouter:
         sim.transfers[key] = receipt
         return receipt
 
+    @router.get("/_admin/transfers", response_model=list[TransferReceipt], dependencies=[admin])
+    async def list_transfers() -> list[TransferReceipt]:
+        """Every account transfer the utilities recorded (a rehearsal counts them)."""
+        return list(sim.transfers.values())
+
+    @router.delete("/_admin/transfers", dependencies=[admin])
+    async def reset_transfers() -> dict[str, int]:
+        """Forget the transfers: every account back with its first holder (for rehearsals)."""
+        forgotten = len(sim.transfers)
+        sim.transfers.clear()
+        sim.context.holders.clear()
+        return {"forgotten": forgotten}
+
     instruction_routes(router, sim.context, sim.disbursements, sim.instructions, caller, admin)
     sms_routes(router, sim.sms, admin)
     courier_routes(router, sim.courier, caller, admin)

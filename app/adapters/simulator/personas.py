@@ -85,6 +85,8 @@ _SPECS: tuple[_Spec, ...] = (
     _Spec("gig_worker", "宋子豪", "male", range(25, 45), ("Flexibly employed: closing withdrawal, re-registration, account transfer / 灵活就业:销户提取、缴存登记、账户转移",)),  # noqa: E501
     _Spec("public_tenant", "谢丽娟", "female", range(26, 45), ("Housing-fund withdrawal for public rental housing rent / 公租房租金提取公积金",)),  # noqa: E501
     _Spec("new_hire", "唐浩然", "male", range(22, 30), ("New employee: opens a housing-fund account / 新入职:设立公积金个人账户",)),  # noqa: E501
+    _Spec("new_mother", "冯晓琳", "female", range(25, 35), ("Newborn bundle: the mother files birth certificate, household registration, medical insurance and social-security card at once, zero uploads / 新生儿出生一件事:母亲申请,零上传",)),  # noqa: E501
+    _Spec("new_father", "韩磊", "male", range(26, 38), ("Newborn bundle: the father confirms the mother's application in his own app / 新生儿出生一件事:父亲在本人账户确认",)),  # noqa: E501
 )  # fmt: skip
 
 _ENTERPRISES: dict[str, dict[str, Any]] = {
@@ -343,6 +345,9 @@ def _housing_facts(key: str, base: Person, population: Population, employer: int
         insurance = SocialInsurance(True, employer, 2, 2, 7000)
         return {"employer_index": employer, "social_insurance": insurance,
                 "housing_fund": HousingFund(None, None, 0, 0, 0, None, None)}  # fmt: skip
+    if key in ("new_mother", "new_father"):
+        # Both live and are insured in Qingdao: the newborn is registered in their household.
+        return {**_employed(base, employer, 48), "household": _local(base)}
     if key == "defaulter":
         return {"court_defaulter": True}
     if key == "criminal_record":

@@ -25,7 +25,7 @@ from app.adapters.records import RECORD_TYPES, DatasetRecord
 SOURCES_FILE = Path(__file__).resolve().parent / "data" / "field_sources.yaml"
 Subject = Literal["person", "enterprise", "employer"]
 PLATFORM = "platform"
-_STEP = re.compile(r"^(?P<name>[a-z_]+)(\[(?P<index>\d+)\])?$")
+_STEP = re.compile(r"^(?P<name>[a-z_][a-z0-9_]*)(\[(?P<index>\d+)\])?$")
 
 
 class OptionsSpec(BaseModel):
@@ -104,6 +104,11 @@ def sources_of(service_code: str, field_name: str) -> Sources:
     table = _table()
     own = table.services.get(service_code, {})
     return own.get(field_name) or table.fields.get(field_name, ())
+
+
+def declared_by(service_code: str) -> Mapping[str, Sources]:
+    """The fields a service names its own sources for (they mean what the service says)."""
+    return _table().services.get(service_code, {})
 
 
 def datasets_for(service_code: str, field_names: Sequence[str]) -> dict[Subject, set[str]]:

@@ -95,13 +95,33 @@ class Identity:
         value: str | None = getattr(self, name)
         return value
 
-    def locks(self) -> Mapping[str, str]:
-        """Form field → the attribute it must carry."""
-        return _PERSON_LOCKS if self.uscc is None else _ENTERPRISE_LOCKS
+    def locks(self, service_code: str | None = None) -> Mapping[str, str]:
+        """Form field → the attribute it must carry, in `service_code`'s form.
 
-    def locked(self) -> dict[str, str]:
+        The locks go by field name, which means the applicant's own attribute in most forms;
+        a service that declares its own source for such a field (data/field_sources.yaml: the
+        transfer registration's `certificate_number` is the property certificate's number and
+        its `phone` the buyer's) means something else by it, and the field is not locked."""
+        locks = _PERSON_LOCKS if self.uscc is None else _ENTERPRISE_LOCKS
+        if service_code is None:
+            return locks
+        own = field_sources.declared_by(service_code)
+        kept = {
+            name: attr
+            for name, attr in locks.items()
+            if name not in own or any(source.identity == attr for source in own[name])
+        }
+        # And a field the service fills from the verified identity under its own name (the
+        # transfer registration's `seller_id_number`) is locked like the usual names are.
+        for name, sources in own.items():
+            for source in sources:
+                if source.identity in ("name", "id_number") and self.uscc is None:
+                    kept.setdefault(name, source.identity)
+        return kept
+
+    def locked(self, service_code: str | None = None) -> dict[str, str]:
         """Form field → the value it must carry (fields whose attribute is unknown are free)."""
-        values = {name: self.attribute(attr) for name, attr in self.locks().items()}
+        values = {name: self.attribute(attr) for name, attr in self.locks(service_code).items()}
         return {name: value for name, value in values.items() if value is not None}
 
 
@@ -110,12 +130,14 @@ def _same(given: Any, verified: str) -> bool:
     return isinstance(given, str) and given.strip().upper() == verified.strip().upper()
 
 
-def check_locked_fields(identity: Identity, form: Mapping[str, Any]) -> None:
-    """InvalidApplication (422) naming each submitted locked field that differs from the
-    verified value; the values are never echoed (they are personal data)."""
+def check_locked_fields(
+    identity: Identity, form: Mapping[str, Any], service_code: str | None = None
+) -> None:
+    """InvalidApplication (422) naming each submitted locked field of `service_code`'s form
+    that differs from the verified value; the values are never echoed (personal data)."""
     changed = [
         name
-        for name, verified in identity.locked().items()
+        for name, verified in identity.locked(service_code).items()
         if name in form and not _same(form[name], verified)
     ]
     if changed:
@@ -197,7 +219,7 @@ async def _prefill(
         today=today(),
         identity_source=lambda name: provenance.get(name, (None, None)),
     )
-    locks = identity.locks()
+    locks = identity.locks(service.code)
     followers = field_sources.followers(service.code, list(properties))
     fields = []
     for name, spec in properties.items():

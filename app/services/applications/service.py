@@ -336,7 +336,9 @@ def _check_form(
             ]},
         )  # fmt: skip
     forms.check_form(service.form_schema, form)
-    prefill.check_locked_fields(prefill.Identity.of(person, uscc, phone=person.phone), form)
+    prefill.check_locked_fields(
+        prefill.Identity.of(person, uscc, phone=person.phone), form, service.code
+    )
 
 
 async def supplement(
@@ -379,6 +381,14 @@ review_queue = clerks.review_queue
 review_case = clerks.review_case
 claim_case = clerks.claim_case
 decide_case = clerks.decide_case
+
+
+async def prefill_form(
+    session: AsyncSession, settings: Settings, principal: Principal, service_code: str
+) -> PrefillRead:
+    """A service's form as prefill fills it for the signed-in applicant (a bundle's merged form
+    takes its fields from here); ServiceNotFound (404) for an unknown service."""
+    return await prefill.prefill(session, settings, principal, service_code)
 
 
 async def prefill_on_behalf(

@@ -61,12 +61,19 @@ class _District(_Record):
     name_en: Text
 
 
+# A bundle's orchestration (its version, parties, merged form, each step's kind, form and
+# dependencies) is the bundles domain's to check: app/services/bundles/definitions.py reads the
+# same file with a strict schema. The catalog keeps what it lists and lets those keys pass.
 class _BundleStep(_Record):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
     service: Code
     unit: Text
 
 
 class _Bundle(_Record):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
     code: Code
     name: Text
     name_en: Text
