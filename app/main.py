@@ -46,6 +46,8 @@ from app.kit.clock import to_shanghai, utcnow
 from app.notifications.endpoints import router as notifications_router
 from app.notifications.endpoints_webhooks import admin_router as webhooks_admin_router
 from app.notifications.endpoints_webhooks import router as webhooks_router
+from app.proactive.campaigns.endpoints import router as campaigns_router
+from app.proactive.campaigns.endpoints_review import router as campaigns_review_router
 from app.openapi import install_openapi
 from app.ops import docs
 from app.ops.edge import EdgeMiddleware
@@ -212,6 +214,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(audit_checkpoints_router)
     app.include_router(exchange_router)
     app.include_router(identity_admin_router)
+    app.include_router(campaigns_router)
+    app.include_router(campaigns_review_router)
     install_openapi(app)
     return app
 

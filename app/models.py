@@ -8,6 +8,7 @@ from app.codes import models as codes_models
 from app.idempotency import models as idempotency_models
 from app.jobs import models as jobs_models
 from app.notifications import models as notifications_models
+from app.proactive.campaigns import models as campaigns_models
 from app.services.applications import models as applications_models
 from app.services.catalog import models as catalog_models
 from app.services.rulesets import models as rulesets_models
@@ -18,6 +19,7 @@ __all__ = [
     "applications_models",
     "audit_models",
     "auth_models",
+    "campaigns_models",
     "catalog_models",
     "certificates_models",
     "codes_models",

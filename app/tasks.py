@@ -5,6 +5,7 @@ who tells the catalog where a signed-in citizen lives."""
 from app import scheduled
 from app.auth import tasks as auth_tasks
 from app.notifications import tasks as notifications_tasks
+from app.proactive.campaigns import tasks as campaigns_tasks
 from app.services.applications import commitments as applications_commitments
 from app.services.applications import residence as applications_residence
 from app.services.applications import scopes as applications_scopes
@@ -16,6 +17,7 @@ __all__ = [
     "applications_scopes",
     "applications_tasks",
     "auth_tasks",
+    "campaigns_tasks",
     "notifications_tasks",
     "scheduled",
 ]

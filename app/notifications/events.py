@@ -21,6 +21,13 @@ SHARE_VERIFIED = "share.verified"
 # To a webhook subscriber: one of its endpoints was disabled after failing for too long (told to
 # its other endpoints that subscribed to it; the subscription itself shows it too).
 WEBHOOK_ENDPOINT_DISABLED = "webhook.endpoint_disabled"
+# 静默认证 (app.proactive.campaigns): qualified without lifting a finger, asked for a selfie
+# (and reminded), a pension stopped by a clerk's decision or restored.
+PENSION_QUALIFIED = "pension.qualified"
+PENSION_VERIFICATION_INVITED = "pension.verification_invited"
+PENSION_VERIFICATION_REMINDER = "pension.verification_reminder"
+PENSION_SUSPENDED = "pension.suspended"
+PENSION_RESTORED = "pension.restored"
 
 EVENT_TYPES: tuple[str, ...] = (
     APPLICATION_SUBMITTED,
@@ -36,6 +43,11 @@ EVENT_TYPES: tuple[str, ...] = (
     LICENSE_EXPIRING,
     SHARE_VERIFIED,
     WEBHOOK_ENDPOINT_DISABLED,
+    PENSION_QUALIFIED,
+    PENSION_VERIFICATION_INVITED,
+    PENSION_VERIFICATION_REMINDER,
+    PENSION_SUSPENDED,
+    PENSION_RESTORED,
 )
 
 STATUTORY: frozenset[str] = frozenset(
@@ -44,8 +56,17 @@ STATUTORY: frozenset[str] = frozenset(
         APPLICATION_SUPPLEMENT_REQUESTED,
         LICENSE_SUSPENDED,
         LICENSE_REVOKED,
+        PENSION_SUSPENDED,
     }
 )
 
 # Events that are told by text as well as in the inbox (the rest only in the inbox).
-BY_SMS: frozenset[str] = STATUTORY | {LICENSE_ISSUED, LICENSE_EXPIRING, LICENSE_RENEWED}
+BY_SMS: frozenset[str] = STATUTORY | {
+    LICENSE_ISSUED,
+    LICENSE_EXPIRING,
+    LICENSE_RENEWED,
+    PENSION_QUALIFIED,
+    PENSION_VERIFICATION_INVITED,
+    PENSION_VERIFICATION_REMINDER,
+    PENSION_RESTORED,
+}

@@ -31,7 +31,9 @@ from app.adapters.simulator.datasets import (
 )
 from app.adapters.simulator.endpoints_admin import SimulatorError, admin_routes
 from app.adapters.simulator.endpoints_instructions import instruction_routes
+from app.adapters.simulator.endpoints_pension import pension_routes
 from app.adapters.simulator.faults import FaultMiddleware, FaultState
+from app.adapters.simulator.pension import PensionPayments
 from app.adapters.simulator.population import Population
 from app.adapters.simulator.record_times import record_time
 from app.adapters.simulator.schemas import (
@@ -101,6 +103,7 @@ class _Simulator:
         self.disbursements: dict[str, DisbursementReceipt] = {}
         self.instructions: dict[tuple[str, str, str], InstructionReceipt] = {}
         self.sms = SmsProviderState()
+        self.pension_payments = PensionPayments()
 
     async def caller(self, request: Request) -> str:
         """Authenticate the caller and check the X-Road-style headers; return the system.
@@ -274,6 +277,7 @@ def _router(sim: _Simulator) -> APIRouter:
         sim.transfers[key] = receipt
         return receipt
 
+    pension_routes(router, sim.population, sim.pension_payments, caller, admin)
     instruction_routes(router, sim.context, sim.disbursements, sim.instructions, caller, admin)
     sms_routes(router, sim.sms, admin)
     return router
