@@ -46,8 +46,6 @@ from app.kit.clock import to_shanghai, utcnow
 from app.notifications.endpoints import router as notifications_router
 from app.notifications.endpoints_webhooks import admin_router as webhooks_admin_router
 from app.notifications.endpoints_webhooks import router as webhooks_router
-from app.proactive.campaigns.endpoints import router as campaigns_router
-from app.proactive.campaigns.endpoints_review import router as campaigns_review_router
 from app.openapi import install_openapi
 from app.ops import docs
 from app.ops.edge import EdgeMiddleware
@@ -56,6 +54,8 @@ from app.ops.headers import SecurityHeadersMiddleware
 from app.ops.logging import configure_logging
 from app.ops.middleware import RequestContextMiddleware
 from app.ops.proxies import TrustedProxiesMiddleware
+from app.proactive.campaigns.endpoints import router as campaigns_router
+from app.proactive.campaigns.endpoints_review import router as campaigns_review_router
 from app.services.applications.endpoints import router as applications_router
 from app.services.applications.endpoints_prefill import router as prefill_router
 from app.services.catalog.endpoints import router as catalog_router

@@ -130,7 +130,7 @@ async def _record(
         rows.append({
             "id": new_id(), "campaign_id": campaign.id, "batch_number": batch.number,
             "subject_index": ref.index, "subject_masked": mask_id_number(person.id_number),
-            "id_number": person.id_number, "outcome": person.outcome,
+            "id_number_cipher": person.id_number, "outcome": person.outcome,
             "state": state[person.outcome], "last_activity": person.last_activity,
             "evidence": person.evidence,
             "qualified_until": qualified_until if person.outcome == "silent" else None,
@@ -140,7 +140,7 @@ async def _record(
         reads.append(DataAccessEntry(
             calling_system="qingeban", actor_type="system", actor_id=ACTOR, subject=ref,
             department=spec.department, dataset="pension-qualification", purpose=why,
-            case_id=str(campaign.id), outcome="ok", occurred_at=now, datasets=spec.datasets,
+            case_id=str(campaign.id), outcome="found", occurred_at=now, datasets=spec.datasets,
         ))  # fmt: skip
     await repository.insert_cases(session, rows)
     await access_log.record_many(session, reads)
