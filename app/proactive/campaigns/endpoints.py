@@ -18,6 +18,7 @@ from app.proactive.campaigns.errors import (
     CampaignNotFound,
     CampaignNotPaused,
     CampaignNotRunning,
+    PilotOutOfRoster,
     RosterUnavailable,
 )
 from app.proactive.campaigns.schemas import CampaignCreate, CampaignRead
@@ -32,7 +33,7 @@ router = APIRouter(
     response_model=CampaignRead,
     status_code=status.HTTP_201_CREATED,
     summary="Start a campaign (静默认证)",
-    responses=error_responses(CampaignKindUnknown, RosterUnavailable),
+    responses=error_responses(CampaignKindUnknown, PilotOutOfRoster, RosterUnavailable),
 )
 async def create_campaign(
     data: CampaignCreate, admin: Admin, session: WriteSessionDep, audit: AuditContextDep

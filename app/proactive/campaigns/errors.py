@@ -52,3 +52,10 @@ class RosterUnavailable(ServiceUnavailable):
     code = "campaigns.roster_unavailable"
     title_zh = "人社部门的养老金名册暂时无法读取，请稍后重试"
     title_en = "The pension system's roster cannot be read now; try again later"
+
+
+class PilotOutOfRoster(AppError):
+    status = 422
+    code = "campaigns.pilot_out_of_roster"
+    title_zh = "试点范围超出养老金名册"
+    title_en = "The pilot lies outside the pension roster"

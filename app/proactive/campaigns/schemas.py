@@ -13,6 +13,15 @@ Outcome = Literal["silent", "invited", "referred"]
 CaseState = Literal["qualified", "invited", "referred", "due", "suspended", "restored"]
 
 
+class PositionRange(BaseModel):
+    """Roster positions [start, end) of the pension system."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    start: int = Field(ge=0)
+    end: int = Field(gt=0)
+
+
 class CampaignCreate(BaseModel):
     """Start a campaign over every pension recipient."""
 
@@ -25,6 +34,15 @@ class CampaignCreate(BaseModel):
         default=None, ge=1, le=365,
         description="How long the invited have to verify their face before clerks decide on "
         "suspension; the kind's default (90 days) when absent",
+    )  # fmt: skip
+    pilot: list[PositionRange] | None = Field(
+        default=None, min_length=1, max_length=20,
+        description="A pilot over these parts of the pension system's roster (default: all of "
+        "it), e.g. to rehearse a new rule on a few thousand people first",
+    )  # fmt: skip
+    block_size: int | None = Field(
+        default=None, ge=100, le=20_000,
+        description="Roster positions per batch (default: the kind's, 5,000)",
     )  # fmt: skip
 
 

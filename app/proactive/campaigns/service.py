@@ -8,7 +8,6 @@ news and its instruction in the same transaction.
 
 from __future__ import annotations
 
-import math
 import uuid
 from datetime import timedelta
 
@@ -33,6 +32,7 @@ from app.proactive.campaigns.errors import (
     CaseNotFound,
     CaseNotRestorable,
     CaseNotSuspendable,
+    PilotOutOfRoster,
     RosterUnavailable,
 )
 from app.proactive.campaigns.kinds import kind
@@ -71,28 +71,34 @@ async def create(
         roster = await pension_feeds.roster(purpose=why)
     except pension_feeds.FeedUnavailable as exc:
         raise RosterUnavailable() from exc
-    batches = max(1, math.ceil(roster.positions / spec.block_size))
+    block = data.block_size or spec.block_size
+    ranges = [(r.start, r.end) for r in data.pilot] if data.pilot else [(0, roster.positions)]
+    if any(start >= end or end > roster.positions for start, end in ranges):
+        raise PilotOutOfRoster(
+            f"试点范围须在名册 0–{roster.positions} 之内",
+            f"Pilot ranges must lie within 0–{roster.positions}",
+        )
+    cuts = [(lo, min(lo + block, end)) for start, end in ranges for lo in range(start, end, block)]
     campaign = Campaign(
         id=campaign_id, kind=data.kind, status="running", created_at=now, created_by=actor,
         as_of=roster.as_of, activity_window_days=spec.activity_window_days,
         qualification_days=spec.qualification_days,
         warning_until=now + timedelta(days=data.warning_days or spec.warning_days),
-        positions=roster.positions, block_size=spec.block_size, batches_total=batches,
-        generation=0,
+        positions=sum(end - start for start, end in ranges), block_size=block,
+        batches_total=len(cuts), generation=0,
     )  # fmt: skip
     await repository.add(session, campaign)
     await repository.insert_batches(session, [
-        {"campaign_id": campaign_id, "number": n, "start": n * spec.block_size,
-         "end": min((n + 1) * spec.block_size, roster.positions), "state": "queued",
+        {"campaign_id": campaign_id, "number": n, "start": lo, "end": hi, "state": "queued",
          "persons": 0, "silent": 0, "invited": 0, "referred": 0}
-        for n in range(batches)
+        for n, (lo, hi) in enumerate(cuts)
     ])  # fmt: skip
-    for number in range(batches):
+    for number in range(len(cuts)):
         await jobs.enqueue(session, BATCH_JOB, {"campaign_id": str(campaign_id), "batch": number})
     await audit.record(session, context.entry(
         actor_type="staff", actor_id=actor, action="campaign.created", subject_type="campaign",
         subject_id=str(campaign_id), purpose=why,
-        after={"kind": data.kind, "batches": batches, "warning_until": campaign.warning_until},
+        after={"kind": data.kind, "batches": len(cuts), "warning_until": campaign.warning_until},
     ))  # fmt: skip
     return await read(session, campaign)
 
