@@ -33,9 +33,7 @@ def pilot(width: int = 60) -> list[dict[str, int]]:
     return ranges
 
 
-async def start(
-    client: httpx.AsyncClient, admin: Headers, **body: Any
-) -> dict[str, Any]:
+async def start(client: httpx.AsyncClient, admin: Headers, **body: Any) -> dict[str, Any]:
     """A campaign started through the admin API (201 asserted)."""
     answer = await client.post(
         "/api/v1/admin/campaigns",

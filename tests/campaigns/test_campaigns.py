@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from client_support import client_credentials_headers
 from campaign_support import FEEDS, case_of, drain, payment_status, pilot, progress, start
 from persona_support import PERSONAS, SignIn
 from sqlalchemy import func, select
@@ -187,9 +188,7 @@ async def test_pause_defers_batches_and_resume_finishes_them(
     world: None,
 ) -> None:  # fmt: skip
     campaign = await start(client, admin)
-    paused = await client.post(
-        f"/api/v1/admin/campaigns/{campaign['id']}/pause", headers=admin
-    )
+    paused = await client.post(f"/api/v1/admin/campaigns/{campaign['id']}/pause", headers=admin)
     assert paused.status_code == 200 and paused.json()["status"] == "paused"
     twice = await client.post(f"/api/v1/admin/campaigns/{campaign['id']}/pause", headers=admin)
     assert twice.status_code == 409 and twice.json()["code"] == "campaigns.not_running"
@@ -198,9 +197,7 @@ async def test_pause_defers_batches_and_resume_finishes_them(
     assert held["status"] == "paused" and held["progress"]["batches_done"] == 0
     assert held["progress"]["done"] == 0
 
-    resumed = await client.post(
-        f"/api/v1/admin/campaigns/{campaign['id']}/resume", headers=admin
-    )
+    resumed = await client.post(f"/api/v1/admin/campaigns/{campaign['id']}/resume", headers=admin)
     assert resumed.status_code == 200 and resumed.json()["status"] == "running"
     await drain(database, settings)
     finished = await progress(client, admin, campaign["id"])
@@ -208,9 +205,9 @@ async def test_pause_defers_batches_and_resume_finishes_them(
     assert finished["progress"]["batches_done"] == 3
     async with database.session() as session:
         cases = await session.scalar(
-            select(func.count()).select_from(CampaignCase).where(
-                CampaignCase.campaign_id == uuid.UUID(campaign["id"])
-            )
+            select(func.count())
+            .select_from(CampaignCase)
+            .where(CampaignCase.campaign_id == uuid.UUID(campaign["id"]))
         )
     assert cases == finished["progress"]["done"]
     not_paused = await client.post(
@@ -231,7 +228,9 @@ async def test_a_batch_that_runs_again_repeats_nothing_and_the_database_forbids_
         async with database.session() as session:
             cases = await session.scalar(select(func.count()).select_from(CampaignCase))
             reads = await session.scalar(
-                select(func.count()).select_from(DataAccessRecord).where(
+                select(func.count())
+                .select_from(DataAccessRecord)
+                .where(
                     DataAccessRecord.purpose == f"pension-qualification-campaign:{campaign['id']}"
                 )
             )
@@ -247,9 +246,7 @@ async def test_a_batch_that_runs_again_repeats_nothing_and_the_database_forbids_
             )
     assert await Worker(database, settings, worker_id="again").run_once() == 3
     assert await counts() == first
-    assert (await progress(client, admin, campaign["id"]))["progress"] == before[
-        "progress"
-    ]
+    assert (await progress(client, admin, campaign["id"]))["progress"] == before["progress"]
 
     async with database.session() as session:
         existing = (await session.scalars(select(CampaignCase).limit(1))).one()
@@ -290,8 +287,11 @@ async def test_only_platform_admins_run_campaigns_and_only_pension_clerks_decide
     sign_in: SignIn,
 ) -> None:
     citizen = await sign_in("active_pensioner")
+    partner = await client_credentials_headers(client, admin, {
+        "name": "养老服务合作方", "kind": "partner", "scopes": ["webhooks"],
+    })  # fmt: skip
     campaign = await start(client, admin)
-    for headers in (citizen, clerk):
+    for headers in (citizen, clerk, partner):
         for method, path in (
             ("GET", "/api/v1/admin/campaigns"),
             ("POST", "/api/v1/admin/campaigns"),
@@ -305,7 +305,8 @@ async def test_only_platform_admins_run_campaigns_and_only_pension_clerks_decide
     # A citizen is no clerk; another department's clerk finds no campaign.
     cases = f"/api/v1/review/campaigns/{campaign['id']}/cases"
     assert (await client.get(cases, headers=citizen)).status_code == 403
-    other = await staff_headers("gjj.clerk", StaffRole.CLERK, department="gjj")
+    assert (await client.get(cases, headers=partner)).status_code == 403
+    other = await staff_headers("gjj.campaign.clerk", StaffRole.CLERK, department="gjj")
     assert (await client.get(cases, headers=other)).status_code == 404
     assert (await client.get(cases, headers=clerk)).status_code == 200
     unknown = await client.get(
@@ -319,9 +320,7 @@ async def test_only_platform_admins_run_campaigns_and_only_pension_clerks_decide
 async def test_bad_input_is_a_problem_not_a_crash(
     client: httpx.AsyncClient, admin: Headers, world: None
 ) -> None:
-    kind = await client.post(
-        "/api/v1/admin/campaigns", json={"kind": "nonsense"}, headers=admin
-    )
+    kind = await client.post("/api/v1/admin/campaigns", json={"kind": "nonsense"}, headers=admin)
     assert kind.status_code == 422 and kind.json()["code"] == "campaigns.kind_unknown"
     beyond = await client.post(
         "/api/v1/admin/campaigns", json={"pilot": [{"start": 0, "end": 10**9}]},
