@@ -10,8 +10,9 @@ from typing import Any
 
 import httpx
 import pytest
+from campaign_support import FEEDS, case_of, drain, payment_status, progress, start
 from client_support import client_credentials_headers
-from campaign_support import FEEDS, case_of, drain, payment_status, pilot, progress, start
+from conftest import StaffHeaders, Travel
 from persona_support import PERSONAS, SignIn
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -24,7 +25,6 @@ from app.jobs import service as jobs
 from app.jobs.worker import Worker
 from app.kit.clock import SHANGHAI
 from app.proactive.campaigns.models import CampaignCase
-from conftest import StaffHeaders, Travel
 
 Headers = dict[str, str]
 
@@ -81,6 +81,14 @@ async def test_the_three_pensioners_end_silent_invited_and_referred_and_only_a_c
     assert done["done"] == done["silent"] + done["invited"] + done["referred"] > 30
     assert done["silent_share"] == round(done["silent"] / done["done"], 4)
 
+    screen = await client.get("/api/v1/stats/overview", headers=admin)
+    assert screen.status_code == 200, screen.text
+    assert screen.json()["pension_qualification"] == {
+        "campaigns": 1, "classified": done["done"], "silent": done["silent"],
+        "silent_share": done["silent"] / done["done"], "invited": done["invited"],
+        "referred": done["referred"], "pending": done["pending"], "suspended": 0,
+    }  # fmt: skip
+
     qualified = await case_of(client, clerk, campaign["id"], "active_pensioner")
     assert (qualified["outcome"], qualified["state"]) == ("silent", "qualified")
     assert qualified["qualified_until"] == "2027-11-23"
@@ -103,7 +111,8 @@ async def test_the_three_pensioners_end_silent_invited_and_referred_and_only_a_c
     # The selfie qualifies the invited person.
     await sign_in("silent_pensioner", face=True)
     selfie = await case_of(client, clerk, campaign["id"], "silent_pensioner")
-    assert selfie["state"] == "qualified" and selfie["qualified_until"] is not None
+    assert selfie["state"] == "qualified"
+    assert selfie["qualified_until"] is not None
 
     # The warning period ends: the still-invited go to the clerks; still nobody's pay stops.
     await _after_warning(campaign, database, settings, travel)
@@ -149,7 +158,8 @@ async def test_the_three_pensioners_end_silent_invited_and_referred_and_only_a_c
     await drain(database, settings)
     assert await payment_status("deceased_pensioner") == "paying"
     figures = (await progress(client, admin, campaign["id"]))["progress"]
-    assert figures["suspended"] == 0 and figures["restored"] == 1
+    assert figures["suspended"] == 0
+    assert figures["restored"] == 1
 
 
 async def test_a_face_verification_after_suspension_restores_payment(
@@ -189,16 +199,20 @@ async def test_pause_defers_batches_and_resume_finishes_them(
 ) -> None:  # fmt: skip
     campaign = await start(client, admin)
     paused = await client.post(f"/api/v1/admin/campaigns/{campaign['id']}/pause", headers=admin)
-    assert paused.status_code == 200 and paused.json()["status"] == "paused"
+    assert paused.status_code == 200
+    assert paused.json()["status"] == "paused"
     twice = await client.post(f"/api/v1/admin/campaigns/{campaign['id']}/pause", headers=admin)
-    assert twice.status_code == 409 and twice.json()["code"] == "campaigns.not_running"
+    assert twice.status_code == 409
+    assert twice.json()["code"] == "campaigns.not_running"
     await drain(database, settings)
     held = await progress(client, admin, campaign["id"])
-    assert held["status"] == "paused" and held["progress"]["batches_done"] == 0
+    assert held["status"] == "paused"
+    assert held["progress"]["batches_done"] == 0
     assert held["progress"]["done"] == 0
 
     resumed = await client.post(f"/api/v1/admin/campaigns/{campaign['id']}/resume", headers=admin)
-    assert resumed.status_code == 200 and resumed.json()["status"] == "running"
+    assert resumed.status_code == 200
+    assert resumed.json()["status"] == "running"
     await drain(database, settings)
     finished = await progress(client, admin, campaign["id"])
     assert finished["status"] == "completed"
@@ -254,11 +268,15 @@ async def test_a_batch_that_runs_again_repeats_nothing_and_the_database_forbids_
             c.key: getattr(existing, c.key) for c in CampaignCase.__mapper__.column_attrs
         }
         twin["id"] = None
-    with pytest.raises(IntegrityError):
+    twin.pop("id")
+
+    async def insert_twin() -> None:
         async with database.session() as session:
-            twin.pop("id")
             session.add(CampaignCase(**twin))
             await session.flush()
+
+    with pytest.raises(IntegrityError):
+        await insert_twin()
 
 
 async def test_one_data_access_record_per_person_and_campaign_listing_the_datasets(
@@ -276,7 +294,8 @@ async def test_one_data_access_record_per_person_and_campaign_listing_the_datase
     ]  # fmt: skip
     assert len(mine) == 1
     assert set(mine[0]["datasets"]) == FEEDS
-    assert mine[0]["actor_type"] == "system" and mine[0]["case_id"] == campaign["id"]
+    assert mine[0]["actor_type"] == "system"
+    assert mine[0]["case_id"] == campaign["id"]
 
 
 async def test_only_platform_admins_run_campaigns_and_only_pension_clerks_decide(
@@ -312,7 +331,8 @@ async def test_only_platform_admins_run_campaigns_and_only_pension_clerks_decide
     unknown = await client.get(
         "/api/v1/admin/campaigns/00000000-0000-0000-0000-000000000000", headers=admin
     )
-    assert unknown.status_code == 404 and unknown.json()["code"] == "campaigns.not_found"
+    assert unknown.status_code == 404
+    assert unknown.json()["code"] == "campaigns.not_found"
     listed = await client.get("/api/v1/admin/campaigns", headers=admin)
     assert [item["id"] for item in listed.json()] == [campaign["id"]]
 
@@ -321,12 +341,14 @@ async def test_bad_input_is_a_problem_not_a_crash(
     client: httpx.AsyncClient, admin: Headers, world: None
 ) -> None:
     kind = await client.post("/api/v1/admin/campaigns", json={"kind": "nonsense"}, headers=admin)
-    assert kind.status_code == 422 and kind.json()["code"] == "campaigns.kind_unknown"
+    assert kind.status_code == 422
+    assert kind.json()["code"] == "campaigns.kind_unknown"
     beyond = await client.post(
         "/api/v1/admin/campaigns", json={"pilot": [{"start": 0, "end": 10**9}]},
         headers={**admin, "Accept-Language": "en"},
     )  # fmt: skip
-    assert beyond.status_code == 422 and beyond.json()["code"] == "campaigns.pilot_out_of_roster"
+    assert beyond.status_code == 422
+    assert beyond.json()["code"] == "campaigns.pilot_out_of_roster"
     assert "within" in beyond.json()["detail"]
     unknown_case = await client.post(
         f"/api/v1/review/campaigns/{PERSONAS['active_pensioner'].index}/suspensions", json={}
