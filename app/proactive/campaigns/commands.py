@@ -65,7 +65,11 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
         if args.campaign is None:
             async with database.session(write=True) as session:
                 created = await service.create(
-                    session, CampaignCreate(kind=args.kind, warning_days=args.warning_days),
+                    session, CampaignCreate(
+                        kind=args.kind, warning_days=args.warning_days,
+                        pilot=[{"start": lo, "end": hi} for lo, hi in args.pilot] or None,
+                        block_size=args.block_size,
+                    ),
                     actor="cli", context=AuditContext(),
                 )  # fmt: skip
             campaign_id = created.id
@@ -114,6 +118,14 @@ def cmd_campaigns_run(args: argparse.Namespace) -> int:
     return 0 if summary["status"] == "completed" else 1
 
 
+def _positions(text: str) -> tuple[int, int]:
+    start, _, end = text.partition(":")
+    try:
+        return int(start), int(end)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError("START:END, e.g. 0:50000") from exc
+
+
 def register(commands: Any) -> None:
     """Add the campaign subcommands to the `qingeban` parser."""
     campaigns = commands.add_parser("campaigns", help="proactive campaigns (静默认证)")
@@ -124,6 +136,15 @@ def register(commands: Any) -> None:
     run.add_argument("kind", help="the campaign kind, e.g. pension-qualification")
     run.add_argument("--campaign", type=uuid.UUID, help="carry on this campaign instead")
     run.add_argument("--warning-days", type=int, help="the warning period (default: the kind's)")
+    run.add_argument(
+        "--pilot",
+        type=_positions,
+        action="append",
+        default=[],
+        metavar="START:END",
+        help="only these roster positions (repeatable); default: the whole roster",
+    )
+    run.add_argument("--block-size", type=int, help="roster positions per batch")
     run.add_argument(
         "--concurrency", type=int, default=2, help="batches this process runs at once (default 2)"
     )
