@@ -125,6 +125,12 @@ async def _create(pilot: list[tuple[int, int]] | None) -> tuple[str, int]:
             )
         return str(read.id), read.roster_positions
     finally:
+        # Each asyncio.run has its own loop: the department connections must not outlive it.
+        from app.adapters.client import close_shared_client
+        from app.adapters.service import reset_exchange
+
+        await close_shared_client()
+        reset_exchange()
         await database.dispose()
 
 
