@@ -167,8 +167,9 @@ def figures(campaign_id: str) -> dict[str, Any]:
     return asyncio.run(_figures(campaign_id))
 
 
-def wait_done(campaign_id: str, *, kill_at: float | None = None,
-              on_kill: Any = None, timeout: float = 7200) -> tuple[float, dict[str, Any]]:  # fmt: skip
+def wait_done(
+    campaign_id: str, *, kill_at: float | None = None, on_kill: Any = None, timeout: float = 7200
+) -> tuple[float, dict[str, Any]]:
     """Poll until the campaign completes; call `on_kill` once past `kill_at` of its batches."""
     started = time.monotonic()
     killed = False

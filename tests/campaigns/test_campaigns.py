@@ -32,7 +32,7 @@ Headers = dict[str, str]
 @pytest.fixture
 async def clerk(on_world_day: None, staff_headers: StaffHeaders) -> Headers:
     """A clerk of the pension department (人社局), signed in on the world's day."""
-    return await staff_headers("rsj.clerk", StaffRole.CLERK, department="rsj")
+    return await staff_headers("rsj.campaign.clerk", StaffRole.CLERK, department="rsj")
 
 
 @pytest.fixture
