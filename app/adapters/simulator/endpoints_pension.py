@@ -19,6 +19,7 @@ from app.adapters.simulator.pension import (
     MAX_SUBJECTS,
     PaymentAction,
     PensionPayments,
+    RecentRecipients,
     feed_hits,
     recipients,
 )
@@ -54,6 +55,7 @@ def pension_routes(
     router: APIRouter, population: Population, payments: PensionPayments, caller: Any, admin: Any
 ) -> None:
     """Add the roster, feed and payment routes; `caller` and `admin` authenticate."""
+    recent = RecentRecipients()
 
     @router.get("/rsj/pension-roster", dependencies=[caller])
     async def roster(request: Request) -> dict[str, Any]:
@@ -69,7 +71,7 @@ def pension_routes(
         _purpose(request, "rsj", "pension-recipients")
         if end < start or end - start > MAX_PAGE:
             raise SimulatorError(422, "request.invalid", "Invalid request", "bad page bounds")
-        people = recipients(population, start, end)
+        people = recipients(population, start, end, recent)
         return {
             "start": start,
             "end": end,
@@ -92,7 +94,7 @@ def pension_routes(
             if offset:
                 await asyncio.sleep(0)  # let other requests run during a long batch
             part = body.id_numbers[offset : offset + step]
-            hits.update(feed_hits(population, dept, feed, part))
+            hits.update(feed_hits(population, dept, feed, part, recent))
         return {
             "department": dept,
             "feed": feed,
