@@ -4,13 +4,15 @@ a batch that runs again repeats nothing; who may see what."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-from campaign_support import FEEDS, case_of, drain, payment_status, progress, start
+from campaign_support import FEEDS, case_of, drain, payment_status, pilot, progress, start
 from client_support import client_credentials_headers
 from conftest import StaffHeaders, Travel
 from persona_support import PERSONAS, SignIn
@@ -354,3 +356,62 @@ async def test_bad_input_is_a_problem_not_a_crash(
         f"/api/v1/review/campaigns/{PERSONAS['active_pensioner'].index}/suspensions", json={}
     )
     assert unknown_case.status_code in (401, 422)
+
+
+async def test_a_bulk_confirmation_with_one_case_outside_the_queue_suspends_nothing(
+    client: httpx.AsyncClient, database: Database, settings: Settings, admin: Headers,
+    clerk: Headers, world: None,
+) -> None:  # fmt: skip
+    campaign = await start(client, admin)
+    await drain(database, settings)
+    referred = await case_of(client, clerk, campaign["id"], "deceased_pensioner")
+    qualified = await case_of(client, clerk, campaign["id"], "active_pensioner")
+    mixed = await client.post(
+        f"/api/v1/review/campaigns/{campaign['id']}/suspensions",
+        json={"case_ids": [referred["id"], qualified["id"]], "reason": "批量确认"},
+        headers={**clerk, "Accept-Language": "en"},
+    )
+    assert mixed.status_code == 409
+    assert mixed.json()["code"] == "campaigns.case_not_suspendable"
+    assert mixed.json()["case_ids"] == [qualified["id"]]
+    assert mixed.json()["title"] == "The case is not awaiting a clerk's decision on suspension"
+    still = await case_of(client, clerk, campaign["id"], "deceased_pensioner")
+    assert still["state"] == "referred"
+    await drain(database, settings)
+    assert await payment_status("deceased_pensioner") == "paying"
+    bad_cursor = await client.get(
+        f"/api/v1/review/campaigns/{campaign['id']}/cases", params={"cursor": "nonsense"},
+        headers=clerk,
+    )  # fmt: skip
+    assert bad_cursor.status_code == 422
+    other_campaign = await client.post(
+        f"/api/v1/review/campaigns/{uuid.uuid4()}/suspensions",
+        json={"case_ids": [referred["id"]], "reason": "x"}, headers=clerk,
+    )  # fmt: skip
+    assert other_campaign.status_code == 404
+
+
+async def test_the_command_line_runs_a_pilot_with_a_progress_bar(
+    database_url: str,
+    database: Database,
+    world: None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("QE_DATABASE_URL", database_url)
+    from app.cli import main
+    from app.config import get_settings
+
+    get_settings.cache_clear()
+    try:
+        ranges = [f"--pilot={r['start']}:{r['end']}" for r in pilot()]
+        argv = ["campaigns", "run", "pension-qualification", *ranges, "--block-size", "100"]
+        assert await asyncio.to_thread(main, argv) == 0
+    finally:
+        get_settings.cache_clear()
+    out, err = capsys.readouterr()
+    summary = json.loads(out)
+    assert summary["status"] == "completed"
+    assert summary["batches_done"] == summary["batches_total"] == 3
+    assert summary["done"] == summary["silent"] + summary["invited"] + summary["referred"]
+    assert "[##############################] 3/3 batches" in err

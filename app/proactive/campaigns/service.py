@@ -17,6 +17,7 @@ from app.adapters import access_log, pension_feeds
 from app.audit import service as audit
 from app.audit.schemas import AuditContext, AuditEntry
 from app.config import Settings
+from app.errors import InvalidCursor
 from app.jobs import service as jobs
 from app.kit import pagination
 from app.kit.clock import utcnow
@@ -213,8 +214,6 @@ async def queue(
             (value,) = pagination.decode_cursor(cursor, arity=1)
             after = uuid.UUID(str(value))
         except ValueError as exc:
-            from app.errors import InvalidCursor
-
             raise InvalidCursor("分页游标无效", str(exc)) from exc
     states = (state,) if state is not None else CLERK_QUEUE
     found = await repository.cases(
