@@ -18,7 +18,8 @@ from app.kit.masking import mask_id_number
 Headers = dict[str, str]
 PENSIONERS = ("active_pensioner", "silent_pensioner", "deceased_pensioner")
 FEEDS = {
-    "ybj/medical-settlements", "rsj/social-security-card-use", "jtj/transport-card-use",
+    "rsj/pension-recipients", "ybj/medical-settlements", "rsj/social-security-card-use",
+    "jtj/transport-card-use",
     "bank/pension-withdrawals", "gaj/residence-travel", "wjw/deaths", "mzj/cremations",
     "gaj/household-cancellations", "sfj/imprisonments",
 }  # fmt: skip

@@ -80,7 +80,7 @@ async def _read(
     why = purpose(campaign)
     roster = await pension_feeds.recipients(batch.start, batch.end, purpose=why)
     ids = [recipient.id_number for recipient in roster]
-    feeds = spec.datasets
+    feeds = spec.feeds
     answers = await asyncio.gather(*(
         pension_feeds.feed(department, name, ids, purpose=why)
         for department, name in (feed.split("/", 1) for feed in feeds)

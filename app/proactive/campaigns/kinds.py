@@ -48,9 +48,15 @@ class CampaignKind(BaseModel):
         return days
 
     @property
-    def datasets(self) -> tuple[str, ...]:
-        """Every feed read, as the data-access log lists them."""
+    def feeds(self) -> tuple[str, ...]:
+        """Every department feed a batch reads about its people."""
         return (*self.activity_feeds, *self.negative_feeds)
+
+    @property
+    def datasets(self) -> tuple[str, ...]:
+        """Everything read about a person, as their data-access record lists it: the pension
+        roster that names them and every feed."""
+        return (f"{self.department}/pension-recipients", *self.feeds)
 
 
 class _File(BaseModel):
