@@ -253,7 +253,7 @@ def run(url: str, args: argparse.Namespace, logs: Path) -> dict[str, Any]:
             "extrapolated_2m_minutes": round(2_000_000 / (city["done"] / seconds_city) / 60, 1),
         }  # fmt: skip
         checks["city_one_case_per_person"] = city["cases"] == city["done"]
-        checks["city_within_15_minutes"] = seconds_city <= 15 * 60
+        checks["measured_roster_within_15_minutes"] = seconds_city <= 15 * 60
         procs.stop("worker-a", one)
         for process in restarted:
             procs.stop("worker-c", process)
