@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,7 +15,6 @@ import httpx
 import pytest
 from campaign_support import FEEDS, case_of, drain, payment_status, pilot, progress, start
 from client_support import client_credentials_headers
-from conftest import StaffHeaders, Travel
 from persona_support import PERSONAS, SignIn
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -29,6 +29,8 @@ from app.kit.clock import SHANGHAI
 from app.proactive.campaigns.models import CampaignCase
 
 Headers = dict[str, str]
+StaffHeaders = Callable[..., Awaitable[Headers]]
+Travel = Callable[[str], None]
 
 
 @pytest.fixture
