@@ -16,7 +16,8 @@ from app.sealing import SealedJSON, SealedText
 
 
 class Campaign(Base):
-    """One run of a campaign kind over the pension system's roster."""
+    """One run of a campaign kind over the pension system's roster. It is completed when every
+    batch is done (read from the batches, so no worker has to be the last one to say so)."""
 
     __tablename__ = "campaigns"
 
@@ -39,7 +40,6 @@ class Campaign(Base):
     generation: Mapped[int] = mapped_column(Integer, default=0)
     # When the warning period's end was processed (the remaining cases handed to clerks).
     warning_closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class CampaignBatch(Base):

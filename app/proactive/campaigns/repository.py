@@ -206,15 +206,3 @@ async def due_reminders(
     if _is_postgresql(session):
         statement = statement.with_for_update(skip_locked=True)
     return (await session.scalars(statement.order_by(CampaignCase.id).limit(limit))).all()
-
-
-async def totals(session: AsyncSession) -> dict[str, int]:
-    """Every campaign's outcomes and open cases, for the statistics."""
-    outcome = select(CampaignCase.outcome, func.count()).group_by(CampaignCase.outcome)
-    state = select(CampaignCase.state, func.count()).group_by(CampaignCase.state)
-    figures = {f"outcome:{k}": v for k, v in (await session.execute(outcome)).all()}
-    figures.update({f"state:{k}": v for k, v in (await session.execute(state)).all()})
-    figures["campaigns"] = int(
-        await session.scalar(select(func.count()).select_from(Campaign)) or 0
-    )
-    return figures
