@@ -19,6 +19,7 @@ from app.certificates import commands as certificate_commands
 from app.codes import commands as code_commands
 from app.config import Settings, get_settings
 from app.ops.metrics import MULTIPROCESS_DIR
+from app.proactive.campaigns import commands as campaign_commands
 
 OPENAPI_PATH = Path(__file__).resolve().parent.parent / "openapi" / "openapi.json"
 
@@ -251,6 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
     auth_commands.register(commands, demo_commands)
     certificate_commands.register(commands)
     code_commands.register(commands)
+    campaign_commands.register(commands)
     rules_commands.register(commands)
     popularity_commands.register(burden_commands.register(commands))
     return parser

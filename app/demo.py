@@ -34,6 +34,8 @@ DEMO_STAFF = (
                 department_code="gjj", password=DEMO_STAFF_PASSWORD),
     StaffCreate(login="audit.li", name="审计员李静", role=StaffRole.AUDITOR,
                 department_code="dsj", password=DEMO_STAFF_PASSWORD),
+    StaffCreate(login="rsj.clerk", name="社保窗口王芳", role=StaffRole.CLERK,
+                department_code="rsj", password=DEMO_STAFF_PASSWORD),
 )  # fmt: skip
 
 

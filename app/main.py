@@ -55,6 +55,8 @@ from app.ops.headers import SecurityHeadersMiddleware
 from app.ops.logging import configure_logging
 from app.ops.middleware import RequestContextMiddleware
 from app.ops.proxies import TrustedProxiesMiddleware
+from app.proactive.campaigns.endpoints import router as campaigns_router
+from app.proactive.campaigns.endpoints_review import router as campaigns_review_router
 from app.proactive.offers.endpoints import callbacks_router as courier_callbacks_router
 from app.proactive.offers.endpoints import router as offers_router
 from app.services.applications.endpoints import router as applications_router
@@ -222,6 +224,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(audit_checkpoints_router)
     app.include_router(exchange_router)
     app.include_router(identity_admin_router)
+    app.include_router(campaigns_router)
+    app.include_router(campaigns_review_router)
     install_openapi(app)
     return app
 

@@ -8,6 +8,7 @@ from app.codes import models as codes_models
 from app.idempotency import models as idempotency_models
 from app.jobs import models as jobs_models
 from app.notifications import models as notifications_models
+from app.proactive.campaigns import models as campaigns_models
 from app.proactive.offers import models as offers_models
 from app.services.applications import models as applications_models
 from app.services.bundles import models as bundles_models
@@ -21,6 +22,7 @@ __all__ = [
     "audit_models",
     "auth_models",
     "bundles_models",
+    "campaigns_models",
     "catalog_models",
     "certificates_models",
     "codes_models",

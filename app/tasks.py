@@ -5,6 +5,7 @@ who tells the catalog where a signed-in citizen lives."""
 from app import scheduled
 from app.auth import tasks as auth_tasks
 from app.notifications import tasks as notifications_tasks
+from app.proactive.campaigns import tasks as campaigns_tasks
 from app.proactive.offers import tasks as offers_tasks
 from app.services.applications import commitments as applications_commitments
 from app.services.applications import residence as applications_residence
@@ -19,6 +20,7 @@ __all__ = [
     "applications_tasks",
     "auth_tasks",
     "bundles_tasks",
+    "campaigns_tasks",
     "notifications_tasks",
     "offers_tasks",
     "scheduled",

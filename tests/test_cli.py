@@ -74,7 +74,7 @@ def test_seed_demo_gives_personas_and_staff_accounts_once(
     monkeypatch.delenv("QE_DEMO", raising=False)
     assert main(["seed", "--demo"]) == 0
     first = json.loads(capsys.readouterr().out)["demo"]
-    assert first == {"person_accounts_created": 23, "staff_created": 4, "licenses_issued": 32}
+    assert first == {"person_accounts_created": 23, "staff_created": 5, "licenses_issued": 32}
     assert main(["seed", "--demo"]) == 0
     assert json.loads(capsys.readouterr().out)["demo"] == {
         "person_accounts_created": 0, "staff_created": 0, "licenses_issued": 0}  # fmt: skip

@@ -60,6 +60,7 @@ def _columns(entry: DataAccessEntry) -> dict[str, Any]:
         "outcome": entry.outcome,
         "reason": entry.reason,
         "request_id": entry.request_id,
+        "datasets": ",".join(entry.datasets) if entry.datasets else None,
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Index, String, Uuid
+from sqlalchemy import Index, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UtcDateTime
@@ -40,3 +40,6 @@ class DataAccessRecord(Base):
     outcome: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(String(255))
     request_id: Mapped[str | None] = mapped_column(String(128))
+    # A read of many datasets at once (a campaign's batch), listed comma-separated: one record
+    # per person and campaign rather than one per feed.
+    datasets: Mapped[str | None] = mapped_column(Text)

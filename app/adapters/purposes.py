@@ -84,6 +84,18 @@ DEFAULT_POLICY: PurposePolicy = {
         "wjw/hospital-visits",
         "sfj/prison-records",
         "jtj/bus-card-usage",
+        # The campaign's batch feeds (app.adapters.pension_feeds) and its payment instructions.
+        "rsj/pension-recipients",
+        "rsj/pension-payments",
+        "ybj/medical-settlements",
+        "jtj/transport-card-use",
+        "rsj/social-security-card-use",
+        "bank/pension-withdrawals",
+        "gaj/residence-travel",
+        "wjw/deaths",
+        "mzj/cremations",
+        "gaj/household-cancellations",
+        "sfj/imprisonments",
     ),
     # A verifier of a person's city code (一码通城): only the datasets behind the attributes a
     # code's purpose may show (app/codes/data/purposes.yaml); the reference names the purpose.

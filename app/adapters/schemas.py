@@ -51,6 +51,8 @@ class DataAccessEntry(BaseModel):
     reason: str | None = Field(default=None, max_length=255, examples=["circuit_open"])
     request_id: str | None = Field(default=None, max_length=128)
     occurred_at: datetime = Field(default_factory=utcnow)
+    # Every dataset one record covers, when it covers several ("ybj/medical-settlements", …).
+    datasets: tuple[str, ...] | None = None
 
 
 class DataAccessRead(BaseModel):
@@ -74,3 +76,13 @@ class DataAccessRead(BaseModel):
     purpose: str
     case_id: str | None
     outcome: AccessOutcome
+    datasets: list[str] | None = Field(
+        default=None,
+        description="Every dataset this one record covers, when it covers several: a "
+        "campaign reads many departments' feeds about a person and logs them once",
+    )
+
+    @field_validator("datasets", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        return value.split(",") if isinstance(value, str) else value

@@ -9,6 +9,7 @@ other read, so the person sees them in `GET /api/v1/me/data-access-log`.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -91,6 +92,20 @@ async def _verified_account(
     return account, reveal_id_number(settings, account.id_number_cipher)
 
 
+# Who else wants to know that a person proved, face to camera, that they are alive: called in
+# the verification's transaction with the session, the settings and the verified ID number (a
+# pension campaign qualifies the person). Registered by those domains; identity knows none.
+FaceListener = Callable[[AsyncSession, Settings, str], Awaitable[None]]
+_face_listeners: list[FaceListener] = []
+
+
+def on_face_verified(listener: FaceListener) -> FaceListener:
+    """Register a listener of successful face verifications (idempotent)."""
+    if listener not in _face_listeners:
+        _face_listeners.append(listener)
+    return listener
+
+
 async def verify_face(
     session: AsyncSession,
     settings: Settings,
@@ -110,6 +125,8 @@ async def verify_face(
         verified_at=verified.as_of, name=None, id_number=None,
         audit_context=audit_context, actor=("person", str(account.id)),
     )  # fmt: skip
+    for listener in _face_listeners:
+        await listener(session, settings, id_number)
     return accounts.read(account)
 
 

@@ -99,6 +99,18 @@ async def account_by_id_number_index(session: AsyncSession, index: str) -> Perso
     return (await session.execute(statement)).scalar_one_or_none()
 
 
+async def id_number_indexes_with_accounts(
+    session: AsyncSession, indexes: Sequence[str]
+) -> set[str]:
+    """Which of these ID number blind indexes belong to an account."""
+    if not indexes:
+        return set()
+    statement = select(PersonAccount.id_number_index).where(
+        PersonAccount.id_number_index.in_(indexes)
+    )
+    return {index for index in (await session.scalars(statement)).all() if index is not None}
+
+
 async def founded_enterprise(
     session: AsyncSession, uscc: str, founder_account_id: uuid.UUID
 ) -> FoundedEnterprise | None:

@@ -13,6 +13,7 @@ fails. Services flush; the request commits.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -154,6 +155,12 @@ async def account_by_id_number_index(session: AsyncSession, index: str) -> uuid.
     """The account of the person whose ID number has this blind index (None: no account)."""
     account = await repository.account_by_id_number_index(session, index)
     return account.id if account is not None else None
+
+
+async def with_accounts(session: AsyncSession, id_number_indexes: Sequence[str]) -> set[str]:
+    """Which of these ID number blind indexes belong to a person with an account (a campaign
+    tells those in the app; the rest it cannot reach there)."""
+    return await repository.id_number_indexes_with_accounts(session, id_number_indexes)
 
 
 async def phone_of(session: AsyncSession, settings: Settings, account_id: uuid.UUID) -> str | None:
@@ -339,6 +346,9 @@ async def verify_face(
     return await people.verify_face(
         session, settings, citizen, selfie_token=selfie_token, audit_context=audit_context
     )
+
+
+on_face_verified = people.on_face_verified
 
 
 async def act_for_enterprise(

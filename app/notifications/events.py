@@ -29,6 +29,13 @@ WEBHOOK_ENDPOINT_DISABLED = "webhook.endpoint_disabled"
 # Renewal offers (无感审批): a license can be renewed with one tap, or why it cannot.
 OFFER_MADE = "offer.made"
 OFFER_INELIGIBLE = "offer.ineligible"
+# 静默认证 (app.proactive.campaigns): qualified without lifting a finger, asked for a selfie
+# (and reminded), a pension stopped by a clerk's decision or restored.
+PENSION_QUALIFIED = "pension.qualified"
+PENSION_VERIFICATION_INVITED = "pension.verification_invited"
+PENSION_VERIFICATION_REMINDER = "pension.verification_reminder"
+PENSION_SUSPENDED = "pension.suspended"
+PENSION_RESTORED = "pension.restored"
 
 EVENT_TYPES: tuple[str, ...] = (
     APPLICATION_SUBMITTED,
@@ -49,6 +56,11 @@ EVENT_TYPES: tuple[str, ...] = (
     BUNDLE_CONFIRMATION_REQUESTED,
     BUNDLE_STEP_CHANGED,
     BUNDLE_CASE_CHANGED,
+    PENSION_QUALIFIED,
+    PENSION_VERIFICATION_INVITED,
+    PENSION_VERIFICATION_REMINDER,
+    PENSION_SUSPENDED,
+    PENSION_RESTORED,
 )
 
 STATUTORY: frozenset[str] = frozenset(
@@ -57,6 +69,7 @@ STATUTORY: frozenset[str] = frozenset(
         APPLICATION_SUPPLEMENT_REQUESTED,
         LICENSE_SUSPENDED,
         LICENSE_REVOKED,
+        PENSION_SUSPENDED,
     }
 )
 
@@ -64,4 +77,6 @@ STATUTORY: frozenset[str] = frozenset(
 BY_SMS: frozenset[str] = STATUTORY | {
     LICENSE_ISSUED, LICENSE_EXPIRING, LICENSE_RENEWED, OFFER_MADE, OFFER_INELIGIBLE,
     BUNDLE_CONFIRMATION_REQUESTED, BUNDLE_STEP_CHANGED, BUNDLE_CASE_CHANGED,
+    PENSION_QUALIFIED, PENSION_VERIFICATION_INVITED, PENSION_VERIFICATION_REMINDER,
+    PENSION_RESTORED,
 }  # fmt: skip

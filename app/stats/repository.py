@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Float, case, cast, extract, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.certificates.models import License
+from app.proactive.campaigns.models import Campaign, CampaignCase
 from app.services.applications.models import Application
 
 OPEN_STATUSES = ("pending_review", "in_review", "resubmitted", "supplement_requested")
@@ -126,3 +127,20 @@ async def median_seconds_to_decision(session: AsyncSession) -> dict[str, tuple[f
     for by, submitted_at, decided_at in timed:
         durations.setdefault(str(by), []).append((decided_at - submitted_at).total_seconds())
     return {by: (statistics.median(values), len(values)) for by, values in durations.items()}
+
+
+async def campaign_figures(session: AsyncSession) -> tuple[int, dict[str, int], dict[str, int]]:
+    """Pension-qualification campaigns: how many, their cases by outcome and by state."""
+    campaigns = await session.scalar(
+        select(func.count()).select_from(Campaign).where(Campaign.kind == "pension-qualification")
+    )
+    kind = CampaignCase.campaign_id.in_(
+        select(Campaign.id).where(Campaign.kind == "pension-qualification")
+    )
+    by_outcome = (
+        select(CampaignCase.outcome, func.count()).where(kind).group_by(CampaignCase.outcome)
+    )
+    by_state = select(CampaignCase.state, func.count()).where(kind).group_by(CampaignCase.state)
+    outcomes = {str(k): int(v) for k, v in (await session.execute(by_outcome)).all()}
+    states = {str(k): int(v) for k, v in (await session.execute(by_state)).all()}
+    return int(campaigns or 0), outcomes, states

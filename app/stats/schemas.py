@@ -62,6 +62,20 @@ class DepartmentBacklog(BaseModel):
     )
 
 
+class PensionQualification(BaseModel):
+    """静默认证: every pension-qualification campaign's people, by what the data said and by
+    where their cases stand (app.proactive.campaigns)."""
+
+    campaigns: int
+    classified: int = Field(description="People classified by the campaigns' batches")
+    silent: int = Field(description="Qualified by activity, without lifting a finger")
+    silent_share: float | None = Field(ge=0, le=1, description="silent / classified")
+    invited: int = Field(description="Asked for a selfie (no activity signal)")
+    referred: int = Field(description="Sent to a clerk by a negative signal (death, …)")
+    pending: int = Field(description="Cases waiting for the person or a clerk now")
+    suspended: int = Field(description="Pensions stopped by a clerk's confirmation, not restored")
+
+
 class OverviewRead(BaseModel):
     """The city-brain screen's figures, computed when asked."""
 
@@ -84,6 +98,7 @@ class OverviewRead(BaseModel):
         description="Departments with open cases (pending_review, in_review, resubmitted, "
         "supplement_requested), by code"
     )
+    pension_qualification: PensionQualification
     licenses_issued: Volume = Field(
         description="E-license records in the registry (every version, imported ones included)"
     )

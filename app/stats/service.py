@@ -13,6 +13,7 @@ from app.stats.schemas import (
     Automation,
     DepartmentBacklog,
     OverviewRead,
+    PensionQualification,
     ServiceAutomation,
     TimeToDecision,
     Volume,
@@ -50,6 +51,7 @@ async def overview(session: AsyncSession, *, now: datetime | None = None) -> Ove
             manual_decided=manual_count,
         ),
         pending_by_department=await _backlog(session, day),
+        pension_qualification=await _pension_qualification(session),
         licenses_issued=Volume(total=licenses_total, today=licenses_today),
     )
 
@@ -91,3 +93,16 @@ async def _backlog(session: AsyncSession, day: date) -> list[DepartmentBacklog]:
         )
         for department, by_status in sorted(counts.items())
     ]  # fmt: skip
+
+
+async def _pension_qualification(session: AsyncSession) -> PensionQualification:
+    campaigns, outcomes, states = await repository.campaign_figures(session)
+    classified = sum(outcomes.values())
+    silent = outcomes.get("silent", 0)
+    return PensionQualification(
+        campaigns=campaigns, classified=classified, silent=silent,
+        silent_share=silent / classified if classified else None,
+        invited=outcomes.get("invited", 0), referred=outcomes.get("referred", 0),
+        pending=sum(states.get(state, 0) for state in ("invited", "referred", "due")),
+        suspended=states.get("suspended", 0),
+    )  # fmt: skip

@@ -1,7 +1,7 @@
 """bundles: linked-service cases (一件事一次办), their parties, steps and step completions
 
 Revision ID: 0024
-Revises: 0022
+Revises: 0023
 Create Date: 2026-12-05
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0024"
-down_revision: str | None = "0022"
+down_revision: str | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

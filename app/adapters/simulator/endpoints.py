@@ -32,7 +32,9 @@ from app.adapters.simulator.datasets import (
 )
 from app.adapters.simulator.endpoints_admin import SimulatorError, admin_routes
 from app.adapters.simulator.endpoints_instructions import instruction_routes
+from app.adapters.simulator.endpoints_pension import pension_routes
 from app.adapters.simulator.faults import FaultMiddleware, FaultState
+from app.adapters.simulator.pension import PensionPayments
 from app.adapters.simulator.population import Population
 from app.adapters.simulator.record_times import record_time
 from app.adapters.simulator.schemas import (
@@ -103,6 +105,7 @@ class _Simulator:
         self.instructions: dict[tuple[str, str, str], InstructionReceipt] = {}
         self.sms = SmsProviderState()
         self.courier = CourierState(settings.courier_webhook_secret)
+        self.pension_payments = PensionPayments()
 
     async def caller(self, request: Request) -> str:
         """Authenticate the caller and check the X-Road-style headers; return the system.
@@ -289,6 +292,7 @@ def _router(sim: _Simulator) -> APIRouter:
         sim.context.holders.clear()
         return {"forgotten": forgotten}
 
+    pension_routes(router, sim.population, sim.pension_payments, caller, admin)
     instruction_routes(router, sim.context, sim.disbursements, sim.instructions, caller, admin)
     sms_routes(router, sim.sms, admin)
     courier_routes(router, sim.courier, caller, admin)
