@@ -5,6 +5,7 @@ and all seven utilities record the buyer as the holder."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 
 import httpx
@@ -68,6 +69,11 @@ async def test_seller_and_buyer_complete_the_house_sale(
     mine = [lic for lic in wallet if lic["type"]["code"] == "property-certificate"]
     assert [lic["license_no"] for lic in mine] == [new_no]
     assert mine[0]["supersedes"] == old_no
+    # A transfer registers a new title: the buyer's certificate has a number of its own.
+    old_license = (await client.get(f"/api/v1/licenses/{old_no}", headers=seller)).json()
+    new_number = mine[0]["fields"]["certificate_number"]
+    assert new_number != old_license["fields"]["certificate_number"]
+    assert re.fullmatch(r"鲁\(\d{4}\)青岛市不动产权第\d{7}号", new_number), new_number
     verified = await client.post(
         "/api/v1/licenses/verify",
         json={"license_no": new_no, "holder_name": PERSONAS["buyer"].name},

@@ -12,6 +12,7 @@ shows it, the buyer's identity as they confirmed it in their own account.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -125,6 +126,14 @@ async def register_by_clerk(
     return await _issue(session, settings, case, step_form(step, case.form), approved_by="clerk")
 
 
+def new_certificate_number(case_number: str, year: int) -> str:
+    """The buyer's 不动产权证书 number, in the registry's form: a transfer registers a new title
+    with a number of its own (the seller's is void with it). Derived from the case, so that a
+    step run again mints the same one."""
+    serial = int.from_bytes(hashlib.sha256(case_number.encode()).digest()[:8], "big") % 10**7
+    return f"鲁({year})青岛市不动产权第{serial:07d}号"
+
+
 async def _issue(
     session: AsyncSession,
     settings: Settings,
@@ -141,9 +150,11 @@ async def _issue(
     buyer = HolderCreate(
         kind="person", name=str(form["buyer_name"]), id_number=str(form["buyer_id_number"])
     )
+    registered_on = to_shanghai(utcnow()).date()
     new_fields: dict[str, Any] = {
+        "certificate_number": new_certificate_number(case.number, registered_on.year),
         "owner": buyer.name,
-        "registered_on": to_shanghai(utcnow()).date().isoformat(),
+        "registered_on": registered_on.isoformat(),
     }
     audit_context = AuditContext()
     superseded: str | None = None
@@ -176,12 +187,10 @@ async def _issue(
                 type=PROPERTY_CERTIFICATE,
                 holder=buyer,
                 fields={
-                    "certificate_number": number,
-                    "owner": buyer.name,
+                    **new_fields,
                     "location": str(form.get("location", "")),
                     "area": form.get("area") or 0,
                     "usage": "城镇住宅用地/住宅",
-                    "registered_on": new_fields["registered_on"],
                 },
                 source_record_id=f"bundle:{case.number}",
             ),
