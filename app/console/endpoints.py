@@ -161,6 +161,12 @@ async def home(user: deps.UserDep) -> Response:
     return rendering.render("home.html", {"user": user}, locale=user.locale)
 
 
+@router.get("/review")
+async def review() -> Response:
+    """The clerks' workbench by the name the platform's contract gives it (DESIGN §5)."""
+    return RedirectResponse("/console/cases", status_code=308)
+
+
 async def _on_console_page(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, rendering.ConsolePage)
     return exc.response

@@ -198,3 +198,15 @@ async def test_a_material_is_shown_inline_sandboxed_to_its_departments_clerks_on
         assert shown.headers["cache-control"] == "no-store"
         assert shown.content == PNG
     assert (await clerk.get(links[0])).status_code == 404, "another department's clerk"
+
+
+async def test_the_contracts_console_review_is_the_clerks_workbench(
+    client: httpx.AsyncClient,
+) -> None:
+    moved = await client.get("/console/review")
+    assert moved.status_code == 308
+    assert moved.headers["location"] == "/console/cases"
+    # Signed out, the workbench sends the browser to sign in first.
+    workbench = await client.get("/console/cases")
+    assert workbench.status_code == 303
+    assert workbench.headers["location"].startswith("/console/login")
