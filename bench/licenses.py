@@ -26,7 +26,7 @@ processes) and of the load generator. Prints one JSON object:
                                        [--seconds 10] [--warmup 2] [--concurrency 50]
                                        [--server-workers 2] [--redis-url URL]
                                        [--skip-verify] [--workers N]
-                                       [--import-mode initial|incremental]
+                                       [--import-mode initial|incremental] [--bare]
 """
 
 from __future__ import annotations
@@ -278,15 +278,59 @@ def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
     counters = {"QE_REDIS_URL": args.redis_url} if args.redis_url else {}
     env = environment(url, QE_LICENSE_VERIFY_RATE_LIMIT="100000000", **counters)
     with running(command, cwd=ROOT, env=env, port=port) as pid:
+        mine = uvloop.run(verify(port, pid, sample, args))
         figures["verify"] = {
             "concurrency": args.concurrency,
             "seconds": args.seconds,
             "warmup_seconds": args.warmup,
             "server_workers": args.server_workers,
             "rate_limit_counters": "redis" if args.redis_url else "database",
-            **uvloop.run(verify(port, pid, sample, args)),
+            **mine,
         }
+        if args.bare:
+            figures["bare"] = against_bare(url, port, pid, sample, args, first=mine)
     return figures
+
+
+def against_bare(
+    url: str,
+    port: int,
+    pid: int,
+    sample: list[tuple[str, str]],
+    args: argparse.Namespace,
+    *,
+    first: dict[str, Any],
+) -> dict[str, Any]:
+    """The bare FastAPI + asyncpg endpoint (bench/bare_verify.py, as many workers), measured
+    alternately with the platform: two rounds each, medians and their ratio."""
+    bare_port = free_port()
+    libpq = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    command = [sys.executable, "-m", "uvicorn", "bare_verify:app", "--port", str(bare_port),
+               "--workers", str(args.server_workers), "--loop", "uvloop", "--http", "httptools",
+               "--no-access-log", "--log-level", "warning"]  # fmt: skip
+    env = {**os.environ, "BARE_DATABASE_URL": libpq}
+    ours, bare = [first], []
+    with running(command, cwd=ROOT / "bench", env=env, port=bare_port) as bare_pid:
+        bare.append(uvloop.run(verify(bare_port, bare_pid, sample, args)))
+        ours.append(uvloop.run(verify(port, pid, sample, args)))
+        bare.append(uvloop.run(verify(bare_port, bare_pid, sample, args)))
+
+    def median(rounds: list[dict[str, Any]], figure: str) -> float:
+        return round(statistics.median(r[figure] for r in rounds), 2)
+
+    mine, theirs = median(ours, "requests_per_s"), median(bare, "requests_per_s")
+    return {
+        "server": "bench/bare_verify.py (FastAPI + asyncpg)",
+        "server_workers": args.server_workers,
+        "rounds": {"ours": ours[1:], "bare": bare},
+        "ours_requests_per_s": mine,
+        "bare_requests_per_s": theirs,
+        "ratio": round(mine / theirs, 3) if theirs else None,
+        "ours_p99_ms": median(ours, "p99_ms"),
+        "bare_p99_ms": median(bare, "p99_ms"),
+        "ours_server_cpu_ms": median(ours, "server_cpu_ms_per_request"),
+        "bare_server_cpu_ms": median(bare, "server_cpu_ms_per_request"),
+    }
 
 
 def main() -> None:
@@ -303,6 +347,10 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--skip-verify", action="store_true")
+    parser.add_argument(
+        "--bare", action="store_true",
+        help="also measure bench/bare_verify.py (FastAPI + asyncpg) alternately, and the ratio",
+    )  # fmt: skip
     parser.add_argument("--server-workers", type=int, default=2, help="`serve --workers`")
     parser.add_argument(
         "--redis-url", default="redis://127.0.0.1:6379/0",
