@@ -32,6 +32,9 @@ def fresh_sqlite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[st
     """QE_DATABASE_URL pointing at an empty SQLite file, for commands that read the settings."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
     monkeypatch.setenv("QE_DATABASE_URL", url)
+    # Set (not deleted) so that teardown restores it: `seed --demo` writes QE_DEMO=true into the
+    # environment, which would otherwise leak into every later test of this process.
+    monkeypatch.setenv("QE_DEMO", "false")
     get_settings.cache_clear()
     yield url
     get_settings.cache_clear()
@@ -71,7 +74,6 @@ def test_seed_demo_gives_personas_and_staff_accounts_once(
     monkeypatch: pytest.MonkeyPatch,
     on_world_day: None,
 ) -> None:
-    monkeypatch.delenv("QE_DEMO", raising=False)
     assert main(["seed", "--demo"]) == 0
     first = json.loads(capsys.readouterr().out)["demo"]
     assert first == {"person_accounts_created": 23, "staff_created": 5, "licenses_issued": 32}
