@@ -55,7 +55,7 @@ async def _unit_of_work(database: Database, *, write: bool) -> AsyncIterator[Asy
 
 
 @asynccontextmanager
-async def _request_unit_of_work(request: Request, *, write: bool) -> AsyncIterator[AsyncSession]:
+async def request_unit_of_work(request: Request, *, write: bool) -> AsyncIterator[AsyncSession]:
     """The request's unit of work. On SQLite a GET that writes (a prefill logs its department
     reads, a clerk's case view is audited) cannot upgrade its read snapshot once another
     request has committed since — SQLite answers "database is locked" at once rather than wait
@@ -88,26 +88,33 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     keep (`AppError.keeps_changes`).
     """
     write = request.method not in _SAFE_METHODS
-    async with _request_unit_of_work(request, write=write) as session:
+    async with request_unit_of_work(request, write=write) as session:
         yield session
 
 
 async def get_write_session(request: Request) -> AsyncIterator[AsyncSession]:
     """A writing session whatever the method: for the few GETs that change state because a
     protocol makes them GETs (OAuth's authorize and logout)."""
-    async with _request_unit_of_work(request, write=True) as session:
+    async with request_unit_of_work(request, write=True) as session:
         yield session
 
 
-async def get_autocommit_session(request: Request) -> AsyncIterator[AsyncSession]:
+@asynccontextmanager
+async def autocommit_unit_of_work(request: Request) -> AsyncIterator[AsyncSession]:
     """On PostgreSQL a session whose statements commit one by one (see
     Database.autocommit_session); on SQLite the request's unit of work, as `get_session`."""
     database = _database(request)
     if not database.is_postgresql:
-        async with _request_unit_of_work(request, write=True) as session:
+        async with request_unit_of_work(request, write=True) as session:
             yield session
         return
     async with database.autocommit_session() as session:
+        yield session
+
+
+async def get_autocommit_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """`autocommit_unit_of_work` as a dependency."""
+    async with autocommit_unit_of_work(request) as session:
         yield session
 
 

@@ -12,7 +12,7 @@ from base64 import b64decode
 from typing import Annotated, Any
 from urllib.parse import unquote_plus
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import JSONResponse, Response
 
 from app.auth import access, clients, discovery, grants, keys, revocation, userinfo
@@ -24,7 +24,14 @@ from app.auth.errors import (
 )
 from app.auth.models import OAuthClient
 from app.auth.schemas import Introspection, Jwks, OAuthErrorBody, TokenResponse, UserInfo
-from app.dependencies import SessionDep, SettingsDep
+from app.dependencies import (
+    AutocommitSessionDep,
+    SessionDep,
+    SettingsDep,
+    autocommit_unit_of_work,
+    get_database,
+    request_unit_of_work,
+)
 
 router = APIRouter(tags=["oidc"])
 
@@ -116,10 +123,12 @@ async def jwks(session: SessionDep) -> JSONResponse:
     response_model_exclude_none=True,
     summary="Token endpoint",
     responses=_OAUTH_ERRORS,
+    # It opens its unit of work itself (below), by grant; declared so the document says it
+    # reaches the database.
+    dependencies=[Depends(get_database)],
 )
 async def token(
     request: Request,
-    session: SessionDep,
     settings: SettingsDep,
     grant_type: FormField = None,
     code: FormField = None,
@@ -134,31 +143,42 @@ async def token(
     old one is spent, and spending it again revokes the family) or client credentials (no
     refresh token, no ID token) for tokens. Clients authenticate with `client_secret_basic` or
     `client_secret_post`; public clients send only `client_id` and rely on PKCE."""
-    try:
-        client = await _authenticated_client(request, session, settings, client_id, client_secret)
-        if grant_type == "authorization_code":
-            answer = await grants.exchange_code(
-                session,
-                settings,
-                client,
-                code=code,
-                redirect_uri=redirect_uri,
-                code_verifier=code_verifier,
+    # Client credentials write one row, the token's record, which needs no transaction around
+    # it: on PostgreSQL it commits by itself, without a unit of work's BEGIN and COMMIT round
+    # trips (the machines' hot path). Codes and refresh tokens change several rows together.
+    opened = (
+        autocommit_unit_of_work(request)
+        if grant_type == "client_credentials"
+        else request_unit_of_work(request, write=True)
+    )
+    async with opened as session:
+        try:
+            client = await _authenticated_client(
+                request, session, settings, client_id, client_secret
             )
-        elif grant_type == "refresh_token":
-            answer = await grants.refresh(
-                session, settings, client, refresh_token=refresh_token, scope=scope
-            )
-        elif grant_type == "client_credentials":
-            answer = await grants.client_credentials(session, settings, client, scope=scope)
-        elif grant_type is None:
-            raise invalid_request("grant_type is required")
-        else:
-            raise unsupported_grant_type(f"grant_type {grant_type!r} is not supported")
-    except OAuthError as error:
-        # Answered, not raised: what the attempt revoked (a reused code's tokens, a reused
-        # refresh token's family) must be committed with the refusal.
-        return _error(error)
+            if grant_type == "authorization_code":
+                answer = await grants.exchange_code(
+                    session,
+                    settings,
+                    client,
+                    code=code,
+                    redirect_uri=redirect_uri,
+                    code_verifier=code_verifier,
+                )
+            elif grant_type == "refresh_token":
+                answer = await grants.refresh(
+                    session, settings, client, refresh_token=refresh_token, scope=scope
+                )
+            elif grant_type == "client_credentials":
+                answer = await grants.client_credentials(session, settings, client, scope=scope)
+            elif grant_type is None:
+                raise invalid_request("grant_type is required")
+            else:
+                raise unsupported_grant_type(f"grant_type {grant_type!r} is not supported")
+        except OAuthError as error:
+            # Answered, not raised: what the attempt revoked (a reused code's tokens, a reused
+            # refresh token's family) must be committed with the refusal.
+            return _error(error)
     return JSONResponse(answer.model_dump(exclude_none=True), headers=_NO_STORE)
 
 
@@ -262,7 +282,7 @@ async def revoke(
 )
 async def introspect(
     request: Request,
-    session: SessionDep,
+    session: AutocommitSessionDep,
     settings: SettingsDep,
     token: FormField = None,
     token_type_hint: FormField = None,
@@ -271,6 +291,8 @@ async def introspect(
 ) -> Response:
     """Whether one of the calling client's tokens is active, and its scope, subject and times.
     Confidential clients only; any other token is `{"active": false}`."""
+    # It only reads, so its session needs no transaction: read committed gives each statement
+    # its own snapshot either way, and the BEGIN and COMMIT round trips are saved.
     try:
         client = await _authenticated_client(request, session, settings, client_id, client_secret)
         if client.secret_hash is None:
