@@ -19,6 +19,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import iter_route_contexts
 
 from app.auth.dependencies import RequireCitizen, RequireScopes
+from app.auth.schemas import IntrospectionRequest, TokenRequest
 from app.auth.scopes import ADMIN, SCOPES
 from app.dependencies import (
     RequireAdmin,
@@ -51,6 +52,8 @@ def install_openapi(app: FastAPI) -> None:
         problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
         components.update(problem.pop("$defs", {}))
         components["Problem"] = problem
+        for form in _HAND_READ_FORMS:
+            components[form.model_config["title"]] = form.model_json_schema()
         _document_body_limit(schema)
         _document_shared_answers(app, schema)
         _document_security(app, schema)
@@ -58,6 +61,11 @@ def install_openapi(app: FastAPI) -> None:
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+# The forms the OAuth machine endpoints read themselves (app.auth.forms): the routes refer to
+# their schemas by title, which FastAPI cannot see.
+_HAND_READ_FORMS = (TokenRequest, IntrospectionRequest)
 
 
 def _document_body_limit(schema: dict[str, Any]) -> None:

@@ -12,10 +12,20 @@ from base64 import b64decode
 from typing import Annotated, Any
 from urllib.parse import unquote_plus
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, Response
 
-from app.auth import access, clients, discovery, grants, keys, revocation, userinfo
+from app.auth import (
+    access,
+    clients,
+    discovery,
+    forms,
+    grants,
+    keys,
+    revocation,
+    token_ledger,
+    userinfo,
+)
 from app.auth.errors import (
     OAuthError,
     invalid_client,
@@ -23,13 +33,21 @@ from app.auth.errors import (
     unsupported_grant_type,
 )
 from app.auth.models import OAuthClient
-from app.auth.schemas import Introspection, Jwks, OAuthErrorBody, TokenResponse, UserInfo
+from app.auth.schemas import (
+    Introspection,
+    IntrospectionRequest,
+    Jwks,
+    OAuthErrorBody,
+    TokenRequest,
+    TokenResponse,
+    UserInfo,
+)
 from app.dependencies import (
     AutocommitSessionDep,
+    DatabaseDep,
     SessionDep,
     SettingsDep,
     autocommit_unit_of_work,
-    get_database,
     request_unit_of_work,
 )
 
@@ -123,29 +141,19 @@ async def jwks(session: SessionDep) -> JSONResponse:
     response_model_exclude_none=True,
     summary="Token endpoint",
     responses=_OAUTH_ERRORS,
-    # It opens its unit of work itself (below), by grant; declared so the document says it
-    # reaches the database.
-    dependencies=[Depends(get_database)],
+    openapi_extra=forms.documented(TokenRequest),
 )
-async def token(
-    request: Request,
-    settings: SettingsDep,
-    grant_type: FormField = None,
-    code: FormField = None,
-    redirect_uri: FormField = None,
-    code_verifier: FormField = None,
-    refresh_token: FormField = None,
-    scope: FormField = None,
-    client_id: FormField = None,
-    client_secret: FormField = None,
-) -> Response:
+async def token(request: Request, database: DatabaseDep, settings: SettingsDep) -> Response:
     """Exchange an authorization code (with its PKCE verifier), a refresh token (rotated: the
     old one is spent, and spending it again revokes the family) or client credentials (no
     refresh token, no ID token) for tokens. Clients authenticate with `client_secret_basic` or
     `client_secret_post`; public clients send only `client_id` and rely on PKCE."""
+    form = await forms.read(request)
+    grant_type = form.get("grant_type")
     # Client credentials write one row, the token's record, which needs no transaction around
-    # it: on PostgreSQL it commits by itself, without a unit of work's BEGIN and COMMIT round
-    # trips (the machines' hot path). Codes and refresh tokens change several rows together.
+    # it: on PostgreSQL the process's token ledger inserts it with the records of concurrent
+    # requests, without a unit of work's BEGIN and COMMIT round trips (the machines' hot
+    # path). Codes and refresh tokens change several rows together.
     opened = (
         autocommit_unit_of_work(request)
         if grant_type == "client_credentials"
@@ -154,23 +162,33 @@ async def token(
     async with opened as session:
         try:
             client = await _authenticated_client(
-                request, session, settings, client_id, client_secret
+                request, session, settings, form.get("client_id"), form.get("client_secret")
             )
             if grant_type == "authorization_code":
                 answer = await grants.exchange_code(
                     session,
                     settings,
                     client,
-                    code=code,
-                    redirect_uri=redirect_uri,
-                    code_verifier=code_verifier,
+                    code=form.get("code"),
+                    redirect_uri=form.get("redirect_uri"),
+                    code_verifier=form.get("code_verifier"),
                 )
             elif grant_type == "refresh_token":
                 answer = await grants.refresh(
-                    session, settings, client, refresh_token=refresh_token, scope=scope
+                    session,
+                    settings,
+                    client,
+                    refresh_token=form.get("refresh_token"),
+                    scope=form.get("scope"),
                 )
             elif grant_type == "client_credentials":
-                answer = await grants.client_credentials(session, settings, client, scope=scope)
+                answer = await grants.client_credentials(
+                    session,
+                    settings,
+                    client,
+                    scope=form.get("scope"),
+                    ledger=token_ledger.ledger_for(database),
+                )
             elif grant_type is None:
                 raise invalid_request("grant_type is required")
             else:
@@ -279,22 +297,21 @@ async def revoke(
     response_model_exclude_none=True,
     summary="Introspect a token (RFC 7662)",
     responses=_OAUTH_ERRORS,
+    openapi_extra=forms.documented(IntrospectionRequest),
 )
 async def introspect(
-    request: Request,
-    session: AutocommitSessionDep,
-    settings: SettingsDep,
-    token: FormField = None,
-    token_type_hint: FormField = None,
-    client_id: FormField = None,
-    client_secret: FormField = None,
+    request: Request, session: AutocommitSessionDep, settings: SettingsDep
 ) -> Response:
     """Whether one of the calling client's tokens is active, and its scope, subject and times.
     Confidential clients only; any other token is `{"active": false}`."""
     # It only reads, so its session needs no transaction: read committed gives each statement
     # its own snapshot either way, and the BEGIN and COMMIT round trips are saved.
+    form = await forms.read(request)
+    token = form.get("token")
     try:
-        client = await _authenticated_client(request, session, settings, client_id, client_secret)
+        client = await _authenticated_client(
+            request, session, settings, form.get("client_id"), form.get("client_secret")
+        )
         if client.secret_hash is None:
             raise invalid_client("introspection needs a confidential client")
         if not token:

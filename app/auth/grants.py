@@ -12,6 +12,7 @@ from app.auth import issuance, opaque, repository, scopes, sessions
 from app.auth.errors import invalid_grant, invalid_request, invalid_scope, unauthorized_client
 from app.auth.models import Grant, OAuthClient, SsoSession
 from app.auth.schemas import TokenResponse
+from app.auth.token_ledger import TokenLedger
 from app.config import Settings
 from app.kit.clock import utcnow
 from app.kit.crypto import constant_time_equals
@@ -174,9 +175,15 @@ async def refresh(
 
 
 async def client_credentials(
-    session: AsyncSession, settings: Settings, client: OAuthClient, *, scope: str | None
+    session: AsyncSession,
+    settings: Settings,
+    client: OAuthClient,
+    *,
+    scope: str | None,
+    ledger: TokenLedger | None = None,
 ) -> TokenResponse:
-    """An access token for the client itself: no refresh token, no ID token."""
+    """An access token for the client itself: no refresh token, no ID token; recorded by
+    `ledger` when one is given (app.auth.token_ledger)."""
     if "client_credentials" not in client.grant_types or client.secret_hash is None:
         raise unauthorized_client("this client may not use client_credentials")
     machine = [name for name in client.scopes if not scopes.SCOPES[name].user_bound]
@@ -188,6 +195,6 @@ async def client_credentials(
         raise invalid_scope("client credentials carry only the client's own API scopes")
     rendered = scopes.render(asked)
     access, lifetime = await issuance.access_token(
-        session, settings, client=client, subject=client.client_id, scope=rendered
+        session, settings, client=client, subject=client.client_id, scope=rendered, ledger=ledger
     )
     return TokenResponse(access_token=access, expires_in=lifetime, scope=rendered)

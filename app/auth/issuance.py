@@ -17,6 +17,7 @@ from app.auth.models import (
     SubjectKind,
 )
 from app.auth.subjects import subject_for
+from app.auth.token_ledger import TokenLedger
 from app.config import Settings
 from app.kit.clock import utcnow
 from app.kit.ids import new_id
@@ -68,9 +69,11 @@ async def access_token(
     sso: SsoSession | None = None,
     grant: Grant | None = None,
     act: dict[str, str] | None = None,
+    ledger: TokenLedger | None = None,
 ) -> tuple[str, int]:
     """A signed access token for the platform's API and its lifetime in seconds, recorded as
-    issued (app.auth.access accepts no other).
+    issued (app.auth.access accepts no other): by `ledger` when one is given, committed with
+    other requests' records before this returns, otherwise in `session`.
 
     `act` (RFC 8693 §4.1) names the person acting when `subject` is an enterprise.
     """
@@ -95,12 +98,19 @@ async def access_token(
     token = await _sign(
         session, settings, claims, tokens.ACCESS_TOKEN_TYP, settings.access_token_algorithm
     )
-    await repository.record_access_token(
-        session,
-        jti=claims["jti"],
-        claims_digest=tokens.claims_digest(claims),
-        expires_at=now + timedelta(seconds=lifetime),
-    )
+    record = {
+        "jti": claims["jti"],
+        "claims_digest": tokens.claims_digest(claims),
+        "expires_at": now + timedelta(seconds=lifetime),
+    }
+    if ledger is not None:
+        # The ledger writes on a pooled connection of its own: a request waiting for it must
+        # not hold one, or as many waiting requests as the pool has connections would hold
+        # every one of them (the session is then used for nothing else).
+        await session.commit()
+        await ledger.record(**record)
+    else:
+        await repository.record_access_token(session, **record)
     return token, lifetime
 
 

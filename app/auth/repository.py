@@ -79,6 +79,12 @@ async def record_access_token(
     await session.execute(_RECORD_ACCESS_TOKEN, values)
 
 
+async def record_access_tokens(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Record several issued access tokens in one statement (app.auth.token_ledger); each row
+    has the keyword arguments of `record_access_token`."""
+    await session.execute(_RECORD_ACCESS_TOKEN, list(rows))
+
+
 # Accounts and staff
 
 

@@ -197,6 +197,32 @@ class Introspection(BaseModel):
     act: dict[str, str] | None = None
 
 
+# The token endpoint's form (app.auth.forms reads it; no docstring, which would become the
+# schema's description). The title is the name FastAPI gave the form when it read it field by
+# field, kept for generated clients.
+class TokenRequest(BaseModel):
+    model_config = ConfigDict(title="Body_oidc-token")
+
+    grant_type: str | None = None
+    code: str | None = None
+    redirect_uri: str | None = None
+    code_verifier: str | None = None
+    refresh_token: str | None = None
+    scope: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = None
+
+
+# The introspection endpoint's form, as the token endpoint's.
+class IntrospectionRequest(BaseModel):
+    model_config = ConfigDict(title="Body_oidc-introspect")
+
+    token: str | None = None
+    token_type_hint: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = None
+
+
 class OAuthErrorBody(BaseModel):
     """An RFC 6749 error."""
 

@@ -3,6 +3,8 @@ and revocation."""
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 from oidc_support import Provider, RegisteredClient
@@ -211,3 +213,25 @@ async def test_public_clients_cannot_introspect(provider: Provider) -> None:
     )
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_client"
+
+
+async def test_concurrent_client_credentials_tokens_are_each_recorded(
+    provider: Provider, partner: RegisteredClient
+) -> None:
+    # On PostgreSQL the records of concurrent requests are inserted together (the token
+    # ledger); each token is recorded before it is answered, so each introspects as active.
+    # More requests than the pool has connections (20): none may hold one while it waits.
+    answers = await asyncio.gather(
+        *(provider.token(partner, grant_type="client_credentials") for _ in range(24))
+    )
+    assert {answer.status_code for answer in answers} == {200}
+    tokens = [answer.json()["access_token"] for answer in answers]
+    jtis = {provider.unverified_claims(token)["jti"] for token in tokens}
+    assert len(jtis) == len(tokens)
+    for token in tokens:
+        introspected = await provider.api.post(
+            "/oauth/introspect",
+            data={"token": token},
+            auth=(partner.client_id, partner.client_secret or ""),
+        )
+        assert introspected.json()["active"] is True

@@ -1,0 +1,77 @@
+"""Access-token records written together (group commit), for the client-credentials path.
+
+A department system asks for tokens all day; each token's record (app.auth.access accepts no
+token that is not recorded) used to be a statement and a commit of its own. On PostgreSQL the
+token endpoint hands the record to its process's ledger instead: the ledger inserts whatever
+records have gathered while the previous insert was in flight, in one statement that commits
+by itself, and answers each waiting request only once its record has committed, so a token is
+never handed out before it is recorded, and a failed insert fails every request of its batch
+(none of those tokens is handed out). A request cancelled while it waits (the client went
+away) may still have its record inserted: a record of a token nobody holds, which expires.
+
+SQLite has no ledger: the request's unit of work holds the database's one write lock, which a
+second connection would wait for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from datetime import datetime
+from typing import Any
+
+from app.auth import repository
+from app.db import Database
+
+_ledgers: weakref.WeakKeyDictionary[Database, TokenLedger] = weakref.WeakKeyDictionary()
+
+
+class TokenLedger:
+    """One process's writer of access-token records to one PostgreSQL database."""
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+        self._waiting: list[tuple[dict[str, Any], asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def record(self, *, jti: str, claims_digest: str, expires_at: datetime) -> None:
+        """Return once the record has committed (raise what its batch's insert raised)."""
+        loop = asyncio.get_running_loop()
+        if self._writer is not None and self._writer.get_loop() is not loop:
+            # Left behind by an event loop that has ended (a test's); its waiters went with it.
+            self._waiting, self._writer = [], None
+        done: asyncio.Future[None] = loop.create_future()
+        self._waiting.append(
+            ({"jti": jti, "claims_digest": claims_digest, "expires_at": expires_at}, done)
+        )
+        if self._writer is None:
+            self._writer = asyncio.create_task(self._write())
+        await done
+
+    async def _write(self) -> None:
+        try:
+            while self._waiting:
+                batch, self._waiting = self._waiting, []
+                try:
+                    async with self._database.autocommit_session() as session:
+                        await repository.record_access_tokens(session, [row for row, _ in batch])
+                except Exception as exc:
+                    for _, done in batch:
+                        if not done.done():
+                            done.set_exception(exc)
+                else:
+                    for _, done in batch:
+                        if not done.done():
+                            done.set_result(None)
+        finally:
+            self._writer = None
+
+
+def ledger_for(database: Database) -> TokenLedger | None:
+    """The process's ledger for `database`; None on SQLite (see the module's docstring)."""
+    if not database.is_postgresql:
+        return None
+    ledger = _ledgers.get(database)
+    if ledger is None:
+        ledger = _ledgers[database] = TokenLedger(database)
+    return ledger
