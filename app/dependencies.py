@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth import guards
 from app.auth.models import StaffRole
 from app.auth.principals import Principal, Staff
+from app.auth.ratelimit_batched import BatchedLimiter
 from app.auth.scopes import ADMIN
 from app.config import Settings
 from app.db import Database
@@ -111,7 +112,15 @@ async def get_autocommit_session(request: Request) -> AsyncIterator[AsyncSession
         yield session
 
 
+async def get_batched_limiter(request: Request) -> BatchedLimiter:
+    """The process's batched rate limiter (app.auth.ratelimit_batched), opened by the
+    lifespan."""
+    limiter: BatchedLimiter = request.app.state.batched_limiter
+    return limiter
+
+
 DatabaseDep = Annotated[Database, Depends(get_database)]
+BatchedLimiterDep = Annotated[BatchedLimiter, Depends(get_batched_limiter)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 # scope="function": commit before the response is sent, so a 2xx means the change is durable.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

@@ -25,7 +25,8 @@ from app.certificates.schemas import (
 )
 from app.config import API_V1
 from app.dependencies import (
-    AutocommitSessionDep,
+    BatchedLimiterDep,
+    DatabaseDep,
     OptionalPrincipalDep,
     SessionDep,
     SettingsDep,
@@ -72,12 +73,13 @@ caller (a partner with a bearer token) is named in the holder's log; others are 
 async def verify_license(
     data: VerificationRequest,
     verifier: OptionalPrincipalDep,
-    session: AutocommitSessionDep,
+    database: DatabaseDep,
+    limiter: BatchedLimiterDep,
     settings: SettingsDep,
     audit: AuditContextDep,
 ) -> Response:
     answer = await certificates.verify_license(
-        session, settings, data, verifier=verifier, audit_context=audit
+        database, limiter, settings, data, verifier=verifier, audit_context=audit
     )
     return _json(answer)
 
@@ -92,13 +94,15 @@ async def verify_license(
 async def verify_share(
     share_token: Annotated[str, Query(max_length=200, description="The token in the QR code")],
     verifier: OptionalPrincipalDep,
-    session: AutocommitSessionDep,
+    database: DatabaseDep,
+    limiter: BatchedLimiterDep,
     settings: SettingsDep,
     audit: AuditContextDep,
 ) -> LicenseVerification:
     """What a scanner opens from a share's QR code: the same as posting the `share_token`."""
     return await certificates.verify_license(
-        session,
+        database,
+        limiter,
         settings,
         VerificationRequest(share_token=share_token),
         verifier=verifier,
