@@ -7,6 +7,7 @@ audit record and the jobs it queues land together or not at all.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -25,7 +26,6 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import DateTime, TypeDecorator
-from sqlalchemy.util import greenlet_spawn
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -189,14 +189,18 @@ class Database:
             yield pooled.driver_connection
         except (OSError, asyncpg.InterfaceError, asyncpg.ConnectionDoesNotExistError) as lost:
             # As SQLAlchemy does for its own statements: a connection lost (a database restart)
-            # leaves the pool, and the caller is told to retry (app.errors: 503).
-            await greenlet_spawn(pooled.invalidate)
+            # leaves the pool, and the caller is told to retry (app.errors: 503). (Outside a
+            # greenlet SQLAlchemy terminates the connection at once, without waiting.)
+            pooled.invalidate()
             raise DBAPIError(None, None, lost, connection_invalidated=True) from lost
-        except BaseException:
-            await greenlet_spawn(pooled.close)
+        except asyncio.CancelledError:
+            # Cancelled mid-statement: what the connection is in the middle of is unknown.
+            pooled.invalidate()
             raise
-        else:
-            await greenlet_spawn(pooled.close)
+        finally:
+            # Back to the pool at once: the driver connection began no transaction, so its
+            # return (a rollback of nothing) does not wait on the database.
+            pooled.close()
 
     async def dispose(self) -> None:
         """Close every pooled connection."""
