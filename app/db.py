@@ -110,6 +110,18 @@ def create_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
     )
 
 
+# What asyncpg raises on a connection the server dropped: the client's own errors (a closed
+# or broken connection, a protocol left mid-operation by the server's goodbye), the connection
+# errors, and the administrator's shutdown (a restart, pg_terminate_backend).
+_CONNECTION_LOST = (
+    OSError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.InternalClientError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+)
+
+
 def database_of(session: AsyncSession) -> str:
     """Which database a session works on (its URL without password): the key of per-process
     caches, so that processes and tests with several databases never mix their entries."""
@@ -187,10 +199,11 @@ class Database:
         pooled = await self.engine.raw_connection()
         try:
             yield pooled.driver_connection
-        except (OSError, asyncpg.InterfaceError, asyncpg.ConnectionDoesNotExistError) as lost:
+        except _CONNECTION_LOST as lost:
             # As SQLAlchemy does for its own statements: a connection lost (a database restart)
             # leaves the pool, and the caller is told to retry (app.errors: 503). (Outside a
-            # greenlet SQLAlchemy terminates the connection at once, without waiting.)
+            # greenlet SQLAlchemy terminates the connection at once, without waiting.) Each
+            # stale connection fails once, where SQLAlchemy's own would drop them all at once.
             pooled.invalidate()
             raise DBAPIError(None, None, lost, connection_invalidated=True) from lost
         except asyncio.CancelledError:

@@ -209,13 +209,21 @@ class BatchedLimiter:
             totals = await self.store.add(additions)
         except (SQLAlchemyError, OSError, RedisError):
             logger.warning("rate-limit counters unreachable; each process counts alone")
-            for count in sending.values():
-                count.pending, count.sending = count.pending + count.sending, 0
+            _unsent(sending)
             self._alone_until = time.monotonic() + self.sync_seconds
             return
+        except BaseException:
+            # Cancelled (the process stopping): the hits are sent again by the next sync.
+            _unsent(sending)
+            raise
         self._alone_until = 0.0
         for name, count in sending.items():
             count.shared, count.sending = max(count.shared, totals[name]), 0
+
+
+def _unsent(counts: Mapping[str, _Count]) -> None:
+    for count in counts.values():
+        count.pending, count.sending = count.pending + count.sending, 0
 
 
 def batched_limiter(database: Database, settings: Settings) -> BatchedLimiter:
