@@ -7,14 +7,17 @@ audit record and the jobs it queues land together or not at all.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Connection, Dialect, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -107,6 +110,18 @@ def create_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
     )
 
 
+# What asyncpg raises on a connection the server dropped: the client's own errors (a closed
+# or broken connection, a protocol left mid-operation by the server's goodbye), the connection
+# errors, and the administrator's shutdown (a restart, pg_terminate_backend).
+_CONNECTION_LOST = (
+    OSError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.InternalClientError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+)
+
+
 def database_of(session: AsyncSession) -> str:
     """Which database a session works on (its URL without password): the key of per-process
     caches, so that processes and tests with several databases never mix their entries."""
@@ -121,6 +136,8 @@ class Database:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+        # As `database_of` names it: the key of per-process caches.
+        self.key = engine.url.render_as_string(hide_password=True)
         self._readers = async_sessionmaker(engine, expire_on_commit=False)
         self._writers = async_sessionmaker(
             engine.execution_options(qe_write=True), expire_on_commit=False
@@ -160,6 +177,43 @@ class Database:
             raise RuntimeError("autocommit sessions are for PostgreSQL; use session() on SQLite")
         async with self._autocommit() as session:
             yield session
+
+    @asynccontextmanager
+    async def statementwise_session(self) -> AsyncIterator[AsyncSession]:
+        """`autocommit_session` on PostgreSQL; on SQLite, whose writers need BEGIN IMMEDIATE, a
+        unit of work (`session`) instead."""
+        if self.is_postgresql:
+            async with self.autocommit_session() as session:
+                yield session
+        else:
+            async with self.session() as session:
+                yield session
+
+    @asynccontextmanager
+    async def driver_connection(self) -> AsyncIterator[Any]:
+        """A pooled PostgreSQL connection as the driver's own (asyncpg) connection, outside any
+        transaction, for the hottest read-only look-ups: a prepared statement, and none of the
+        ORM's or SQLAlchemy's statement and result processing (a fifth of the CPU)."""
+        if not self.is_postgresql:
+            raise RuntimeError("driver connections are asyncpg's; use session() on SQLite")
+        pooled = await self.engine.raw_connection()
+        try:
+            yield pooled.driver_connection
+        except _CONNECTION_LOST as lost:
+            # As SQLAlchemy does for its own statements: a connection lost (a database restart)
+            # leaves the pool, and the caller is told to retry (app.errors: 503). (Outside a
+            # greenlet SQLAlchemy terminates the connection at once, without waiting.) Each
+            # stale connection fails once, where SQLAlchemy's own would drop them all at once.
+            pooled.invalidate()
+            raise DBAPIError(None, None, lost, connection_invalidated=True) from lost
+        except asyncio.CancelledError:
+            # Cancelled mid-statement: what the connection is in the middle of is unknown.
+            pooled.invalidate()
+            raise
+        finally:
+            # Back to the pool at once: the driver connection began no transaction, so its
+            # return (a rollback of nothing) does not wait on the database.
+            pooled.close()
 
     async def dispose(self) -> None:
         """Close every pooled connection."""

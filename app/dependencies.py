@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth import guards
 from app.auth.models import StaffRole
 from app.auth.principals import Principal, Staff
+from app.auth.ratelimit_batched import BatchedLimiter
 from app.auth.scopes import ADMIN
 from app.config import Settings
 from app.db import Database
@@ -118,6 +119,24 @@ async def get_autocommit_session(request: Request) -> AsyncIterator[AsyncSession
         yield session
 
 
+def batched_limiter_of(request: Request) -> BatchedLimiter:
+    """The process's batched rate limiter (app.auth.ratelimit_batched), opened by the
+    lifespan."""
+    limiter: BatchedLimiter = request.app.state.batched_limiter
+    return limiter
+
+
+def database_of_request(request: Request) -> Database:
+    """`get_database` outside dependency injection (for the busiest routes)."""
+    return _database(request)
+
+
+def settings_of(request: Request) -> Settings:
+    """`get_settings_dep` outside dependency injection (for the busiest routes)."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 # scope="function": commit before the response is sent, so a 2xx means the change is durable.
@@ -151,7 +170,7 @@ async def get_principal(request: Request, session: SessionDep, settings: Setting
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-async def get_optional_principal(request: Request, settings: SettingsDep) -> Principal | None:
+async def get_optional_principal(request: Request) -> Principal | None:
     """The caller on a public route: None without an Authorization header, else as above (a
     header with a bad token is still 401, never silently anonymous). Public routes are the
     busiest, so the token's session is opened only when there is a token."""
@@ -161,8 +180,10 @@ async def get_optional_principal(request: Request, settings: SettingsDep) -> Pri
     earlier = guards.verified_earlier(request.scope.get("state", {}), header)
     if earlier is not None:
         return earlier
+    # The settings are read off the request, not injected: public routes are the busiest,
+    # and each dependency FastAPI resolves costs them a few percent of their CPU.
     async with _unit_of_work(_database(request), write=False) as session:
-        return await guards.authenticate_bearer(session, settings, header)
+        return await guards.authenticate_bearer(session, settings_of(request), header)
 
 
 OptionalPrincipalDep = Annotated[Principal | None, Depends(get_optional_principal)]

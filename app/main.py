@@ -27,6 +27,7 @@ from app.auth.endpoints_app import router as first_party_router
 from app.auth.endpoints_login import router as login_router
 from app.auth.endpoints_logout import router as logout_router
 from app.auth.endpoints_oidc import router as oidc_router
+from app.auth.ratelimit_batched import batched_limiter
 from app.certificates import service as certificates
 from app.certificates.endpoints import router as certificates_router
 from app.certificates.endpoints_licenses import public_router as credentials_router
@@ -139,6 +140,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             settings.database_url, pool_size=settings.database_pool_size
         )
         app.state.database = db
+        app.state.batched_limiter = batched_limiter(db, settings)
         _warn_about_provisional_years(settings)
         await _bootstrap_identity(db, settings)
         worker = Worker(db, settings) if settings.inprocess_worker else None
@@ -150,6 +152,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             if worker is not None:
                 await worker.stop()
             await close_shared_client()
+            await app.state.batched_limiter.close()
             if own_database:
                 await db.dispose()
 
@@ -192,6 +195,10 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.add_middleware(RequestContextMiddleware)
     if settings.trusted_proxies:
         app.add_middleware(TrustedProxiesMiddleware, trusted=settings.trusted_proxies)
+    # License verification first: the busiest public route, matched against every route
+    # before it (a seventh of its CPU when it came thirtieth). Nothing before it shares its
+    # path, so it answers nothing it did not answer before.
+    app.include_router(verification_router)
     docs.install(app)
     console.install(app)
     app.include_router(ops_router)
@@ -215,7 +222,6 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(rulesets_router)
     app.include_router(certificates_router)
     app.include_router(credentials_router)
-    app.include_router(verification_router)
     app.include_router(licenses_router)
     app.include_router(shares_router)
     app.include_router(codes_router)

@@ -63,9 +63,10 @@ def _sqlite(parsed: URL) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def throwaway_database(url: str | None) -> Iterator[str]:
+def throwaway_database(url: str | None, *, keep: bool = False) -> Iterator[str]:
     """A fresh database URL, removed afterwards: a temporary SQLite file for None or a bare
-    `sqlite+aiosqlite://`, that new SQLite file, or that PostgreSQL database (re)created."""
+    `sqlite+aiosqlite://`, that new SQLite file, or that PostgreSQL database (re)created; with
+    `keep`, a PostgreSQL database stays for later runs."""
     parsed = make_url(url or "sqlite+aiosqlite://")
     if parsed.get_backend_name() == "sqlite":
         with _sqlite(parsed) as sqlite_url:
@@ -77,7 +78,8 @@ def throwaway_database(url: str | None) -> Iterator[str]:
     try:
         yield parsed.render_as_string(hide_password=False)
     finally:
-        asyncio.run(admin(maintenance, drop))
+        if not keep:
+            asyncio.run(admin(maintenance, drop))
 
 
 @contextlib.asynccontextmanager

@@ -15,6 +15,11 @@ async def get_audit_context(request: Request) -> AuditContext:
     Behind a load balancer the address is the proxy's unless the server trusts its forwarded
     headers (uvicorn `--proxy-headers --forwarded-allow-ips`).
     """
+    return audit_context_of(request)
+
+
+def audit_context_of(request: Request) -> AuditContext:
+    """`get_audit_context` outside dependency injection (for the busiest routes)."""
     request_id = getattr(request.state, "request_id", None)
     client = request.client
     return AuditContext(

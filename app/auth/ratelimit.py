@@ -234,7 +234,8 @@ def _script(client: Redis, source: str) -> AsyncScript:
     return script
 
 
-def _redis_client(url: str) -> Redis:
+def redis_client(url: str) -> Redis:
+    """The Redis client of this URL in the running event loop (one per URL and loop)."""
     clients = _redis.setdefault(asyncio.get_running_loop(), {})
     client = clients.get(url)
     if client is None:
@@ -246,5 +247,5 @@ def limiter(session: AsyncSession, settings: Settings) -> RateLimiter:
     """The limiter for this request: Redis when QE_REDIS_URL is set, else the database."""
     database = DatabaseBackend(session)
     if settings.redis_url:
-        return RateLimiter(RedisBackend(_redis_client(settings.redis_url), database))
+        return RateLimiter(RedisBackend(redis_client(settings.redis_url), database))
     return RateLimiter(database)

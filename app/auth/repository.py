@@ -485,13 +485,15 @@ async def demo_sms_messages(
 # Rate limits
 
 
-async def increment_counter(session: AsyncSession, key: str, expires_at: datetime) -> int:
-    """Add one hit to a counter (created at 1) and return its count."""
+async def increment_counter(
+    session: AsyncSession, key: str, expires_at: datetime, *, by: int = 1
+) -> int:
+    """Add `by` hits (one by default) to a counter (created at `by`) and return its count."""
     statement = (
         _insert(session)(RateLimitCounter)
-        .values(key=key, hits=1, expires_at=expires_at)
+        .values(key=key, hits=by, expires_at=expires_at)
         .on_conflict_do_update(
-            index_elements=["key"], set_={"hits": RateLimitCounter.__table__.c.hits + 1}
+            index_elements=["key"], set_={"hits": RateLimitCounter.__table__.c.hits + by}
         )
         .returning(RateLimitCounter.hits)
     )

@@ -10,21 +10,45 @@ from __future__ import annotations
 
 import time
 from collections.abc import Collection
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.certificates import repository
 from app.certificates.schemas import IssuerRef
+from app.db import Database, database_of
 from app.reference.license_types import LicenseTypeRef
 from app.services.catalog import service as catalog
 
 TTL_SECONDS = 300.0
+T = TypeVar("T")
 _type_refs: dict[str, tuple[float, dict[str, LicenseTypeRef]]] = {}
 _departments: dict[str, tuple[float, dict[str, IssuerRef]]] = {}
 
 
-def _database_key(session: AsyncSession) -> str:
-    return session.get_bind().engine.url.render_as_string(hide_password=True)
+async def _load_type_refs(session: AsyncSession) -> dict[str, LicenseTypeRef]:
+    rows = await repository.license_type_names(session)
+    return {
+        code: LicenseTypeRef(code=code, name=name, name_en=name_en) for code, name, name_en in rows
+    }
+
+
+async def _load_departments(session: AsyncSession) -> dict[str, IssuerRef]:
+    names = await catalog.department_names(session)
+    return {code: IssuerRef(code=code, name=name) for code, name in names.items()}
+
+
+def _fresh(
+    cache: dict[str, tuple[float, dict[str, T]]], key: str, codes: Collection[str]
+) -> dict[str, T] | None:
+    cached = cache.get(key)
+    if cached is None or cached[0] < time.monotonic() or not all(c in cached[1] for c in codes):
+        return None
+    return cached[1]
+
+
+def _keep(cache: dict[str, tuple[float, dict[str, T]]], key: str, names: dict[str, T]) -> None:
+    cache[key] = (time.monotonic() + TTL_SECONDS, names)
 
 
 async def license_type_refs(
@@ -33,16 +57,12 @@ async def license_type_refs(
     """Names of the given license types, by code (unknown codes are left out)."""
     if not codes:
         return {}
-    key, now = _database_key(session), time.monotonic()
-    cached = _type_refs.get(key)
-    if cached is None or cached[0] < now or not all(code in cached[1] for code in codes):
-        rows = await repository.license_type_names(session)
-        names = {
-            code: LicenseTypeRef(code=code, name=name, name_en=name_en)
-            for code, name, name_en in rows
-        }
-        cached = _type_refs[key] = (now + TTL_SECONDS, names)
-    return {code: cached[1][code] for code in codes if code in cached[1]}
+    key = database_of(session)
+    cached = _fresh(_type_refs, key, codes)
+    if cached is None:
+        cached = await _load_type_refs(session)
+        _keep(_type_refs, key, cached)
+    return {code: cached[code] for code in codes if code in cached}
 
 
 async def type_ref(session: AsyncSession, code: str) -> LicenseTypeRef:
@@ -53,12 +73,22 @@ async def type_ref(session: AsyncSession, code: str) -> LicenseTypeRef:
 
 async def department(session: AsyncSession, code: str) -> IssuerRef:
     """A department's name (its code stands in for a department since removed)."""
-    key, now = _database_key(session), time.monotonic()
-    cached = _departments.get(key)
-    if cached is None or cached[0] < now or code not in cached[1]:
-        names = await catalog.department_names(session)
-        cached = _departments[key] = (
-            now + TTL_SECONDS,
-            {code: IssuerRef(code=code, name=name) for code, name in names.items()},
-        )
-    return cached[1].get(code) or IssuerRef(code=code, name=code)
+    key = database_of(session)
+    cached = _fresh(_departments, key, (code,))
+    if cached is None:
+        cached = await _load_departments(session)
+        _keep(_departments, key, cached)
+    return cached.get(code) or IssuerRef(code=code, name=code)
+
+
+async def type_and_issuer(
+    database: Database, type_code: str, issuer_code: str
+) -> tuple[LicenseTypeRef, IssuerRef]:
+    """A license type's and a department's names, as `type_ref` and `department`, for a caller
+    without a session: one is opened only when the cache has to be (re)filled."""
+    types = _fresh(_type_refs, database.key, (type_code,))
+    departments = _fresh(_departments, database.key, (issuer_code,))
+    if types is None or departments is None:
+        async with database.session(write=False) as session:
+            return await type_ref(session, type_code), await department(session, issuer_code)
+    return types[type_code], departments[issuer_code]

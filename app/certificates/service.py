@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit.schemas import AuditContext
 from app.auth.errors import RoleRequired
 from app.auth.principals import Principal
+from app.auth.ratelimit_batched import BatchedLimiter
 from app.certificates import (
     authority,
     credential_keys,
@@ -612,7 +613,8 @@ async def share_qr(
 
 
 async def verify_license(
-    session: AsyncSession,
+    database: Database,
+    limiter: BatchedLimiter,
     settings: Settings,
     data: VerificationRequest,
     *,
@@ -620,13 +622,17 @@ async def verify_license(
     audit_context: AuditContext,
 ) -> LicenseVerification:
     """Public verification: TooManyVerifications (429) past the per-address limit, else the
-    answer (see verification.py); never an error for what was presented."""
-    await verification.within_rate_limit(session, settings, audit_context.client_address)
-    if data.credential is not None:
-        return await verification.by_credential(session, settings, data.credential)
-    if data.share_token is not None:
+    answer (see verification.py); never an error for what was presented. By number it reads
+    without a session; a credential or a share gets one whose statements commit one by one
+    (the share's access-log entry and the holder's news)."""
+    await verification.within_rate_limit(limiter, settings, audit_context.client_address)
+    if data.credential is None and data.share_token is None:
+        assert data.license_no is not None
+        assert data.holder_name is not None
+        return await verification.by_number(database, data.license_no, data.holder_name)
+    async with database.statementwise_session() as session:
+        if data.credential is not None:
+            return await verification.by_credential(session, settings, data.credential)
+        assert data.share_token is not None
         who = verification.verifier_of(verifier, audit_context.request_id)
         return await verification.by_share(session, settings, data.share_token, who)
-    assert data.license_no is not None
-    assert data.holder_name is not None
-    return await verification.by_number(session, data.license_no, data.holder_name)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any, cast
+from dataclasses import dataclass
+from datetime import date
 
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.certificates.models import License, LicenseShare
+from app.db import Database
 
 
 async def add(session: AsyncSession, share: LicenseShare) -> None:
@@ -61,10 +63,10 @@ async def license_by_number(session: AsyncSession, license_no: str) -> License |
     return (await session.scalars(select(License).where(License.license_no == license_no))).first()
 
 
-# What a verification by number shows: no fields, no encrypted columns. Read as plain columns,
-# not an entity, and built once with a bound parameter, since this is the registry's busiest
-# query.
-_SUMMARY = select(
+# What a verification by number shows: no fields, no encrypted columns. The registry's busiest
+# query: on PostgreSQL one prepared statement on the driver's connection (asyncpg prepares and
+# caches it per connection), elsewhere the same columns as a Core select.
+_SUMMARY_COLUMNS = (
     License.license_no,
     License.type_code,
     License.issuer_code,
@@ -76,10 +78,38 @@ _SUMMARY = select(
     License.valid_until,
     License.status,
     License.version,
-).where(License.license_no == bindparam("license_no"))
+)
+_SUMMARY = select(*_SUMMARY_COLUMNS).where(License.license_no == bindparam("license_no"))
+# The same columns and condition, for asyncpg.
+_SUMMARY_SQL = (
+    "SELECT license_no, type_code, issuer_code, holder_kind, holder_name, holder_id_masked,"
+    " holder_uscc, valid_from, valid_until, status, version FROM licenses WHERE license_no = $1"
+)
 
 
-async def license_summary(session: AsyncSession, license_no: str) -> Row[Any] | None:
-    """The columns of `_SUMMARY` of a license by number."""
-    result = await session.execute(_SUMMARY, {"license_no": license_no})
-    return cast("Row[Any] | None", result.first())
+@dataclass(slots=True)
+class LicenseSummary:
+    """The columns of a license that a verification by number reads."""
+
+    license_no: str
+    type_code: str
+    issuer_code: str
+    holder_kind: str
+    holder_name: str
+    holder_id_masked: str | None
+    holder_uscc: str | None
+    valid_from: date
+    valid_until: date | None
+    status: str
+    version: int
+
+
+async def license_summary(database: Database, license_no: str) -> LicenseSummary | None:
+    """The summary of a license by number, read outside any session."""
+    if database.is_postgresql:
+        async with database.driver_connection() as connection:
+            record = await connection.fetchrow(_SUMMARY_SQL, license_no)
+    else:
+        async with database.session(write=False) as session:
+            record = (await session.execute(_SUMMARY, {"license_no": license_no})).first()
+    return LicenseSummary(*record) if record is not None else None

@@ -23,9 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.adapters import access_log
 from app.adapters.schemas import ActorType, DataAccessEntry, SubjectRef
-from app.auth import ratelimit
 from app.auth.principals import Principal
 from app.auth.ratelimit import Limit
+from app.auth.ratelimit_batched import BatchedLimiter
 from app.certificates import (
     credential_keys,
     credentials,
@@ -41,6 +41,7 @@ from app.certificates.models import License, LicenseShare
 from app.certificates.schemas import (
     FieldValue,
     HolderRead,
+    IssuerRef,
     LicenseVerification,
     VerificationReason,
     VerificationReasonCode,
@@ -48,10 +49,12 @@ from app.certificates.schemas import (
     VerifiedShare,
 )
 from app.config import Settings
+from app.db import Database
 from app.kit.clock import utcnow
 from app.kit.crypto import constant_time_equals
 from app.notifications import events
 from app.notifications import service as notifications
+from app.reference.license_types import LicenseTypeRef
 
 Method = Literal["credential", "share", "number"]
 LICENSE_NO_SHAPE = re.compile(
@@ -154,12 +157,26 @@ async def _view(
     *,
     show_id_number: bool,
 ) -> VerifiedLicense:
+    type_ref = await names.type_ref(session, license_.type_code)
+    issuer = await names.department(session, license_.issuer_code)
+    return _named_view(license_, type_ref, issuer, fields, today, show_id_number=show_id_number)
+
+
+def _named_view(
+    license_: LicenseFacts,
+    type_ref: LicenseTypeRef,
+    issuer: IssuerRef,
+    fields: dict[str, FieldValue],
+    today: date,
+    *,
+    show_id_number: bool,
+) -> VerifiedLicense:
     status = lifecycle.read_status(license_.status, license_.valid_until, today)
     person = license_.holder_kind == "person"
     return VerifiedLicense(
         license_no=license_.license_no,
-        type=await names.type_ref(session, license_.type_code),
-        issuer=await names.department(session, license_.issuer_code),
+        type=type_ref,
+        issuer=issuer,
         holder=HolderRead(
             kind="person" if person else "enterprise",
             name=license_.holder_name,
@@ -182,19 +199,21 @@ def _same_name(given: str, held: str) -> bool:
     return constant_time_equals(norm(given), norm(held))
 
 
-async def by_number(
-    session: AsyncSession, license_no: str, holder_name: str
-) -> LicenseVerification:
-    """A number and its holder's name: validity, no fields."""
+async def by_number(database: Database, license_no: str, holder_name: str) -> LicenseVerification:
+    """A number and its holder's name: validity, no fields. The busiest way, so it reads
+    without a session: one look-up, and the names from the in-process cache."""
     # The shape alone keeps garbage away from the database; the full check (check characters
     # of the identifier and of the issuer's code) would cost more than the indexed look-up.
     if not LICENSE_NO_SHAPE.fullmatch(license_no):
         return unknown("number")
-    license_ = await share_repository.license_summary(session, license_no)
+    license_ = await share_repository.license_summary(database, license_no)
     if license_ is None or not _same_name(holder_name, license_.holder_name):
         return unknown("number")
     today = lifecycle.today()
-    view = await _view(session, license_, {}, today, show_id_number=False)
+    type_ref, issuer = await names.type_and_issuer(
+        database, license_.type_code, license_.issuer_code
+    )
+    view = _named_view(license_, type_ref, issuer, {}, today, show_id_number=False)
     return _answer("number", _status_reasons(license_, today), view)
 
 
@@ -358,11 +377,13 @@ def verifier_of(principal: Principal | None, request_id: str | None) -> Verifier
 
 
 async def within_rate_limit(
-    session: AsyncSession, settings: Settings, client_address: str | None
+    limiter: BatchedLimiter, settings: Settings, client_address: str | None
 ) -> None:
     """TooManyVerifications (429) once an address has verified too often this minute: each
-    verification by number is a guess at a number and a name."""
+    verification by number is a guess at a number and a name. Counted in batches across the
+    API processes (app.auth.ratelimit_batched: a few hits over the limit at most, no round
+    trip per verification)."""
     limit = Limit("licenses.verify.address", settings.license_verify_rate_limit, 60)
-    verdict = await ratelimit.limiter(session, settings).hit(limit, client_address or "unknown")
+    verdict = await limiter.hit(limit, client_address or "unknown")
     if not verdict.allowed:
         raise TooManyVerifications(verdict.retry_after)

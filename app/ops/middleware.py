@@ -40,8 +40,10 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        incoming = headers.get("x-request-id", "")
+        # Only the request id is read on every request (header names arrive lower-cased).
+        incoming = next(
+            (v.decode("latin-1") for k, v in scope["headers"] if k == b"x-request-id"), ""
+        )
         request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
@@ -73,7 +75,7 @@ class RequestContextMiddleware:
                 "unhandled error", extra={"incident_id": incident_id, "path": scope["path"]}
             )
             if not response_started:
-                await self._send_incident(scope, send_with_id, headers, incident_id)
+                await self._send_incident(scope, send_with_id, incident_id)
         finally:
             elapsed = time.perf_counter() - started
             route = _route_template(scope)
@@ -92,9 +94,8 @@ class RequestContextMiddleware:
             request_id_var.reset(token)
 
     @staticmethod
-    async def _send_incident(
-        scope: Scope, send: Send, headers: dict[str, str], incident_id: str
-    ) -> None:
+    async def _send_incident(scope: Scope, send: Send, incident_id: str) -> None:
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         english = prefers_english(headers.get("accept-language"))
         body: dict[str, Any] = problem_body(
             None,
