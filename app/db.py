@@ -8,14 +8,15 @@ audit record and the jobs it queues land together or not at all.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
-from sqlalchemy import MetaData, event
+from sqlalchemy import ClauseElement, MetaData, event
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.engine import Connection, Dialect, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
@@ -25,6 +26,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import DateTime, TypeDecorator
 
 NAMING_CONVENTION = {
@@ -113,6 +115,7 @@ def create_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
 # What asyncpg raises on a connection the server dropped: the client's own errors (a closed
 # or broken connection, a protocol left mid-operation by the server's goodbye), the connection
 # errors, and the administrator's shutdown (a restart, pg_terminate_backend).
+_ASYNCPG = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
 _CONNECTION_LOST = (
     OSError,
     asyncpg.InterfaceError,
@@ -120,6 +123,33 @@ _CONNECTION_LOST = (
     asyncpg.PostgresConnectionError,
     asyncpg.exceptions.OperatorInterventionError,
 )
+
+
+class DriverStatement:
+    """A Core statement compiled once for asyncpg: its SQL text (`$1`, `$2`, …) and the names
+    of its parameters in that order, for `fetch_driver_row`."""
+
+    def __init__(self, statement: ClauseElement) -> None:
+        compiled = cast(SQLCompiler, statement.compile(dialect=_ASYNCPG))
+        self.sql = str(compiled)
+        self.names = tuple(compiled.positiontup or ())
+
+
+async def fetch_driver_row(
+    session: AsyncSession, statement: DriverStatement, params: Mapping[str, Any]
+) -> Any:
+    """The first row of `statement` (an asyncpg Record, or None) on the PostgreSQL session's own
+    connection, in its transaction if it has one, through the driver: none of SQLAlchemy's
+    statement and result processing, for the look-ups every request makes. A lost connection
+    is invalidated and raised as SQLAlchemy raises it (app.errors answers 503)."""
+    connection = await session.connection()
+    driver: Any = (await connection.get_raw_connection()).driver_connection
+    arguments = [params[name] for name in statement.names]
+    try:
+        return await driver.fetchrow(statement.sql, *arguments)
+    except _CONNECTION_LOST as lost:
+        await connection.invalidate()
+        raise DBAPIError(None, None, lost, connection_invalidated=True) from lost
 
 
 def database_of(session: AsyncSession) -> str:

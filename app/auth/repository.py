@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import (
-    Executable,
+    Select,
     Table,
     and_,
     bindparam,
@@ -49,6 +49,7 @@ from app.auth.models import (
     SsoSessionClient,
     StaffMember,
 )
+from app.db import DriverStatement, fetch_driver_row
 from app.kit.clock import utcnow
 
 # Serialises key bootstrap and rotation across processes on PostgreSQL ("QEKEYS").
@@ -362,9 +363,9 @@ class AccessTokenState:
     client_kind: str
 
 
-def _access_token_state_statement(*, with_grant: bool) -> Executable:
+def _access_token_state_statement(*, with_grant: bool) -> Select[*tuple[Any, ...]]:
     on_grant = Grant.id == bindparam("grant_id") if with_grant else false()
-    statement: Executable = (
+    statement: Select[*tuple[Any, ...]] = (
         select(
             exists()
             .where(
@@ -400,6 +401,10 @@ def _access_token_state_statement(*, with_grant: bool) -> Executable:
 # statement (and its cache key) per request was a measurable part of a request's CPU.
 _TOKEN_STATE_WITH_GRANT = _access_token_state_statement(with_grant=True)
 _TOKEN_STATE_WITHOUT_GRANT = _access_token_state_statement(with_grant=False)
+# The same for asyncpg on PostgreSQL, read past SQLAlchemy's execution (a tenth of the CPU of
+# an introspection).
+_DRIVER_TOKEN_STATE_WITH_GRANT = DriverStatement(_TOKEN_STATE_WITH_GRANT)
+_DRIVER_TOKEN_STATE_WITHOUT_GRANT = DriverStatement(_TOKEN_STATE_WITHOUT_GRANT)
 
 
 async def access_token_state(
@@ -413,12 +418,26 @@ async def access_token_state(
     """Whether an access token was issued and is not revoked, and the state of its client,
     grant, session and subject, in one query; None for an unknown client."""
     params: dict[str, object] = {"jti": jti, "claims_digest": claims_digest, "client_id": client_id}
-    statement = _TOKEN_STATE_WITHOUT_GRANT
     if grant_id is not None:
-        statement, params["grant_id"] = _TOKEN_STATE_WITH_GRANT, grant_id
-    row = (await session.execute(statement, params)).mappings().one_or_none()
-    if row is None:
-        return None
+        params["grant_id"] = grant_id
+    if session.get_bind().dialect.name == "postgresql":
+        driver = _DRIVER_TOKEN_STATE_WITHOUT_GRANT
+        if grant_id is not None:
+            driver = _DRIVER_TOKEN_STATE_WITH_GRANT
+        record = await fetch_driver_row(session, driver, params)
+        if record is None:
+            return None
+        row = dict(record.items())
+        # asyncpg's own UUID type, as SQLAlchemy's Uuid would have given them.
+        for name in ("account_id", "staff_id"):
+            if row[name] is not None:
+                row[name] = uuid.UUID(bytes=row[name].bytes)
+    else:
+        statement = _TOKEN_STATE_WITHOUT_GRANT if grant_id is None else _TOKEN_STATE_WITH_GRANT
+        found = (await session.execute(statement, params)).mappings().one_or_none()
+        if found is None:
+            return None
+        row = dict(found)
     return AccessTokenState(**{**row, "live": bool(row["live"])})
 
 

@@ -223,17 +223,40 @@ async def test_a_token_signed_with_the_key_but_never_issued_is_refused(
 
 @contextmanager
 def statements(database: Database) -> Iterator[list[str]]:
-    """The SQL statements run on the database while the block runs."""
+    """The SQL statements run on the database while the block runs: on PostgreSQL as asyncpg
+    sends them (the hottest look-ups bypass SQLAlchemy's execution, app.db.fetch_driver_row),
+    on SQLite as SQLAlchemy runs them."""
     seen: list[str] = []
+    if not database.is_postgresql:
 
-    def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        seen.append(statement.lower())
+        def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+            seen.append(statement.lower())
 
-    event.listen(database.engine.sync_engine, "before_cursor_execute", note)
+        event.listen(database.engine.sync_engine, "before_cursor_execute", note)
+        try:
+            yield seen
+        finally:
+            event.remove(database.engine.sync_engine, "before_cursor_execute", note)
+        return
+
+    def log(query: Any) -> None:
+        seen.append(query.query.lower())
+
+    watched: list[Any] = []
+
+    def watch(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        driver = dbapi_connection.driver_connection
+        if driver not in watched:
+            driver.add_query_logger(log)
+            watched.append(driver)
+
+    event.listen(database.engine.sync_engine.pool, "checkout", watch)
     try:
         yield seen
     finally:
-        event.remove(database.engine.sync_engine, "before_cursor_execute", note)
+        event.remove(database.engine.sync_engine.pool, "checkout", watch)
+        for driver in watched:
+            driver.remove_query_logger(log)
 
 
 async def test_a_token_is_checked_in_one_query(
