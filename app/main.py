@@ -199,10 +199,12 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     # before it (a seventh of its CPU when it came thirtieth). Nothing before it shares its
     # path, so it answers nothing it did not answer before.
     app.include_router(verification_router)
+    # Then the machines' token and introspection endpoints, for the same reason (the console
+    # and the docs alone are dozens of routes); none before them shares their paths.
+    app.include_router(oidc_router)
     docs.install(app)
     console.install(app)
     app.include_router(ops_router)
-    app.include_router(oidc_router)
     app.include_router(login_router)
     app.include_router(logout_router)
     app.include_router(first_party_router)
