@@ -76,7 +76,11 @@ async def seal(database: Database, *, batch_size: int = SEAL_BATCH) -> SealOutco
 
 
 async def pending(database: Database) -> bool:
-    """Whether any record waits for the sealer (a cheap probe before a sealing transaction)."""
+    """Whether any record waits for the sealer (a cheap probe before a sealing transaction;
+    on PostgreSQL one round trip, without BEGIN and COMMIT)."""
+    if database.is_postgresql:
+        async with database.autocommit_session() as session:
+            return await repository.has_unsealed(session)
     async with database.session(write=False) as session:
         return await repository.has_unsealed(session)
 
