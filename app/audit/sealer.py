@@ -42,6 +42,7 @@ logger = logging.getLogger("qingeban.audit")
 # Records linked per transaction: enough to keep up with any burst, small enough that a pass
 # holds the head's lock for milliseconds.
 SEAL_BATCH = 500
+_RETRY_AFTER_FAILURE_SECONDS = 5.0
 
 
 @dataclass
@@ -112,14 +113,17 @@ class Sealer:
 
     async def _run(self) -> None:
         while not self._stop.is_set():
+            delay = self._interval
             try:
                 if await pending(self._database):
                     self._report(await seal(self._database))
             except Exception:
-                # A database outage or a missing head: logged, and tried again next time.
+                # A database outage or a missing head: logged, and tried again a little later
+                # (not five times a second into the log).
                 logger.exception("sealing the audit chain failed")
+                delay = max(self._interval, _RETRY_AFTER_FAILURE_SECONDS)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), timeout=self._interval)
+                await asyncio.wait_for(self._stop.wait(), timeout=delay)
 
     def _report(self, outcome: SealOutcome) -> None:
         for record_id in outcome.altered:
