@@ -306,3 +306,22 @@ def test_deferred_sealing_is_the_default_on_postgresql_only(settings: Settings) 
     assert (pg.audit_sealing_mode, lite.audit_sealing_mode) == ("deferred", "inline")
     forced = lite.model_copy(update={"audit_sealing": "deferred"})
     assert forced.audit_sealing_mode == "deferred"
+
+
+async def test_a_record_that_commits_after_a_seal_is_sealed_by_the_next(
+    deferred: Database, verify: Verify
+) -> None:
+    if not deferred.is_postgresql:
+        pytest.skip("PostgreSQL only: SQLite's writers are serial, none commits behind another")
+    # The late record is appended first (its occurred_at is older) but commits last: a sealer
+    # that kept a high-water mark would pass it by for good.
+    async with deferred.session() as late:
+        await service.record(late, entry(1))
+        await late.flush()
+        await append(deferred, 2)
+        assert (await service.seal(deferred)).sealed == 1
+    assert (await service.seal(deferred)).sealed == 1
+    chain = await rows(deferred)
+    assert_gapless(chain, 2)
+    assert [r["subject_id"] for r in chain] == ["L-0002", "L-0001"]
+    assert (await verify(full=True)).ok
