@@ -103,6 +103,13 @@ class Settings(BaseSettings):
     # lines file that the database's administrators cannot rewrite (README, "Audit
     # checkpoints"). Unset, none are written and verification walks the whole chain.
     audit_checkpoint_path: Path | None = None
+    # How the API and worker processes append audit records (app/audit/sealer.py): "deferred"
+    # inserts them unsealed with no lock and a sealer in every process links them into the
+    # chain every `audit_seal_interval_seconds`; "inline" links each under the chain head's
+    # lock in its own transaction. "auto": deferred on PostgreSQL, inline on SQLite (whose
+    # writers are serial anyway, so deferring would only add a second transaction).
+    audit_sealing: Literal["auto", "inline", "deferred"] = "auto"
+    audit_seal_interval_seconds: float = Field(default=0.2, gt=0, le=60)
     # The edge (app/ops/edge.py), before any route or authentication: every body but an
     # upload's (JSON, forms) is read whole there, so its size is bounded here — the largest
     # legitimate one, a ruleset, is some 20 KB. The request line and header fields are bounded
@@ -195,6 +202,13 @@ class Settings(BaseSettings):
     def is_sqlite(self) -> bool:
         """Whether the database is the embedded SQLite file."""
         return self.database_url.startswith("sqlite")
+
+    @property
+    def audit_sealing_mode(self) -> Literal["inline", "deferred"]:
+        """How this deployment's API and workers append audit records (`audit_sealing`)."""
+        if self.audit_sealing == "auto":
+            return "inline" if self.is_sqlite else "deferred"
+        return self.audit_sealing
 
 
 @lru_cache

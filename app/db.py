@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 import asyncpg
 from sqlalchemy import ClauseElement, MetaData, event
@@ -160,26 +160,43 @@ def database_of(session: AsyncSession) -> str:
     return engine.url.render_as_string(hide_password=True)
 
 
-class Database:
-    """The process's engine and its two session factories (read and write)."""
+AuditSealing = Literal["inline", "deferred"]
+# The session.info key that tells the audit log how this database's sessions append.
+AUDIT_SEALING_KEY = "qe_audit_sealing"
 
-    def __init__(self, engine: AsyncEngine) -> None:
+
+class Database:
+    """The process's engine and its two session factories (read and write).
+
+    `audit_sealing` is how sessions of this database append audit records: "inline" links each
+    to the chain head in the appending transaction (under the head's lock); "deferred" inserts
+    it unsealed for the sealer to link (app/audit/sealer.py). The API and worker processes take
+    it from the settings; everything else (CLI commands, tests) appends inline.
+    """
+
+    def __init__(self, engine: AsyncEngine, *, audit_sealing: AuditSealing = "inline") -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
         # As `database_of` names it: the key of per-process caches.
         self.key = engine.url.render_as_string(hide_password=True)
-        self._readers = async_sessionmaker(engine, expire_on_commit=False)
+        self.audit_sealing = audit_sealing
+        info = {AUDIT_SEALING_KEY: audit_sealing}
+        self._readers = async_sessionmaker(engine, expire_on_commit=False, info=info)
         self._writers = async_sessionmaker(
-            engine.execution_options(qe_write=True), expire_on_commit=False
+            engine.execution_options(qe_write=True), expire_on_commit=False, info=info
         )
         self._autocommit = async_sessionmaker(
-            engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
+            engine.execution_options(isolation_level="AUTOCOMMIT"),
+            expire_on_commit=False,
+            info=info,
         )
 
     @classmethod
-    def from_url(cls, url: str, *, pool_size: int = 20) -> Database:
+    def from_url(
+        cls, url: str, *, pool_size: int = 20, audit_sealing: AuditSealing = "inline"
+    ) -> Database:
         """Open a database by URL."""
-        return cls(create_engine(url, pool_size=pool_size))
+        return cls(create_engine(url, pool_size=pool_size), audit_sealing=audit_sealing)
 
     @property
     def is_postgresql(self) -> bool:

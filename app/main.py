@@ -21,6 +21,7 @@ from app.adapters.client import close_shared_client
 from app.adapters.endpoints import router as exchange_router
 from app.audit.endpoints import auditors_router as audit_checkpoints_router
 from app.audit.endpoints import router as audit_router
+from app.audit.sealer import audit_sealer
 from app.auth import service as auth
 from app.auth.endpoints_admin import router as identity_admin_router
 from app.auth.endpoints_app import router as first_party_router
@@ -137,7 +138,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own_database = database is None
         db = database or Database.from_url(
-            settings.database_url, pool_size=settings.database_pool_size
+            settings.database_url,
+            pool_size=settings.database_pool_size,
+            audit_sealing=settings.audit_sealing_mode,
         )
         app.state.database = db
         app.state.batched_limiter = batched_limiter(db, settings)
@@ -146,9 +149,12 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         worker = Worker(db, settings) if settings.inprocess_worker else None
         if worker is not None:
             worker.start()
+        sealer = audit_sealer(db, settings)
         try:
             yield
         finally:
+            if sealer is not None:
+                await sealer.stop()
             if worker is not None:
                 await worker.stop()
             await close_shared_client()

@@ -43,6 +43,9 @@ submission. Prints one JSON object:
 
     .venv/bin/python bench/approval.py [--database-url URL] [--citizens 50] [--seconds 10]
                                        [--pace-seconds 1,2,4] [--hang-rounds 2] [--pool N]
+
+The server inherits the environment: `QE_AUDIT_SEALING=inline` runs it with the audit chain
+appended under the head's lock, as before deferred sealing (the default on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -537,6 +540,9 @@ def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
         "benchmark": "approval",
         "database": "postgresql",
         "server": "qingeban serve --workers 2 (uvloop + httptools), no in-process job worker",
+        # QE_AUDIT_SEALING passes through to the server: inline against deferred is an A/B of
+        # the audit chain's sealing on the same code.
+        "audit_sealing": os.environ.get("QE_AUDIT_SEALING", "auto"),
         "cpus": os.cpu_count(),
         "background_busy_cpus": round(background, 2),
         "service": SERVICE,

@@ -20,6 +20,9 @@ An external auditor needs nothing but a database export and this description:
   digest. Extra types in before/after encode as: UUID → string, date → ISO 8601, Decimal →
   string, Enum → its value, set → sorted list. Prefer strings and integers over floats, whose
   spelling differs between languages.
+* an unsealed record (appended, not yet linked by the sealer) has no seq, prev_hash or hash but
+  `body_digest = hex(SHA-256(canonical_json(body)))` with `seq` null in the body. Sealing clears
+  it; from then on the record's `hash` covers the same content.
 """
 
 from __future__ import annotations
@@ -152,6 +155,10 @@ class SeqTemplate:
         """hex(SHA-256(prev_hash || canonical_json(body))) for the body at position `seq`."""
         text = prev_hash + self.prefix + str(seq) + self.suffix
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def body_digest(self) -> str:
+        """hex(SHA-256(canonical_json(body))) with seq null: an unsealed record's digest."""
+        return hashlib.sha256((self.prefix + "null" + self.suffix).encode("utf-8")).hexdigest()
 
 
 def seq_template(**fields: Any) -> SeqTemplate:

@@ -1,5 +1,6 @@
 """The audit log's `qingeban` subcommands: `audit verify [--full]`, `audit checkpoint` (run it
-periodically) and `audit checkpoints` (what auditors are given).
+periodically), `audit checkpoints` (what auditors are given) and `audit seal` (link records
+appended unsealed now, rather than wait for a process's sealer).
 
 Reports go to standard output as JSON; a store that is not configured or cannot be used is
 said on standard error with exit code 2. Heavy imports happen inside the commands, so that the
@@ -77,6 +78,17 @@ def cmd_audit_checkpoints(_: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_audit_seal(_: argparse.Namespace) -> int:
+    """Seal every record waiting for the sealer; exit 1 when some no longer match their digest
+    (they stay unsealed, and verification reports them)."""
+    from app.audit.service import seal_database
+
+    outcome = asyncio.run(seal_database(get_settings()))
+    document = {"sealed": outcome.sealed, "altered": outcome.altered, "busy": outcome.busy}
+    print(json.dumps(document, ensure_ascii=False))
+    return 1 if outcome.altered else 0
+
+
 def register(commands: Any) -> None:
     """Add the audit subcommands to the `qingeban` parser."""
     audit = commands.add_parser("audit", help="audit log tools")
@@ -94,3 +106,6 @@ def register(commands: Any) -> None:
     audit_commands.add_parser(
         "checkpoints", help="print the checkpoint key and the stored checkpoints"
     ).set_defaults(func=cmd_audit_checkpoints)
+    audit_commands.add_parser(
+        "seal", help="link the records appended unsealed into the chain now"
+    ).set_defaults(func=cmd_audit_seal)

@@ -22,6 +22,7 @@ BreakReason = Literal[
     "head_missing",
     "checkpoint_mismatch",
     "checkpoint_refused",
+    "unsealed_record_altered",
 ]
 CheckpointRefusal = Literal["malformed", "unknown_key", "bad_signature"]
 VerificationMode = Literal["full", "from_checkpoint"]
@@ -154,7 +155,9 @@ class ChainReport(BaseModel):
             "chain head row is gone; `checkpoint_mismatch`: the chain no longer holds the "
             "(position, hash) a signed checkpoint anchored, so it was rewritten or cut short; "
             "`checkpoint_refused`: the chain is intact but a line of the checkpoint store is "
-            "malformed or its signature does not verify (`refused_checkpoints`)"
+            "malformed or its signature does not verify (`refused_checkpoints`); "
+            "`unsealed_record_altered`: the chain is intact but a record not yet sealed into "
+            "it no longer matches the digest it was appended with (`altered_unsealed_id`)"
         ),
     )
     head_seq: int | None = Field(default=None, description="The head's position")
@@ -167,6 +170,19 @@ class ChainReport(BaseModel):
     )
     refused_checkpoints: list[RefusedCheckpoint] = Field(
         default_factory=list, description="Store lines refused as anchors (the first 20)"
+    )
+    unsealed_records: int = Field(
+        default=0,
+        description=(
+            "Records appended but not yet sealed into the chain (the sealer links them within "
+            "seconds); each was checked against the digest it was appended with"
+        ),
+    )
+    oldest_unsealed_at: datetime | None = Field(
+        default=None, description="When the oldest unsealed record was appended"
+    )
+    altered_unsealed_id: uuid.UUID | None = Field(
+        default=None, description="The first unsealed record that no longer matches its digest"
     )
 
 

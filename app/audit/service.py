@@ -1,12 +1,17 @@
 """The hash-chained audit log: record state changes, verify the chain, list the records.
 
 Every state change calls `record(session, entry)` in the (write) session that makes the change,
-so the change and its audit record commit together or not at all. `record` locks the chain head
-(a row lock on PostgreSQL; on SQLite the write transaction already holds the database write
-lock) and keeps it until the caller's transaction ends, which serialises every writer that
-audits. So audit as the LAST step of a unit of work: the lock is then held only for the commit,
-and appends stay cheap no matter how long the work before them took. An append is one statement
-(lock the head, finish the hash, insert), so it costs one round trip.
+so the change and its audit record commit together or not at all. How the record joins the
+chain depends on the session's database (`Database.audit_sealing`):
+
+* deferred (the API and workers on PostgreSQL): the record is inserted unsealed, with no lock,
+  and `app.audit.sealer` links it into the chain shortly after it commits, so transactions that
+  audit no longer queue behind each other;
+* inline (SQLite, whose write transactions are serial anyway; CLI commands; tests): `record`
+  locks the chain head (a row lock on PostgreSQL; on SQLite the write transaction already holds
+  the database write lock) and keeps it until the caller's transaction ends, which serialises
+  every writer that audits. So audit as the LAST step of a unit of work: the lock is then held
+  only for the commit. An append is one statement (lock the head, finish the hash, insert).
 
 The encoding that is hashed is specified in `app.audit.canonical`, so an auditor can re-verify
 an export in any language. Verification (`verify_chain`, one function for the API and the
@@ -20,10 +25,11 @@ the newest of them instead of the first record.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.audit import checkpoints, repository, signing, verification
+from app.audit import checkpoints, repository, sealer, signing, verification
 from app.audit.canonical import changes_digest, seq_template
 from app.audit.checkpoints import CheckpointStore
 from app.audit.errors import (
@@ -42,8 +48,9 @@ from app.audit.schemas import (
     CheckpointOutcome,
     CheckpointRead,
 )
+from app.audit.sealer import SealOutcome
 from app.config import Settings
-from app.db import Database
+from app.db import AUDIT_SEALING_KEY, Database
 from app.errors import InvalidCursor
 from app.kit import pagination
 from app.kit.clock import utcnow
@@ -55,7 +62,9 @@ _REPORTED_REFUSALS = 20
 
 
 async def record(session: AsyncSession, entry: AuditEntry) -> AuditRecord:
-    """Append `entry` to the chain in the caller's transaction (written, never committed)."""
+    """Append `entry` in the caller's transaction (written, never committed): linked to the
+    chain at once, or unsealed for the sealer when the session's database defers sealing (its
+    seq, prev_hash and hash are then None until sealed)."""
     fields = {
         "id": new_id(),
         # Taken before the head's lock: under contention neighbouring records may be out of
@@ -71,8 +80,14 @@ async def record(session: AsyncSession, entry: AuditEntry) -> AuditRecord:
         "client_address": entry.client_address,
         "changes_digest": changes_digest(entry.before, entry.after),
     }
+    template = seq_template(**fields)
+    if session.info.get(AUDIT_SEALING_KEY) == "deferred":
+        # No lock and no round trip: flushed with the caller's changes, sealed afterwards.
+        audit_record = AuditRecord(**fields, body_digest=template.body_digest())
+        repository.add_unsealed(session, audit_record)
+        return audit_record
     audit_record = AuditRecord(**fields)
-    if not await repository.append(session, audit_record, seq_template(**fields)):
+    if not await repository.append(session, audit_record, template):
         raise AuditChainHeadMissing
     return audit_record
 
@@ -104,6 +119,16 @@ async def verify_chain(
             compare=store.trusted if full else (),
             batch_size=batch_size,
         )
+        unsealed = await verification.check_unsealed(session, batch_size=batch_size)
+    report = report.model_copy(
+        update={
+            "unsealed_records": unsealed.count,
+            "oldest_unsealed_at": unsealed.oldest_at,
+            "altered_unsealed_id": unsealed.first_altered,
+        }
+    )
+    if report.ok and unsealed.first_altered is not None:
+        report = report.model_copy(update={"ok": False, "reason": "unsealed_record_altered"})
     refused = store.refused[:_REPORTED_REFUSALS]
     if report.ok and refused:
         return report.model_copy(
@@ -142,6 +167,10 @@ async def write_checkpoint(database: Database, settings: Settings) -> Checkpoint
     has not moved since the newest checkpoint, or an empty chain, gets no new one.
     """
     store = _store(settings)
+    # What waits for the sealer is sealed first, so the checkpoint covers it too.
+    if await sealer.pending(database):
+        with contextlib.suppress(AuditChainHeadMissing):  # verification reports it
+            await sealer.seal(database)
     report = await verify_chain(database, settings)
     if report.reason not in (None, "checkpoint_refused") or not report.head_seq:
         return CheckpointOutcome(report=report, checkpoint=None, written=False)
@@ -162,6 +191,20 @@ async def write_checkpoint(database: Database, settings: Settings) -> Checkpoint
     except OSError as exc:
         raise CheckpointStoreUnavailable from exc
     return CheckpointOutcome(report=report, checkpoint=written, written=written is not None)
+
+
+async def seal(database: Database) -> SealOutcome:
+    """Seal every record appended unsealed so far (what each process's sealer does)."""
+    return await sealer.seal(database)
+
+
+async def seal_database(settings: Settings) -> SealOutcome:
+    """Open the configured database, seal what waits, close it (`qingeban audit seal`)."""
+    database = Database.from_url(settings.database_url, pool_size=1)
+    try:
+        return await sealer.seal(database)
+    finally:
+        await database.dispose()
 
 
 async def checkpoint_database(settings: Settings) -> CheckpointOutcome:

@@ -10,8 +10,11 @@ as the walk passes it.
 
 from __future__ import annotations
 
+import uuid
 from collections import deque
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -101,3 +104,31 @@ async def walk(
         # Checkpoints past the head name records the chain no longer has: it was cut back.
         return report(pending[0].seq, "checkpoint_mismatch")
     return report(None, None)
+
+
+@dataclass(frozen=True, slots=True)
+class UnsealedReport:
+    """The records waiting for the sealer: how many, the oldest, the first one altered."""
+
+    count: int
+    oldest_at: datetime | None
+    first_altered: uuid.UUID | None
+
+
+async def check_unsealed(session: AsyncSession, *, batch_size: int) -> UnsealedReport:
+    """Check every unsealed record against the digest it was appended with, in the walk's
+    snapshot (there are few: the sealer takes them within seconds)."""
+    count, oldest, altered = 0, None, None
+    after = None
+    while True:
+        rows = await repository.unsealed_batch(session, after=after, limit=batch_size)
+        for fields in rows:
+            count += 1
+            if oldest is None:
+                oldest = fields["occurred_at"]
+            digest = repository.unsealed_template(fields).body_digest()
+            if altered is None and digest != fields["body_digest"]:
+                altered = fields["id"]
+        if len(rows) < batch_size:
+            return UnsealedReport(count, oldest, altered)
+        after = (rows[-1]["occurred_at"], rows[-1]["id"])

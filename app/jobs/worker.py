@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from app.audit.sealer import audit_sealer
 from app.config import Settings
 from app.db import Database
 from app.jobs import repository, schedules
@@ -245,14 +246,22 @@ class Worker:
 
 async def run_worker(settings: Settings) -> None:
     """The `qingeban worker` process: run jobs until SIGINT or SIGTERM."""
-    database = Database.from_url(settings.database_url, pool_size=settings.database_pool_size)
+    database = Database.from_url(
+        settings.database_url,
+        pool_size=settings.database_pool_size,
+        audit_sealing=settings.audit_sealing_mode,
+    )
     worker = Worker(database, settings)
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, worker.request_stop)
+    # Workers seal too, so records are sealed while any API or worker process runs.
+    sealer = audit_sealer(database, settings)
     try:
         await worker.run_forever()
     finally:
+        if sealer is not None:
+            await sealer.stop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
         await database.dispose()

@@ -172,10 +172,11 @@ async def submit(
         audit_context=audit_context,
     )  # fmt: skip
     answer = await answers.read(session, application, service)
-    # Audited last and committed at once: the audit chain's head is locked from the append to
-    # the commit, and every submission waits for it. Nothing may come between them — not the
-    # departments' answers, not a query, not building the answer (each await is a turn of an
-    # event loop that other requests keep busy, and the lock would be held through it).
+    # Audited last and committed at once: with inline sealing (SQLite) the audit chain's head
+    # is locked from the append to the commit, and every submission waits for it. Nothing may
+    # come between them — not the departments' answers, not a query, not building the answer
+    # (each await is a turn of an event loop that other requests keep busy, and the lock would
+    # be held through it). Deferred sealing (PostgreSQL) takes no lock here at all.
     await audit.record(
         session,
         audit_context.entry(
