@@ -32,6 +32,7 @@ from sqlalchemy.schema import AddConstraint
 from app.certificates.models import License, LicenseSerial, LicenseType, StatusList
 from app.kit.clock import utcnow
 from app.kit.ids import new_id
+from app.sealing import Sealed
 
 # The columns of a license record, in the order the importer builds them (a test checks that
 # they are exactly the table's).
@@ -290,4 +291,7 @@ def _restore(connection: Any) -> list[str]:
 
 
 def _sqlite_row(record: Record) -> dict[str, Any]:
-    return dict(zip(COLUMNS, record, strict=True))
+    row = dict(zip(COLUMNS, record, strict=True))
+    # Sealed by the checker already: the column type must store it as it is, not seal it again.
+    row["fields_cipher"] = Sealed(row["fields_cipher"])
+    return row
