@@ -142,6 +142,19 @@ async def server_settings(url: str) -> dict[str, str] | None:
         await database.dispose()
 
 
+async def wal_position(url: str) -> int | None:
+    """The server's WAL insert position in bytes (PostgreSQL)."""
+    database = Database.from_url(url, pool_size=1)
+    try:
+        if not database.is_postgresql:
+            return None
+        async with database.engine.connect() as connection:
+            query = text("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')")
+            return int(await connection.scalar(query))
+    finally:
+        await database.dispose()
+
+
 async def _median_ms(database: Database, run: Any) -> tuple[float, Any]:
     timings, result = [], None
     for _ in range(QUERY_RUNS):
@@ -293,7 +306,9 @@ def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="qe-bench-licenses-") as workdir:
         path, figures["generate"] = registry_file(args, Path(workdir))
         figures["load_average_before_import"] = [round(load, 2) for load in os.getloadavg()]
+        wal_before = asyncio.run(wal_position(url))
         done = import_file(url, path, args.workers, args.import_mode)
+        wal_after = asyncio.run(wal_position(url))
     summary, wall = done["summary"], done["wall_seconds"]
     figures["import"] = {
         "read": summary["read"],
@@ -306,6 +321,9 @@ def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
         "mode": args.import_mode,
         "index_seconds": summary.get("index_seconds"),
         "peak_rss_mb": done["peak_rss_mb"],
+        # The server's whole WAL (other databases' too, on a shared server).
+        "wal_mb": None if wal_before is None else round((wal_after - wal_before) / 2**20),
+        "load_average_after_import": [round(load, 2) for load in os.getloadavg()],
     }
     query = asyncio.run(expiring(url))
     sample = query.pop("_sample")

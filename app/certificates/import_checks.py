@@ -214,20 +214,25 @@ class Checker:
         ]
 
 
-_WORKER_NICENESS = 10
+# How far an everyday import's checking processes step back (see `start_worker`).
+YIELDING_NICENESS = 10
 # The checker of a worker process, made once by `start_worker` (the pool's initializer).
 _worker_checker: Checker | None = None
 
 
-def start_worker(types: Sequence[TypeInfo], settings: Settings) -> None:
-    """Pool initializer: build this process's checker, at a lower priority.
+def start_worker(types: Sequence[TypeInfo], settings: Settings, niceness: int) -> None:
+    """Pool initializer: build this process's checker, at `niceness`.
 
-    The batches are written one after the other, by the parent and PostgreSQL in turn: that is
-    the import's critical path, so when the CPUs are all busy the checking should yield to it
-    (the workers run ahead of the writer anyway).
+    An everyday import runs beside the service: its checking yields (YIELDING_NICENESS) to the
+    requests and to the batches being written, the import's critical path (the workers run
+    ahead of the writer anyway). An initial load fills a registry that serves nobody yet, so
+    its workers take their share of the CPUs (0): niced, on a machine busy with anything else
+    they got a tenth of it and the load crawled, a quarter of its speed at nice 0 (200k rows,
+    a load average of 8).
     """
     global _worker_checker
-    os.nice(_WORKER_NICENESS)
+    if niceness:
+        os.nice(niceness)
     _worker_checker = Checker(types, settings)
 
 
