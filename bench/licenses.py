@@ -27,10 +27,11 @@ processes) and of the load generator. Prints one JSON object:
                                        [--server-workers 2] [--redis-url URL]
                                        [--skip-verify] [--workers N]
                                        [--import-mode initial|incremental] [--bare]
-                                       [--keep | --loaded]
+                                       [--keep | --loaded] [--rows-file PATH]
 
 `--keep` leaves the database in place; `--loaded` then reuses it (no seed, import or expiry
-query): only the server, the verify load and, with `--bare`, the bare endpoint.
+query): only the server, the verify load and, with `--bare`, the bare endpoint. `--rows-file`
+keeps the generated rows there and reuses them when the file exists.
 """
 
 from __future__ import annotations
@@ -97,6 +98,65 @@ def import_file(url: str, path: Path, workers: int | None, mode: str) -> dict[st
     # of its checking processes (the generator runs in this process, not a child).
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return {"summary": summary, "wall_seconds": seconds, "peak_rss_mb": round(peak_mb, 1)}
+
+
+def registry_file(args: argparse.Namespace, workdir: Path) -> tuple[Path, dict[str, Any]]:
+    """The NDJSON file to import and how it was made: generated in `workdir`, or with
+    `--rows-file` kept at that path and reused by the next run (23M rows take a quarter of an
+    hour to generate; a file there is complete, since it is written aside and then renamed)."""
+    path = args.rows_file or workdir / "registry.ndjson"
+    figures: dict[str, Any] = {"rows_file": str(args.rows_file) if args.rows_file else None}
+    if args.rows_file and path.exists():
+        figures["reused"] = True
+    else:
+        partial = path.with_name(path.name + ".partial")
+        started = time.perf_counter()
+        write_ndjson(partial, args.rows, lifecycle.today())
+        partial.replace(path)
+        figures["seconds"] = round(time.perf_counter() - started, 2)
+    figures["file_mb"] = round(path.stat().st_size / 2**20, 1)
+    return path, figures
+
+
+# The server settings a load of millions of rows depends on (README, "Benchmarks").
+_SERVER_SETTINGS = (
+    "shared_buffers",
+    "max_wal_size",
+    "checkpoint_timeout",
+    "wal_level",
+    "synchronous_commit",
+    "max_parallel_maintenance_workers",
+    "autovacuum",
+)
+
+
+async def server_settings(url: str) -> dict[str, str] | None:
+    """The PostgreSQL settings of `_SERVER_SETTINGS` as the server runs with them."""
+    database = Database.from_url(url, pool_size=1)
+    try:
+        if not database.is_postgresql:
+            return None
+        async with database.engine.connect() as connection:
+            rows = await connection.execute(
+                text("SELECT name, current_setting(name) FROM pg_settings WHERE name = ANY(:n)"),
+                {"n": list(_SERVER_SETTINGS)},
+            )
+            return {str(name): str(value) for name, value in rows}
+    finally:
+        await database.dispose()
+
+
+async def wal_position(url: str) -> int | None:
+    """The server's WAL insert position in bytes (PostgreSQL)."""
+    database = Database.from_url(url, pool_size=1)
+    try:
+        if not database.is_postgresql:
+            return None
+        async with database.engine.connect() as connection:
+            query = text("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')")
+            return int(await connection.scalar(query))
+    finally:
+        await database.dispose()
 
 
 async def _median_ms(database: Database, run: Any) -> tuple[float, Any]:
@@ -246,15 +306,13 @@ def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
         "background_busy_cpus": round(background, 2),
         "rows": args.rows,
     }
+    figures["postgresql_settings"] = asyncio.run(server_settings(url))
     with tempfile.TemporaryDirectory(prefix="qe-bench-licenses-") as workdir:
-        path = Path(workdir) / "registry.ndjson"
-        started = time.perf_counter()
-        write_ndjson(path, args.rows, lifecycle.today())
-        figures["generate"] = {
-            "seconds": round(time.perf_counter() - started, 2),
-            "file_mb": round(path.stat().st_size / 2**20, 1),
-        }
+        path, figures["generate"] = registry_file(args, Path(workdir))
+        figures["load_average_before_import"] = [round(load, 2) for load in os.getloadavg()]
+        wal_before = asyncio.run(wal_position(url))
         done = import_file(url, path, args.workers, args.import_mode)
+        wal_after = asyncio.run(wal_position(url))
     summary, wall = done["summary"], done["wall_seconds"]
     figures["import"] = {
         "read": summary["read"],
@@ -267,6 +325,9 @@ def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
         "mode": args.import_mode,
         "index_seconds": summary.get("index_seconds"),
         "peak_rss_mb": done["peak_rss_mb"],
+        # The server's whole WAL (other databases' too, on a shared server).
+        "wal_mb": None if wal_before is None else round((wal_after - wal_before) / 2**20),
+        "load_average_after_import": [round(load, 2) for load in os.getloadavg()],
     }
     query = asyncio.run(expiring(url))
     sample = query.pop("_sample")
@@ -362,6 +423,10 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=DEFAULT_ROWS)
     parser.add_argument("--full", action="store_true", help=f"{FULL_ROWS:,} rows")
     parser.add_argument("--workers", type=int, help="the import's checking processes")
+    parser.add_argument(
+        "--rows-file", type=Path,
+        help="keep the generated rows at this path and reuse them when it exists",
+    )  # fmt: skip
     parser.add_argument(
         "--import-mode", choices=["initial", "incremental"], default="initial",
         help="--initial-load into the empty registry (default), or the incremental import",

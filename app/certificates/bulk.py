@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     String,
     Table,
+    UniqueConstraint,
     any_,
     bindparam,
     func,
@@ -32,6 +33,7 @@ from sqlalchemy.schema import AddConstraint
 from app.certificates.models import License, LicenseSerial, LicenseType, StatusList
 from app.kit.clock import utcnow
 from app.kit.ids import new_id
+from app.sealing import Sealed
 
 # The columns of a license record, in the order the importer builds them (a test checks that
 # they are exactly the table's).
@@ -86,9 +88,20 @@ _IN_CHUNK = 5000
 
 _LICENSES = cast(Table, License.__table__)
 # What an initial load builds after the rows are in (PostgreSQL's "Populating a Database"):
-# the indexes no uniqueness rests on, and the foreign keys (checked once over the table when
-# added back, not row by row). The unique keys stay: they are what finds a repeated row.
+# the indexes no uniqueness rests on, the unique keys the importer makes itself (identifiers
+# from reserved serials, status-list slots drawn from the free ones under the list's lock:
+# sorted once at the end, not kept in order row by row, which cost more than the rest of the
+# COPY), and the foreign keys (checked once over the table when added back). The primary key
+# and (issuer, source record) stay: the one is what other tables' keys name, the other is
+# what finds a repeated row of the file. (An issuance alongside a load is still sound, only
+# slower: without the slots' keys its probes for a free slot read the table.)
 _DEFERRED_INDEXES = tuple(index for index in _LICENSES.indexes if not index.unique)
+_KEPT_UNIQUE = ("issuer_code", "source_record_id")
+_DEFERRED_UNIQUES = tuple(
+    constraint
+    for constraint in _LICENSES.constraints
+    if isinstance(constraint, UniqueConstraint) and tuple(constraint.columns.keys()) != _KEPT_UNIQUE
+)
 _DEFERRED_KEYS = tuple(
     constraint
     for constraint in _LICENSES.constraints
@@ -256,7 +269,7 @@ async def defer_indexes(connection: AsyncConnection) -> None:
     preparer = connection.dialect.identifier_preparer
     for index in _DEFERRED_INDEXES:
         await connection.execute(text(f"DROP INDEX IF EXISTS {preparer.format_index(index)}"))
-    for constraint in _DEFERRED_KEYS:
+    for constraint in (*_DEFERRED_KEYS, *_DEFERRED_UNIQUES):
         name = preparer.format_constraint(constraint)
         await connection.execute(text(f"ALTER TABLE licenses DROP CONSTRAINT IF EXISTS {name}"))
 
@@ -274,6 +287,7 @@ def _restore(connection: Any) -> list[str]:
     inspector = sa_inspect(connection)
     present_indexes = {found["name"] for found in inspector.get_indexes("licenses")}
     present_keys = {found["name"] for found in inspector.get_foreign_keys("licenses")}
+    present_keys |= {found["name"] for found in inspector.get_unique_constraints("licenses")}
     built = []
     if connection.dialect.name == "postgresql":
         # Index builds sort in memory up to this much (the session's default is 64 MB).
@@ -282,7 +296,7 @@ def _restore(connection: Any) -> list[str]:
         if index.name not in present_indexes:
             index.create(connection)
             built.append(str(index.name))
-    for constraint in _DEFERRED_KEYS:
+    for constraint in (*_DEFERRED_UNIQUES, *_DEFERRED_KEYS):
         if constraint.name not in present_keys:
             connection.execute(AddConstraint(constraint))
             built.append(str(constraint.name))
@@ -290,4 +304,7 @@ def _restore(connection: Any) -> list[str]:
 
 
 def _sqlite_row(record: Record) -> dict[str, Any]:
-    return dict(zip(COLUMNS, record, strict=True))
+    row = dict(zip(COLUMNS, record, strict=True))
+    # Sealed by the checker already: the column type must store it as it is, not seal it again.
+    row["fields_cipher"] = Sealed(row["fields_cipher"])
+    return row

@@ -14,12 +14,13 @@ import contextlib
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from pydantic import ValidationError
 
 from app import sealing
-from app.certificates import holders, issuance
+from app.certificates import holders, issuance, lifecycle
 from app.certificates.bulk import Record
 from app.certificates.errors import InvalidLicense
 from app.certificates.import_rows import (
@@ -122,8 +123,9 @@ class Checker:
     def check_chunk(self, chunk: Chunk) -> Checked:
         """Every row of a chunk, checked."""
         checked = Checked([], [], [])
+        today = lifecycle.today()
         for line, payload in chunk.lines() if isinstance(chunk, Block) else chunk:
-            found = self.check(line, payload)
+            found = self.check(line, payload, today)
             if isinstance(found, Rejection):
                 checked.rejected.append(found)
             else:
@@ -131,8 +133,9 @@ class Checker:
                 checked.records.append(found)
         return checked
 
-    def check(self, line: int, payload: Payload) -> Record | Rejection:
-        """One row, checked as `POST /api/v1/licenses` checks a request."""
+    def check(self, line: int, payload: Payload, today: date | None = None) -> Record | Rejection:
+        """One row, checked as `POST /api/v1/licenses` checks a request (`today`: Beijing's
+        date, read once per chunk)."""
         parsed = record_of(payload)
         if isinstance(parsed, str):
             return rejection(line, parsed)
@@ -173,7 +176,7 @@ class Checker:
             return rejection(line, "valid_from: required", record)
         license_type = self._rules[info.code]
         try:
-            holder = holders.protect(self._settings, data.holder)
+            holder = holders.protect(self._settings, data.holder, today=today)
             fields = issuance.check_fields(license_type, data.fields, data.holder)
             valid_from, valid_until = issuance.validity(
                 license_type, data.valid_from, data.valid_until
@@ -192,8 +195,9 @@ class Checker:
             holder.id_index,
             holder.id_masked,
             holder.uscc,
-            # Sealed here, in the worker process, like the holder's ID number above.
-            sealing.seal_json(self._settings, fields, FIELDS_CONTEXT),
+            # Sealed here, in the worker process, like the holder's ID number above; a plain
+            # str on its way to the writer (`bulk` marks it `Sealed` for SQLite).
+            sealing.sealed_json_text(self._settings, fields, FIELDS_CONTEXT),
             valid_from,
             valid_until,
             status,
@@ -210,20 +214,25 @@ class Checker:
         ]
 
 
-_WORKER_NICENESS = 10
+# How far an everyday import's checking processes step back (see `start_worker`).
+YIELDING_NICENESS = 10
 # The checker of a worker process, made once by `start_worker` (the pool's initializer).
 _worker_checker: Checker | None = None
 
 
-def start_worker(types: Sequence[TypeInfo], settings: Settings) -> None:
-    """Pool initializer: build this process's checker, at a lower priority.
+def start_worker(types: Sequence[TypeInfo], settings: Settings, niceness: int) -> None:
+    """Pool initializer: build this process's checker, at `niceness`.
 
-    The batches are written one after the other, by the parent and PostgreSQL in turn: that is
-    the import's critical path, so when the CPUs are all busy the checking should yield to it
-    (the workers run ahead of the writer anyway).
+    An everyday import runs beside the service: its checking yields (YIELDING_NICENESS) to the
+    requests and to the batches being written, the import's critical path (the workers run
+    ahead of the writer anyway). An initial load fills a registry that serves nobody yet, so
+    its workers take their share of the CPUs (0): niced, on a machine busy with anything else
+    they got a tenth of it and the load crawled, a quarter of its speed at nice 0 (200k rows,
+    a load average of 8).
     """
     global _worker_checker
-    os.nice(_WORKER_NICENESS)
+    if niceness:
+        os.nice(niceness)
     _worker_checker = Checker(types, settings)
 
 

@@ -34,6 +34,7 @@ from app.certificates import bulk, import_rows, issuance
 from app.certificates.bulk import Record
 from app.certificates.errors import IssuerNotReady
 from app.certificates.import_checks import (
+    YIELDING_NICENESS,
     Checked,
     Checker,
     TypeInfo,
@@ -141,7 +142,8 @@ async def import_licenses(
         # Enough chunks in the workers' hands that they keep checking while a batch is written.
         in_flight = batch_rows // CHUNK_ROWS + 2 * workers
         writer = _Writer({info.code: info for info in types}, report, rejects, initial_load)
-        checked = _checked(chunks, types, settings, workers, in_flight)
+        niceness = 0 if initial_load else YIELDING_NICENESS
+        checked = _checked(chunks, types, settings, workers, in_flight, niceness)
         # aclosing: a failure stops the worker processes now, not when garbage is collected.
         async with database.engine.connect() as connection, contextlib.aclosing(checked):
             try:
@@ -222,6 +224,7 @@ async def _checked(
     settings: Settings,
     workers: int,
     in_flight: int,
+    niceness: int,
 ) -> AsyncGenerator[Checked, None]:
     """Each chunk checked, in file order; by `workers` processes while batches are written."""
     if workers <= 0:
@@ -235,7 +238,7 @@ async def _checked(
         workers,
         mp_context=get_context("spawn"),
         initializer=start_worker,
-        initargs=(types, settings),
+        initargs=(types, settings, niceness),
     )
     pending: deque[Awaitable[Checked]] = deque()
     try:

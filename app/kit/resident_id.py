@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -15,6 +16,9 @@ Sex = Literal["male", "female"]
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
+# Σ digit × weight over the digits' code points, less this, is the same sum: one pass over the
+# bytes instead of an int() per digit (a bulk import checks millions of numbers).
+_ZERO_OFFSET = ord("0") * sum(_WEIGHTS)
 _EARLIEST_BIRTH = date(1900, 1, 1)
 # ASCII-only on purpose: \d would also accept full-width and other Unicode digits.
 _SHAPE = re.compile(r"[0-9]{17}[0-9X]")
@@ -44,7 +48,7 @@ def check_character(first17: str) -> str:
     """Return the GB 11643 check character for the first 17 digits."""
     if not _FIRST17.fullmatch(first17):
         raise ValueError("expected exactly 17 ASCII digits")
-    total = sum(int(digit) * weight for digit, weight in zip(first17, _WEIGHTS, strict=True))
+    total = sum(map(operator.mul, first17.encode("ascii"), _WEIGHTS)) - _ZERO_OFFSET
     return _CHECK_CHARS[total % 11]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -40,7 +41,7 @@ def check_character(first17: str) -> str:
     """Return the GB 32100 check character for the first 17 characters."""
     if not _FIRST17.fullmatch(first17):
         raise ValueError("expected 17 characters from the USCC alphabet")
-    total = sum(_VALUES[char] * weight for char, weight in zip(first17, _WEIGHTS, strict=True))
+    total = sum(map(operator.mul, map(_VALUES.__getitem__, first17), _WEIGHTS))
     return ALPHABET[(31 - total % 31) % 31]
 
 
