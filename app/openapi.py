@@ -30,7 +30,7 @@ from app.dependencies import (
     get_session,
     get_write_session,
 )
-from app.errors import DatabaseUnavailable, MalformedBody, document_problem
+from app.errors import DatabaseUnavailable, InvalidInput, MalformedBody, document_problem
 from app.idempotency.middleware import CREATING_ROUTES
 from app.ops.errors import BodyTooLarge
 from app.schemas import Problem
@@ -69,11 +69,15 @@ _HAND_READ_FORMS = (TokenRequest, IntrospectionRequest)
 
 
 def _document_body_limit(schema: dict[str, Any]) -> None:
-    """The edge's 413 on every operation that takes a body (uploads document their own)."""
+    """The edge's 413 on every operation that takes a body (uploads document their own), and
+    its 422 for a NUL character in the body where FastAPI did not document a 422 (the forms
+    the routes read themselves)."""
     for operations in schema.get("paths", {}).values():
         for operation in operations.values():
             if "requestBody" in operation:
                 document_problem(operation, BodyTooLarge.status, BodyTooLarge.title_en)
+                if str(InvalidInput.status) not in operation.get("responses", {}):
+                    document_problem(operation, InvalidInput.status, InvalidInput.title_en)
 
 
 # What the idempotency middleware answers before a creating route runs (its `_REFUSALS`).
