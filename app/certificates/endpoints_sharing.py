@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from app.audit.dependencies import AuditContextDep, audit_context_of
 from app.auth.dependencies import AUTH_ERRORS, CITIZEN_AUTH_ERRORS, CitizenApiPrincipal
-from app.certificates import service as certificates
+from app.certificates import service_sharing as certificates
 from app.certificates.endpoints_licenses import LicenseNo
 from app.certificates.errors import (
     InvalidShare,
