@@ -18,7 +18,7 @@ import asyncpg
 from sqlalchemy import ClauseElement, MetaData, event
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.engine import Connection, Dialect, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -253,6 +253,9 @@ class Database:
             # stale connection fails once, where SQLAlchemy's own would drop them all at once.
             pooled.invalidate()
             raise DBAPIError(None, None, lost, connection_invalidated=True) from lost
+        except asyncpg.IntegrityConstraintViolationError as violated:
+            # As SQLAlchemy raises it, for callers that tell a conflict from a failure.
+            raise IntegrityError(None, None, violated) from violated
         except asyncio.CancelledError:
             # Cancelled mid-statement: what the connection is in the middle of is unknown.
             pooled.invalidate()

@@ -27,6 +27,7 @@ from app.auth.endpoints_admin import router as identity_admin_router
 from app.auth.endpoints_app import router as first_party_router
 from app.auth.endpoints_login import router as login_router
 from app.auth.endpoints_logout import router as logout_router
+from app.auth.endpoints_oidc import direct_endpoints as oidc_direct_endpoints
 from app.auth.endpoints_oidc import router as oidc_router
 from app.auth.ratelimit_batched import batched_limiter
 from app.certificates import service as certificates
@@ -51,6 +52,7 @@ from app.notifications.endpoints_webhooks import admin_router as webhooks_admin_
 from app.notifications.endpoints_webhooks import router as webhooks_router
 from app.openapi import install_openapi
 from app.ops import docs
+from app.ops.direct_routes import DirectRoutesMiddleware
 from app.ops.edge import EdgeMiddleware
 from app.ops.endpoints import router as ops_router
 from app.ops.headers import SecurityHeadersMiddleware
@@ -177,7 +179,11 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     # too large or holds a NUL before that, so no key, token check or route ever works for it;
     # CORS and the default headers dress every answer, the edge's refusals too; the request
     # context (request id, access log, crash containment) is around that, and the client's
-    # address is settled before anything reads it.
+    # address is settled before anything reads it. The machines' token and introspection
+    # requests skip the router inside all of that.
+    app.add_middleware(
+        DirectRoutesMiddleware, endpoints=oidc_direct_endpoints, routes=oidc_router.routes
+    )
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(
         EdgeMiddleware,

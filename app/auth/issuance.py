@@ -107,7 +107,8 @@ async def access_token(
         # The ledger writes on a pooled connection of its own: a request waiting for it must
         # not hold one, or as many waiting requests as the pool has connections would hold
         # every one of them (the session is then used for nothing else).
-        await session.commit()
+        if session.in_transaction():  # nothing to release when the client and key were cached
+            await session.commit()
         await ledger.record(**record)
     else:
         await repository.record_access_token(session, **record)

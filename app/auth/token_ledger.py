@@ -4,9 +4,10 @@ A department system asks for tokens all day; each token's record (app.auth.acces
 token that is not recorded) used to be a statement and a commit of its own. On PostgreSQL the
 token endpoint hands the record to its process's ledger instead: the ledger inserts whatever
 records have gathered while the previous insert was in flight, in one statement that commits
-by itself, and answers each waiting request only once its record has committed, so a token is
-never handed out before it is recorded, and a failed insert fails every request of its batch
-(none of those tokens is handed out). A request cancelled while it waits (the client went
+by itself (through the driver, the batch's columns as arrays), and answers each waiting
+request only once its record has committed, so a token is never handed out before it is
+recorded, and a failed insert fails every request of its batch (none of those tokens is
+handed out). A request cancelled while it waits (the client went
 away) may still have its record inserted: a record of a token nobody holds, which expires.
 
 SQLite has no ledger: the request's unit of work holds the database's one write lock, which a
@@ -53,8 +54,8 @@ class TokenLedger:
             while self._waiting:
                 batch, self._waiting = self._waiting, []
                 try:
-                    async with self._database.autocommit_session() as session:
-                        await repository.record_access_tokens(session, [row for row, _ in batch])
+                    async with self._database.driver_connection() as driver:
+                        await repository.record_access_tokens(driver, [row for row, _ in batch])
                 except Exception as exc:
                     for _, done in batch:
                         if not done.done():

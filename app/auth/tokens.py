@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import OrderedDict
 from typing import Any
 
 from app.kit import jose
@@ -28,6 +29,10 @@ ALGORITHMS = ("RS256", "ES256")
 ACCESS_TOKEN_TYP = "at+jwt"  # noqa: S105 - RFC 9068
 ID_TOKEN_TYP = "JWT"  # noqa: S105
 LOGOUT_TOKEN_TYP = "logout+jwt"  # noqa: S105 - OpenID Connect Back-Channel Logout §2.4
+
+# How many verified tokens' claims a process keeps (see `verify`): a few hundred KiB.
+_VERIFIED_KEPT = 4096
+_verified: OrderedDict[tuple[str, str, str, str, str], tuple[Key, dict[str, Any]]] = OrderedDict()
 
 
 class TokenError(Exception):
@@ -87,7 +92,31 @@ def verify(
     leeway: int = 30,
     allow_expired: bool = False,
 ) -> dict[str, Any]:
-    """The claims of a token whose signature, type, issuer, audience and times are valid."""
+    """The claims of a token whose signature, type, issuer, audience and times are valid.
+
+    A token presented again (a partner's token on each of its calls, introspected by each
+    resource server) is checked against the times again but not its signature: the claims of
+    tokens this process verified lately are kept by the token's exact text and the key object
+    that verified it, so a token with any other key, algorithm, type, issuer or audience, or
+    one character changed, is verified from scratch."""
+    lately = (token, algorithm, typ, issuer, audience)
+    kept = _verified.get(lately)
+    if kept is not None and kept[0] is key:
+        claims = dict(kept[1])
+    else:
+        claims = _verified_signature(
+            token, key, algorithm=algorithm, typ=typ, issuer=issuer, audience=audience
+        )
+        _verified[lately] = (key, dict(claims))
+        if len(_verified) > _VERIFIED_KEPT:
+            _verified.popitem(last=False)
+    _check_times(claims, leeway=leeway, allow_expired=allow_expired)
+    return claims
+
+
+def _verified_signature(
+    token: str, key: Key, *, algorithm: str, typ: str, issuer: str, audience: str
+) -> dict[str, Any]:
     values = header(token)
     if values["alg"] != algorithm:
         raise TokenError("not the key's algorithm")
@@ -114,7 +143,6 @@ def verify(
         )
     except jose.JoseFailure as exc:
         raise TokenError("invalid token") from exc
-    _check_times(claims, leeway=leeway, allow_expired=allow_expired)
     return claims
 
 
