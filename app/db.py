@@ -11,13 +11,14 @@ import asyncio
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, cast
 
 import asyncpg
 from sqlalchemy import ClauseElement, MetaData, event
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
-from sqlalchemy.engine import Connection, Dialect, make_url
+from sqlalchemy.engine import URL, Connection, Dialect, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -142,9 +143,16 @@ async def fetch_driver_row(
     connection, in its transaction if it has one, through the driver: none of SQLAlchemy's
     statement and result processing, for the look-ups every request makes. A lost connection
     is invalidated and raised as SQLAlchemy raises it (app.errors answers 503)."""
+    arguments = [params[name] for name in statement.names]
+    statementwise: Database | None = session.info.get(_STATEMENTWISE_OF)
+    if statementwise is not None and not session.in_transaction():
+        # A statement-wise session that has not used a connection yet sees nothing another
+        # connection would not: a pooled one will do, without the session checking one out
+        # and its bookkeeping around it (the token's state is read on every bearer request).
+        async with statementwise.driver_connection() as pooled:
+            return await pooled.fetchrow(statement.sql, *arguments)
     connection = await session.connection()
     driver: Any = (await connection.get_raw_connection()).driver_connection
-    arguments = [params[name] for name in statement.names]
     try:
         return await driver.fetchrow(statement.sql, *arguments)
     except _CONNECTION_LOST as lost:
@@ -157,12 +165,20 @@ def database_of(session: AsyncSession) -> str:
     caches, so that processes and tests with several databases never mix their entries."""
     bind = session.get_bind()
     engine = bind.engine if isinstance(bind, Connection) else bind
-    return engine.url.render_as_string(hide_password=True)
+    return _without_password(engine.url)
+
+
+@lru_cache(maxsize=64)
+def _without_password(url: URL) -> str:
+    # Rendering a URL quotes each part: worth doing once, as it is asked on every request.
+    return url.render_as_string(hide_password=True)
 
 
 AuditSealing = Literal["inline", "deferred"]
 # The session.info key that tells the audit log how this database's sessions append.
 AUDIT_SEALING_KEY = "qe_audit_sealing"
+# The Database of a statement-wise (autocommit) session, in its `info`: see fetch_driver_row.
+_STATEMENTWISE_OF = "qe_statementwise_of"
 
 
 class Database:
@@ -188,7 +204,7 @@ class Database:
         self._autocommit = async_sessionmaker(
             engine.execution_options(isolation_level="AUTOCOMMIT"),
             expire_on_commit=False,
-            info=info,
+            info={**info, _STATEMENTWISE_OF: self},
         )
 
     @classmethod
