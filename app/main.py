@@ -172,6 +172,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         generate_unique_id_function=_operation_id,
         docs_url=None,  # app/ops/docs.py serves both pages with local assets
         redoc_url=None,
+        # The platform's metrics and logs are its own (app.ops.metrics, app.ops.logging); no
+        # OpenTelemetry provider is configured, and FastAPI would look for one on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     install_error_handlers(app)
