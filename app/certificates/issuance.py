@@ -65,14 +65,14 @@ def check_fields(
                 )
             continue
         kind = declared[name]["type"]
-        if not _fits(kind, value):
+        if not value_fits(kind, value):
             raise _invalid(
                 f"body.fields.{name}", f"字段 {name} 应为 {kind}", f"{name} must be a {kind}"
             )
     return {name: value for name, value in values.items() if name not in from_holder}
 
 
-def _fits(kind: str, value: FieldValue) -> bool:
+def value_fits(kind: str, value: FieldValue) -> bool:
     if kind == "number":
         return isinstance(value, int | float) and not isinstance(value, bool)
     if not isinstance(value, str) or not value.strip():
