@@ -11,6 +11,7 @@ is the bulk of an import's CPU time.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -345,6 +346,8 @@ def start_worker(
     if niceness:
         os.nice(niceness)
     _worker_checker = Checker(types, settings, copy_text=copy_text)
+    # What the process holds by now lives as long as it: left out of the collections.
+    gc.freeze()
 
 
 def check_in_worker(chunk: Chunk) -> Checked:
