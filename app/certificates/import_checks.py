@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from app import sealing
-from app.certificates import bulk, holders, issuance, lifecycle
+from app.certificates import bulk, holders, license_rules, lifecycle
 from app.certificates.bulk import CheckedRow, Record
 from app.certificates.errors import InvalidLicense
 from app.certificates.import_rows import (
@@ -275,8 +275,8 @@ class Checker:
         license_type = self._rules[info.code]
         try:
             holder = holders.protect(self._settings, data.holder, today=today)
-            fields = issuance.check_fields(license_type, data.fields, data.holder)
-            valid_from, valid_until = issuance.validity(
+            fields = license_rules.check_fields(license_type, data.fields, data.holder)
+            valid_from, valid_until = license_rules.validity(
                 license_type, data.valid_from, data.valid_until
             )
         except InvalidLicense as exc:

@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 
 from app.certificates import lifecycle
 from app.certificates.import_rows import COLUMNS
-from app.certificates.issuance import value_fits
+from app.certificates.license_rules import value_fits
 from app.certificates.models import LicenseStatus
 from app.kit.resident_id import InvalidResidentId, resident_id_number
 from app.kit.uscc import InvalidUscc, uscc_code
