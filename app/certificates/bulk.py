@@ -115,9 +115,11 @@ UPDATED_AT = COLUMNS.index("updated_at")
 # given its slots here. Lists, not objects, because millions of them cross between processes.
 Record = list[Any]
 # A checked row on its way to the writer: (type, issuer, source record, the holder as a
-# rejection names it, body). The body holds the CHECKED_COLUMNS: as one row of COPY text
-# (PostgreSQL; the writer appends its columns), or as a tuple of values (SQLite).
-CheckedRow = tuple[str, str, str, str | None, str | tuple[Any, ...]]
+# rejection names it, body). The body holds the CHECKED_COLUMNS: as one row of COPY text in
+# UTF-8 (PostgreSQL; the writer appends its columns), or as a tuple of values (SQLite). Bytes,
+# not str: a str holding one Chinese character takes two bytes a character, the ciphertexts
+# included, and is encoded again to cross between processes and once more for the COPY.
+CheckedRow = tuple[str, str, str, str | None, bytes | tuple[Any, ...]]
 ROW_TYPE: Final = 0
 ROW_ISSUER: Final = 1
 ROW_SOURCE: Final = 2

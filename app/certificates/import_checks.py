@@ -2,10 +2,12 @@
 and fields.
 
 A row becomes the `LicenseCreate` a department system would post and goes through the same
-checks (`holders.protect`, `issuance.check_fields`, `issuance.validity`), so an imported
-license is one the API could have issued. Pure and picklable: the importer runs it in worker
-processes, since encrypting each ID number, computing its blind index and sealing the fields
-is the bulk of an import's CPU time.
+checks (`holders.protect`, `license_rules.check_fields`, `license_rules.validity`), so an
+imported license is one the API could have issued; the plain rows, nearly all of a registry,
+take a quick check held to the same decisions (`import_screen`). Pure and picklable: the
+importer runs it in worker processes, since encrypting each ID number, computing its blind
+index and sealing the fields is the bulk of an import's CPU time; for PostgreSQL they also
+write each row's COPY text, so that the single writer process only appends its columns.
 """
 
 from __future__ import annotations
@@ -174,7 +176,7 @@ class Checker:
         """A record of `check` as a checked row."""
         holder = record[bulk.HOLDER_ID_MASKED] or record[bulk.HOLDER_USCC]
         values = tuple(record[index] for index in bulk.CHECKED_INDEXES)
-        body = bulk.copy_text(values) if self._copy_text else values
+        body = bulk.copy_text(values).encode("utf-8") if self._copy_text else values
         return (
             record[bulk.TYPE_CODE],
             record[bulk.ISSUER_CODE],
@@ -206,13 +208,13 @@ class Checker:
                 shown = row.uscc
             if self._copy_text:
                 # No escaping needed but in the type's columns (`import_screen`).
-                body: str | tuple[Any, ...] = (
+                body: bytes | tuple[Any, ...] = (
                     f"{self._heads[info.code]}{row.name}\t"
                     f"{_text(person[0])}\t{_text(person[1])}\t{_text(person[2])}\t"
                     f"{_text(person[3])}\t{fields_cipher}\t{row.valid_from.isoformat()}\t"
                     f"{_date_text(row.valid_until)}\t{row.status}\t1\t\\N\t"
                     f"{row.source_record_id}"
-                )
+                ).encode()
             else:
                 body = (
                     info.code,
@@ -313,7 +315,7 @@ class Checker:
 
 
 # A place held among a chunk's rows for a plain row until its encryption is done.
-_PENDING: CheckedRow = ("", "", "", None, "")
+_PENDING: CheckedRow = ("", "", "", None, b"")
 
 
 def _text(value: str | None) -> str:

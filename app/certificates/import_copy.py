@@ -29,12 +29,13 @@ class Filled:
 
 
 def copy_text(rows: list[CheckedRow], filled: Filled) -> CopyText:
-    """The rows as COPY text, in COPY_COLUMNS order (their bodies are COPY text already)."""
+    """The rows as COPY text, in COPY_COLUMNS order (their bodies are COPY text already; the
+    writer's columns are ASCII)."""
     now = filled.now.isoformat()
     tail = f"\t{now}\t{now}\n"
     # A batch's slots come from one list or two: each list id is written out once.
     list_texts: dict[uuid.UUID, str] = {}
-    lines = []
+    parts = []
     for row, license_id, (serial, number), (revocation, r_index), (suspension, s_index) in zip(
         rows, filled.ids, filled.numbered, filled.revocation, filled.suspension, strict=True
     ):
@@ -44,11 +45,14 @@ def copy_text(rows: list[CheckedRow], filled: Filled) -> CopyText:
         suspension_text = list_texts.get(suspension)
         if suspension_text is None:
             suspension_text = list_texts[suspension] = str(suspension)
-        lines.append(
-            f"{row[ROW_BODY]}\t{license_id}\t{number}\t{serial}\t{revocation_text}\t{r_index}"
-            f"\t{suspension_text}\t{s_index}{tail}"
+        body = row[ROW_BODY]
+        assert isinstance(body, bytes)  # a Checker with copy_text made it
+        parts.append(body)
+        parts.append(
+            f"\t{license_id}\t{number}\t{serial}\t{revocation_text}\t{r_index}"
+            f"\t{suspension_text}\t{s_index}{tail}".encode("ascii")
         )
-    return CopyText("".join(lines).encode("utf-8"), len(lines))
+    return CopyText(b"".join(parts), len(rows))
 
 
 def records(rows: list[CheckedRow], filled: Filled) -> list[Record]:

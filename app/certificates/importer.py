@@ -143,13 +143,8 @@ async def import_licenses(
         in_flight = batch_rows // CHUNK_ROWS + 2 * workers
         # PostgreSQL: the checking processes write their rows as COPY text (`import_copy`).
         copy_text = database.is_postgresql
-        writer = _Writer(
-            {info.code: info for info in types},
-            report,
-            rejects,
-            initial_load,
-            database.is_postgresql,
-        )
+        by_code = {info.code: info for info in types}
+        writer = _Writer(by_code, report, rejects, initial_load, copy_text)
         niceness = 0 if initial_load else YIELDING_NICENESS
         checked = _checked(chunks, types, settings, workers, in_flight, niceness, copy_text)
         # aclosing: a failure stops the worker processes now, not when garbage is collected.
@@ -411,13 +406,12 @@ class _Writer:
         revocation = await self._slots["revocation"].take(connection, len(new))
         suspension = await self._slots["suspension"].take(connection, len(new))
         filled = _filled(new, serials, self._numbers, revocation, suspension, self._copy_text)
-        if self._copy_text:
-            if direct:
-                written = await bulk.copy_licenses(connection, import_copy.copy_text(new, filled))
-            else:
-                written = await bulk.insert_licenses(connection, import_copy.copy_text(new, filled))
-        else:
+        if not self._copy_text:
             written = await bulk.insert_licenses(connection, import_copy.records(new, filled))
+        elif direct:
+            written = await bulk.copy_licenses(connection, import_copy.copy_text(new, filled))
+        else:
+            written = await bulk.insert_licenses(connection, import_copy.copy_text(new, filled))
         if written != len(new):
             raise _Clash
         return len(new), already, repeats

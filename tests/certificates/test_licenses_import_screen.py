@@ -207,12 +207,12 @@ def test_the_quick_check_decides_and_writes_as_the_full_check(
     for row, (_, record) in zip(checked.rows, accepted, strict=True):
         expected = [record[index] for index in bulk.CHECKED_INDEXES]
         body = row[bulk.ROW_BODY]
-        if isinstance(body, str):  # COPY text: the record's values as COPY text writes them
-            values: list[Any] = body.split("\t")
+        if isinstance(body, bytes):  # COPY text: the record's values as COPY text writes them
+            values: list[Any] = body.decode("utf-8").split("\t")
             expected = [bulk.copy_value(value) for value in expected]
         else:
             values = list(body)
-        assert isinstance(body, str) == copy_text
+        assert isinstance(body, bytes) == copy_text
         for column, value, wanted in zip(bulk.CHECKED_COLUMNS, values, expected, strict=True):
             assert _opened(settings, column, value) == _opened(settings, column, wanted), column
         shown = record[bulk.HOLDER_ID_MASKED] or record[bulk.HOLDER_USCC]
