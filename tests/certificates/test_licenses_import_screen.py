@@ -20,7 +20,7 @@ from import_support import (
 from license_support import enterprise_uscc, id_number
 
 from app import sealing
-from app.certificates import bulk, holders, lifecycle
+from app.certificates import bulk, holders, import_rows, lifecycle
 from app.certificates.import_checks import Checker, TypeInfo
 from app.certificates.import_rows import Block, Rejection
 from app.certificates.import_screen import TypeRules, screen
@@ -248,3 +248,16 @@ async def test_a_holder_name_with_a_tab_and_a_backslash_is_stored_as_given(
     assert (code, summary["imported"]) == (0, 1)
     [license_] = await imported_licenses(database)
     assert license_.holder_name == name
+
+
+def test_a_block_is_read_line_by_line_as_bytes_would_be() -> None:
+    """A block is decoded whole, and only its lines blank as bytes (ASCII whitespace) are
+    skipped; a block with a line that is not UTF-8 still yields every other line."""
+    data = 'a\n\n  \n\u3000\n{"x":1}\r\n\x0b\x0c\n\x1c\nlast'.encode()
+    assert list(Block(5, data).lines()) == [
+        (5, "a"), (8, "\u3000"), (9, '{"x":1}\r'), (11, "\x1c"), (12, "last")
+    ]  # fmt: skip
+    found = list(Block(1, b"ok\n\xff\xfe\n \nfine\n").lines())
+    assert [number for number, _ in found] == [1, 2, 4]
+    assert (found[0][1], found[2][1]) == ("ok", "fine")
+    assert isinstance(found[1][1], import_rows.BadRow)
