@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Text
@@ -63,6 +64,12 @@ def sealed_json_text(settings: Settings, value: Any, context: str) -> str:
     """`seal_json` as a plain str: what the bulk import's worker processes send back, since a
     str subclass costs twice as much to pickle (`Sealed` is put back on where it matters)."""
     return _cipher(settings.secret_key.get_secret_value()).encrypt(_dumps(value), context=context)
+
+
+def sealed_json_texts(settings: Settings, values: Sequence[Any], context: str) -> list[str]:
+    """`sealed_json_text` of each value (one draw of randomness for all the nonces)."""
+    cipher = _cipher(settings.secret_key.get_secret_value())
+    return cipher.encrypt_many([_dumps(value) for value in values], context=context)
 
 
 class SealedJSON(TypeDecorator[Any]):

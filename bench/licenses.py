@@ -8,7 +8,8 @@ written to a temporary NDJSON file (timed on its own) and imported with `qingeba
 import` as an operator would run it: `--initial-load` into the empty registry by default (COPY,
 the secondary indexes and foreign keys built after the rows; `--import-mode incremental` for the
 everyday import); rows/s is imported rows over the command's wall time, start-up and the index
-builds included, with the peak memory of the import's processes.
+builds included, with the peak memory of the import's processes and the CPU time per row of
+its writer, its checking processes and the database backends serving it.
 
 Then the daily expiry query of the proactive renewals: the count of valid licenses ending in
 the next 30 days and the first page of `service.licenses_expiring`, each the median of a few
@@ -41,7 +42,6 @@ import asyncio
 import json
 import os
 import random
-import resource
 import statistics
 import subprocess
 import sys
@@ -77,27 +77,67 @@ VERIFY_SAMPLE = 20_000
 
 
 def import_file(url: str, path: Path, workers: int | None, mode: str) -> dict[str, Any]:
-    """`qingeban licenses import` as a subprocess; its summary, wall time and peak memory."""
+    """`qingeban licenses import` as a subprocess; its summary, wall time, peak memory and the
+    CPU seconds of its processes (the writer, the checking processes) and of the database's
+    backends serving it, read from /proc while it runs (Linux; PostgreSQL on this machine)."""
     extra = ["--workers", str(workers)] if workers is not None else []
     if mode == "initial":
         extra.append("--initial-load")
     started = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-m", "app.cli", "licenses", "import", str(path), *extra],
-        cwd=ROOT,
-        env=environment(url),
-        capture_output=True,
-        text=True,
-        check=False,
+    command = [sys.executable, "-m", "app.cli", "licenses", "import", str(path), *extra]
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=environment(url), stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
+    database = make_url(url).database or ""
+    cpu: dict[int, tuple[str, float]] = {}  # pid → (whose, CPU seconds last seen)
+    while True:
+        done_pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if done_pid:
+            break
+        _note_cpu(cpu, process.pid, database)
+        time.sleep(0.3)
     seconds = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"qingeban licenses import failed: {done.stderr.strip()[-2000:]}")
-    summary: dict[str, Any] = json.loads(done.stdout)
-    # The largest resident set of any process the bench waited for: the import command or one
-    # of its checking processes (the generator runs in this process, not a child).
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return {"summary": summary, "wall_seconds": seconds, "peak_rss_mb": round(peak_mb, 1)}
+    out, err = process.communicate()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"qingeban licenses import failed: {err.decode().strip()[-2000:]}")
+    summary: dict[str, Any] = json.loads(out)
+    # The largest resident set of the import command or one of its checking processes.
+    peak_mb = usage.ru_maxrss / 1024
+    import_cpu = usage.ru_utime + usage.ru_stime  # the command and its reaped children
+    checkers = sum(seconds for whose, seconds in cpu.values() if whose == "checker")
+    backends = sum(seconds for whose, seconds in cpu.values() if whose == "postgresql")
+    rows = max(summary["imported"], 1)
+    return {
+        "summary": summary,
+        "wall_seconds": seconds,
+        "peak_rss_mb": round(peak_mb, 1),
+        # Per imported row. The checkers' last 0.3 s may be missed; the database's parallel
+        # index-build workers are not counted (their process names no database).
+        "cpu_us_per_row": {
+            "writer": round((import_cpu - checkers) * 1e6 / rows, 1),
+            "checkers": round(checkers * 1e6 / rows, 1),
+            "postgresql": round(backends * 1e6 / rows, 1),
+        },
+    }
+
+
+def _note_cpu(cpu: dict[int, tuple[str, float]], parent: int, database: str) -> None:
+    """Record the CPU seconds so far of the import's child processes and of the PostgreSQL
+    backends connected to `database`."""
+    tick = os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == parent:
+                whose = "checker"
+            else:
+                title = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+                if not title.startswith("postgres:") or f" {database} " not in title:
+                    continue
+                whose = "postgresql"
+        except (OSError, IndexError, UnicodeDecodeError):
+            continue
+        cpu[int(stat.parent.name)] = (whose, (int(fields[11]) + int(fields[12])) / tick)
 
 
 def registry_file(args: argparse.Namespace, workdir: Path) -> tuple[Path, dict[str, Any]]:
@@ -325,6 +365,7 @@ def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
         "mode": args.import_mode,
         "index_seconds": summary.get("index_seconds"),
         "peak_rss_mb": done["peak_rss_mb"],
+        "cpu_us_per_row": done["cpu_us_per_row"],
         # The server's whole WAL (other databases' too, on a shared server).
         "wal_mb": None if wal_before is None else round((wal_after - wal_before) / 2**20),
         "load_average_after_import": [round(load, 2) for load in os.getloadavg()],

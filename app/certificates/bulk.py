@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Any, NamedTuple, cast
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Final, NamedTuple, cast
 
 from sqlalchemy import (
     ForeignKeyConstraint,
@@ -63,6 +64,38 @@ COLUMNS: tuple[str, ...] = (
     "created_at",
     "updated_at",
 )
+# The same columns in the order of a COPY text row: those the checking processes fill in, then
+# those the writer adds (identity, number, serial, slots, times).
+CHECKED_COLUMNS: tuple[str, ...] = (
+    "type_code",
+    "issuer_code",
+    "holder_kind",
+    "holder_name",
+    "holder_id_cipher",
+    "holder_id_index",
+    "holder_id_masked",
+    "holder_uscc",
+    "fields_cipher",
+    "valid_from",
+    "valid_until",
+    "status",
+    "version",
+    "supersedes_id",
+    "source_record_id",
+)
+FILLED_COLUMNS: tuple[str, ...] = (
+    "id",
+    "license_no",
+    "serial",
+    "revocation_list_id",
+    "revocation_index",
+    "suspension_list_id",
+    "suspension_index",
+    "created_at",
+    "updated_at",
+)
+COPY_COLUMNS = CHECKED_COLUMNS + FILLED_COLUMNS
+CHECKED_INDEXES = tuple(COLUMNS.index(column) for column in CHECKED_COLUMNS)
 # Where the importer finds and fills in a record's values.
 ID = COLUMNS.index("id")
 LICENSE_NO = COLUMNS.index("license_no")
@@ -81,6 +114,17 @@ UPDATED_AT = COLUMNS.index("updated_at")
 # A license as a list of values in COLUMNS order: checked in a worker process, numbered and
 # given its slots here. Lists, not objects, because millions of them cross between processes.
 Record = list[Any]
+# A checked row on its way to the writer: (type, issuer, source record, the holder as a
+# rejection names it, body). The body holds the CHECKED_COLUMNS: as one row of COPY text in
+# UTF-8 (PostgreSQL; the writer appends its columns), or as a tuple of values (SQLite). Bytes,
+# not str: a str holding one Chinese character takes two bytes a character, the ciphertexts
+# included, and is encoded again to cross between processes and once more for the COPY.
+CheckedRow = tuple[str, str, str, str | None, bytes | tuple[Any, ...]]
+ROW_TYPE: Final = 0
+ROW_ISSUER: Final = 1
+ROW_SOURCE: Final = 2
+ROW_HOLDER: Final = 3
+ROW_BODY: Final = 4
 _STAGING = "license_import"
 # SQLite caps the bound parameters of one statement well above this.
 _IN_CHUNK = 5000
@@ -110,6 +154,36 @@ _DEFERRED_KEYS = tuple(
 
 
 _UNIQUE_VIOLATION = "23505"  # SQLSTATE, as the driver reports it
+
+
+@dataclass(frozen=True, slots=True)
+class CopyText:
+    """License rows in PostgreSQL's COPY text format, in COPY_COLUMNS order (handed to the
+    driver as a memoryview: bytes would be taken for a file's path)."""
+
+    data: bytes
+    rows: int
+
+
+# What a COPY text value must escape (with the backslash itself, first).
+_COPY_ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))
+
+
+def copy_value(value: Any) -> str:
+    """A value as COPY text writes it: NULL as \\N, dates in ISO form, the rest as text."""
+    if value is None:
+        return "\\N"
+    # A datetime is a date too.
+    text = value.isoformat() if isinstance(value, date) else str(value)
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        for plain, escaped in _COPY_ESCAPES:
+            text = text.replace(plain, escaped)
+    return text
+
+
+def copy_text(values: Sequence[Any]) -> str:
+    """Values as (part of) a COPY text row, without the line's end."""
+    return "\t".join(map(copy_value, values))
 
 
 class Clash(Exception):
@@ -214,19 +288,23 @@ async def set_allocated(connection: AsyncConnection, list_id: uuid.UUID, allocat
     )
 
 
-async def insert_licenses(connection: AsyncConnection, records: Sequence[Record]) -> int:
-    """Insert license records; how many were new.
+async def insert_licenses(connection: AsyncConnection, records: Sequence[Record] | CopyText) -> int:
+    """Insert licenses: COPY text on PostgreSQL, records on SQLite; how many were new.
 
     A record clashing with a license already there (the same source record, number or slot,
     from an import running alongside) is left out; the caller compares the count.
     """
-    if not records:
-        return 0
-    if connection.dialect.name != "postgresql":
+    if isinstance(records, CopyText) != (connection.dialect.name == "postgresql"):
+        raise TypeError("COPY text is for PostgreSQL, records for SQLite")
+    if not isinstance(records, CopyText):
+        if not records:
+            return 0
         rows = [_sqlite_row(record) for record in records]
         statement = sqlite.insert(License).on_conflict_do_nothing()
         result = await connection.execute(statement, rows)
         return int(result.rowcount)
+    if not records.rows:
+        return 0
     # ON COMMIT DELETE ROWS: each batch's transaction finds the staging table empty.
     await connection.execute(
         text(
@@ -236,7 +314,7 @@ async def insert_licenses(connection: AsyncConnection, records: Sequence[Record]
     raw = await connection.get_raw_connection()
     driver = raw.driver_connection
     assert driver is not None  # an open connection of the pool
-    await driver.copy_records_to_table(_STAGING, records=records, columns=COLUMNS)
+    await driver.copy_to_table(_STAGING, source=memoryview(records.data), columns=COPY_COLUMNS)
     columns = ", ".join(COLUMNS)
     # Only this module's constant names go into the statement; the rows travelled by COPY.
     move = f"INSERT INTO licenses ({columns}) SELECT {columns} FROM {_STAGING}"  # noqa: S608
@@ -244,19 +322,21 @@ async def insert_licenses(connection: AsyncConnection, records: Sequence[Record]
     return int(result.rowcount)
 
 
-async def copy_licenses(connection: AsyncConnection, records: Sequence[Record]) -> int:
+async def copy_licenses(connection: AsyncConnection, records: CopyText) -> int:
     """Initial load (PostgreSQL): COPY the records straight into the table, without staging or
     ON CONFLICT; Clash when one repeats a unique key (the batch then rolls back)."""
     raw = await connection.get_raw_connection()
     driver = raw.driver_connection
     assert driver is not None  # an open connection of the pool
     try:
-        await driver.copy_records_to_table("licenses", records=records, columns=COLUMNS)
+        await driver.copy_to_table(
+            "licenses", source=memoryview(records.data), columns=COPY_COLUMNS
+        )
     except Exception as exc:
         if getattr(exc, "sqlstate", None) == _UNIQUE_VIOLATION:
             raise Clash from exc
         raise
-    return len(records)
+    return records.rows
 
 
 async def license_count(connection: AsyncConnection) -> int:

@@ -8,6 +8,7 @@ account's `id_number_index` finds that person's licenses; it is encrypted with a
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -46,6 +47,13 @@ def _invalid(field: str, zh: str, en: str) -> InvalidLicense:
 @functools.cache
 def _cipher(secret: str) -> FieldCipher:
     return FieldCipher({_CIPHER_KEY_ID: derive_key(secret, _CIPHER_PURPOSE)}, _CIPHER_KEY_ID)
+
+
+def protect_id_numbers(settings: Settings, id_numbers: Sequence[str]) -> list[str]:
+    """The ciphers of valid, normalised ID numbers, as `protect` stores them (a bulk import
+    encrypts a chunk's at once)."""
+    cipher = _cipher(settings.secret_key.get_secret_value())
+    return cipher.encrypt_many(id_numbers, context=_CIPHER_CONTEXT)
 
 
 # Deriving the key costs more than the HMAC itself: a bulk import computes millions of them.

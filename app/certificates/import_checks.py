@@ -2,15 +2,18 @@
 and fields.
 
 A row becomes the `LicenseCreate` a department system would post and goes through the same
-checks (`holders.protect`, `issuance.check_fields`, `issuance.validity`), so an imported
-license is one the API could have issued. Pure and picklable: the importer runs it in worker
-processes, since encrypting each ID number, computing its blind index and sealing the fields
-is the bulk of an import's CPU time.
+checks (`holders.protect`, `license_rules.check_fields`, `license_rules.validity`), so an
+imported license is one the API could have issued; the plain rows, nearly all of a registry,
+take a quick check held to the same decisions (`import_screen`). Pure and picklable: the
+importer runs it in worker processes, since encrypting each ID number, computing its blind
+index and sealing the fields is the bulk of an import's CPU time; for PostgreSQL they also
+write each row's COPY text, so that the single writer process only appends its columns.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,8 +23,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from app import sealing
-from app.certificates import holders, issuance, lifecycle
-from app.certificates.bulk import Record
+from app.certificates import bulk, holders, license_rules, lifecycle
+from app.certificates.bulk import CheckedRow, Record
 from app.certificates.errors import InvalidLicense
 from app.certificates.import_rows import (
     Block,
@@ -31,9 +34,11 @@ from app.certificates.import_rows import (
     record_of,
     rejection,
 )
+from app.certificates.import_screen import Plain, TypeRules, screen
 from app.certificates.models import FIELDS_CONTEXT, LicenseStatus, LicenseType
 from app.certificates.schemas import LicenseCreate
 from app.config import Settings
+from app.kit.masking import mask_id_number
 
 # A migrating registry brings its revoked and cancelled licenses too; "superseded" is only
 # ever set by a renewal here.
@@ -69,11 +74,11 @@ class TypeInfo:
 
 @dataclass(frozen=True, slots=True)
 class Checked:
-    """A chunk checked: its good rows as license records (still without identifier, serial
-    and slots) with their lines, and its rejections."""
+    """A chunk checked: its good rows (still without identifier, serial and slots) with their
+    lines, and its rejections."""
 
     lines: list[int]
-    records: list[Record]
+    rows: list[CheckedRow]
     rejected: list[Rejection]
 
 
@@ -113,25 +118,120 @@ def _numbers(license_type: TypeInfo, values: dict[str, Any]) -> dict[str, Any]:
 
 
 class Checker:
-    """Turns a file's rows into license records or Rejections."""
+    """Turns a file's rows into checked rows or Rejections.
 
-    def __init__(self, types: Sequence[TypeInfo], settings: Settings) -> None:
+    `copy_text`: the rows' bodies as COPY text (PostgreSQL), made here in the checking
+    processes so that the writer, a single process, only appends its own columns.
+    """
+
+    def __init__(
+        self, types: Sequence[TypeInfo], settings: Settings, *, copy_text: bool = False
+    ) -> None:
         self._types = {info.code: info for info in types}
         self._rules = {info.code: info.as_license_type() for info in types}
         self._settings = settings
+        self._copy_text = copy_text
+        self._screening = {
+            info.code: TypeRules(
+                info.holder_kind,
+                info.validity_years,
+                {field["name"]: field["type"] for field in info.fields},
+            )
+            for info in types
+            if info.issuer_uscc is not None
+        }
+        # Each type's first three COPY columns (type, issuer, holder kind), with their tabs.
+        self._heads = {
+            info.code: bulk.copy_text((info.code, info.issuer_code, info.holder_kind)) + "\t"
+            for info in types
+        }
 
     def check_chunk(self, chunk: Chunk) -> Checked:
-        """Every row of a chunk, checked."""
+        """Every row of a chunk, checked: the plain rows quickly (`import_screen`), the rest as
+        `check` does, and the plain rows' ID numbers and fields encrypted all at once."""
         checked = Checked([], [], [])
         today = lifecycle.today()
+        plain: list[Plain] = []
+        places: list[int] = []  # where each plain row goes among checked.rows
+        rules = self._screening
         for line, payload in chunk.lines() if isinstance(chunk, Block) else chunk:
+            quick = screen(payload, rules, today) if type(payload) is str else None
+            if quick is not None:
+                places.append(len(checked.rows))
+                plain.append(quick)
+                checked.lines.append(line)
+                checked.rows.append(_PENDING)
+                continue
             found = self.check(line, payload, today)
             if isinstance(found, Rejection):
                 checked.rejected.append(found)
             else:
                 checked.lines.append(line)
-                checked.records.append(found)
+                checked.rows.append(self._row(found))
+        for place, row in zip(places, self._protected(plain), strict=True):
+            checked.rows[place] = row
         return checked
+
+    def _row(self, record: Record) -> CheckedRow:
+        """A record of `check` as a checked row."""
+        holder = record[bulk.HOLDER_ID_MASKED] or record[bulk.HOLDER_USCC]
+        values = tuple(record[index] for index in bulk.CHECKED_INDEXES)
+        body = bulk.copy_text(values).encode("utf-8") if self._copy_text else values
+        return (
+            record[bulk.TYPE_CODE],
+            record[bulk.ISSUER_CODE],
+            record[bulk.SOURCE_RECORD_ID],
+            holder,
+            body,
+        )
+
+    def _protected(self, plain: list[Plain]) -> list[CheckedRow]:
+        """Plain rows as checked rows: ID numbers encrypted and indexed, fields sealed, with
+        one draw of randomness for the chunk's nonces (per column)."""
+        settings = self._settings
+        numbers = [row.id_number for row in plain if row.id_number is not None]
+        id_ciphers = iter(holders.protect_id_numbers(settings, numbers))
+        sealed = sealing.sealed_json_texts(settings, [row.fields for row in plain], FIELDS_CONTEXT)
+        rows: list[CheckedRow] = []
+        for row, fields_cipher in zip(plain, sealed, strict=True):
+            info = self._types[row.type_code]
+            if row.id_number is not None:
+                person: tuple[str | None, ...] = (
+                    next(id_ciphers),
+                    holders.id_number_index(settings, row.id_number),
+                    mask_id_number(row.id_number),
+                    None,
+                )
+                shown = person[2]
+            else:
+                person = (None, None, None, row.uscc)
+                shown = row.uscc
+            if self._copy_text:
+                # No escaping needed but in the type's columns (`import_screen`).
+                body: bytes | tuple[Any, ...] = (
+                    f"{self._heads[info.code]}{row.name}\t"
+                    f"{_text(person[0])}\t{_text(person[1])}\t{_text(person[2])}\t"
+                    f"{_text(person[3])}\t{fields_cipher}\t{row.valid_from.isoformat()}\t"
+                    f"{_date_text(row.valid_until)}\t{row.status}\t1\t\\N\t"
+                    f"{row.source_record_id}"
+                ).encode()
+            else:
+                body = (
+                    info.code,
+                    info.issuer_code,
+                    info.holder_kind,
+                    row.name,
+                    *person,
+                    fields_cipher,
+                    row.valid_from,
+                    row.valid_until,
+                    row.status,
+                    1,
+                    None,
+                    row.source_record_id,
+                )
+            rows.append((info.code, info.issuer_code, row.source_record_id, shown, body))
+        return rows
 
     def check(self, line: int, payload: Payload, today: date | None = None) -> Record | Rejection:
         """One row, checked as `POST /api/v1/licenses` checks a request (`today`: Beijing's
@@ -177,8 +277,8 @@ class Checker:
         license_type = self._rules[info.code]
         try:
             holder = holders.protect(self._settings, data.holder, today=today)
-            fields = issuance.check_fields(license_type, data.fields, data.holder)
-            valid_from, valid_until = issuance.validity(
+            fields = license_rules.check_fields(license_type, data.fields, data.holder)
+            valid_from, valid_until = license_rules.validity(
                 license_type, data.valid_from, data.valid_until
             )
         except InvalidLicense as exc:
@@ -214,13 +314,27 @@ class Checker:
         ]
 
 
+# A place held among a chunk's rows for a plain row until its encryption is done.
+_PENDING: CheckedRow = ("", "", "", None, b"")
+
+
+def _text(value: str | None) -> str:
+    return "\\N" if value is None else value
+
+
+def _date_text(value: date | None) -> str:
+    return "\\N" if value is None else value.isoformat()
+
+
 # How far an everyday import's checking processes step back (see `start_worker`).
 YIELDING_NICENESS = 10
 # The checker of a worker process, made once by `start_worker` (the pool's initializer).
 _worker_checker: Checker | None = None
 
 
-def start_worker(types: Sequence[TypeInfo], settings: Settings, niceness: int) -> None:
+def start_worker(
+    types: Sequence[TypeInfo], settings: Settings, niceness: int, copy_text: bool = False
+) -> None:
     """Pool initializer: build this process's checker, at `niceness`.
 
     An everyday import runs beside the service: its checking yields (YIELDING_NICENESS) to the
@@ -233,7 +347,9 @@ def start_worker(types: Sequence[TypeInfo], settings: Settings, niceness: int) -
     global _worker_checker
     if niceness:
         os.nice(niceness)
-    _worker_checker = Checker(types, settings)
+    _worker_checker = Checker(types, settings, copy_text=copy_text)
+    # What the process holds by now lives as long as it: left out of the collections.
+    gc.freeze()
 
 
 def check_in_worker(chunk: Chunk) -> Checked:

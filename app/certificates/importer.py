@@ -30,8 +30,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.audit import service as audit
 from app.audit.schemas import ActorType, AuditContext
-from app.certificates import bulk, import_rows, issuance
-from app.certificates.bulk import Record
+from app.certificates import bulk, import_copy, import_rows, issuance
+from app.certificates.bulk import ROW_HOLDER, ROW_ISSUER, ROW_SOURCE, ROW_TYPE, CheckedRow
 from app.certificates.errors import IssuerNotReady
 from app.certificates.import_checks import (
     YIELDING_NICENESS,
@@ -46,7 +46,7 @@ from app.certificates.import_slots import Slot, SlotPool
 from app.config import Settings
 from app.db import Database
 from app.kit.clock import utcnow
-from app.kit.ids import new_id, new_ids
+from app.kit.ids import new_id, new_id_texts, new_ids
 from app.kit.license_id import MAX_SERIAL, LicenseIdSeries
 
 __all__ = ["ImportFailed", "ImportReport", "InitialLoadRefused", "UnusableFile", "import_licenses"]
@@ -141,9 +141,12 @@ async def import_licenses(
             workers = _default_workers(path)
         # Enough chunks in the workers' hands that they keep checking while a batch is written.
         in_flight = batch_rows // CHUNK_ROWS + 2 * workers
-        writer = _Writer({info.code: info for info in types}, report, rejects, initial_load)
+        # PostgreSQL: the checking processes write their rows as COPY text (`import_copy`).
+        copy_text = database.is_postgresql
+        by_code = {info.code: info for info in types}
+        writer = _Writer(by_code, report, rejects, initial_load, copy_text)
         niceness = 0 if initial_load else YIELDING_NICENESS
-        checked = _checked(chunks, types, settings, workers, in_flight, niceness)
+        checked = _checked(chunks, types, settings, workers, in_flight, niceness, copy_text)
         # aclosing: a failure stops the worker processes now, not when garbage is collected.
         async with database.engine.connect() as connection, contextlib.aclosing(checked):
             try:
@@ -225,10 +228,11 @@ async def _checked(
     workers: int,
     in_flight: int,
     niceness: int,
+    copy_text: bool,
 ) -> AsyncGenerator[Checked, None]:
     """Each chunk checked, in file order; by `workers` processes while batches are written."""
     if workers <= 0:
-        checker = Checker(types, settings)
+        checker = Checker(types, settings, copy_text=copy_text)
         for chunk in chunks:
             yield checker.check_chunk(chunk)
         return
@@ -238,7 +242,7 @@ async def _checked(
         workers,
         mp_context=get_context("spawn"),
         initializer=start_worker,
-        initargs=(types, settings, niceness),
+        initargs=(types, settings, niceness, copy_text),
     )
     pending: deque[Awaitable[Checked]] = deque()
     try:
@@ -265,9 +269,11 @@ class _Writer:
         report: ImportReport,
         rejects: TextIO | None,
         initial_load: bool = False,
+        copy_text: bool = False,
     ) -> None:
         self._types = types
         self._initial_load = initial_load
+        self._copy_text = copy_text
         self._numbers = {
             info.code: LicenseIdSeries(info.type_code, info.issuer_uscc)
             for info in types.values()
@@ -277,7 +283,7 @@ class _Writer:
         self._report = report
         self._rejects = rejects
         self._started = utcnow()
-        self._pending: list[tuple[int, Record]] = []  # (line, record)
+        self._pending: list[tuple[int, CheckedRow]] = []  # (line, row)
         # (issuer, source record) → the line that brought it, for the rows not yet written:
         # a later row with the same key is rejected naming that line. Rows already written are
         # not kept here (a file of 23M rows would need gigabytes): a repeat of one of those is
@@ -304,18 +310,18 @@ class _Writer:
         """Queue a chunk's records and write a batch when enough are queued; the rows that
         repeat an earlier row's source record, to be rejected."""
         repeats = []
-        for line, record in zip(checked.lines, checked.records, strict=True):
-            key = (record[bulk.ISSUER_CODE], record[bulk.SOURCE_RECORD_ID])
-            first = self._seen.setdefault(key, line)
+        seen, pending = self._seen, self._pending
+        for line, row in zip(checked.lines, checked.rows, strict=True):
+            first = seen.setdefault((row[ROW_ISSUER], row[ROW_SOURCE]), line)
             if first != line:
-                repeats.append(_repeat(line, record, f"repeats line {first}"))
+                repeats.append(_repeat(line, row, f"repeats line {first}"))
             else:
-                self._pending.append((line, record))
-        self._report.read += len(checked.records) - len(repeats)
+                pending.append((line, row))
+        self._report.read += len(checked.rows) - len(repeats)
         while len(self._pending) >= batch_rows:
             await self._written()
             batch, self._pending = self._pending[:batch_rows], self._pending[batch_rows:]
-            self._seen = {_key(record): line for line, record in self._pending}
+            self._seen = {_key(row): line for line, row in self._pending}
             self._writing = asyncio.create_task(self._flush(connection, batch))
         return repeats
 
@@ -339,7 +345,7 @@ class _Writer:
             task, self._writing = self._writing, None
             await task
 
-    async def _flush(self, connection: AsyncConnection, rows: list[tuple[int, Record]]) -> None:
+    async def _flush(self, connection: AsyncConnection, rows: list[tuple[int, CheckedRow]]) -> None:
         """Write rows as one batch, trying once more if another import clashed."""
         if not rows:
             return
@@ -369,76 +375,75 @@ class _Writer:
             return
 
     async def _write(
-        self, connection: AsyncConnection, rows: list[tuple[int, Record]], direct: bool
+        self, connection: AsyncConnection, rows: list[tuple[int, CheckedRow]], direct: bool
     ) -> tuple[int, int, list[Rejection]]:
         """Write the rows not there yet; (imported, already present, repeats of this run).
         `direct`: COPY them all into the table, without looking for present ones first."""
         by_issuer: defaultdict[str, list[str]] = defaultdict(list)
-        for _, record in rows:
-            by_issuer[record[bulk.ISSUER_CODE]].append(record[bulk.SOURCE_RECORD_ID])
+        for _, row in rows:
+            by_issuer[row[ROW_ISSUER]].append(row[ROW_SOURCE])
         present: dict[tuple[str, str], datetime] = {}
         for issuer, source_ids in () if direct else by_issuer.items():
             found = await bulk.present_source_records(connection, issuer, source_ids)
             present.update(((issuer, source_id), at) for source_id, at in found.items())
-        new: list[Record] = []
+        new: list[CheckedRow] = []
         repeats: list[Rejection] = []
-        for line, record in rows:
-            created_at = present.get(_key(record))
+        for line, row in rows:
+            created_at = present.get(_key(row)) if present else None
             if created_at is None:
-                new.append(record)
+                new.append(row)
             elif created_at >= self._started:
                 # Written by this run (an earlier batch), or by an import running alongside.
-                repeats.append(_repeat(line, record, "repeats an earlier line of this run"))
+                repeats.append(_repeat(line, row, "repeats an earlier line of this run"))
         already = len(rows) - len(new) - len(repeats)
         if not new:
             return 0, already, repeats
-        counts = Counter(record[bulk.TYPE_CODE] for record in new)
+        counts = Counter(row[ROW_TYPE] for row in new)
         serials = await bulk.reserve_serials(connection, dict(counts))
         for code, first in serials.items():
             if first + counts[code] - 1 > MAX_SERIAL:
                 raise ImportFailed(f"the serial numbers of {code} are used up")
         revocation = await self._slots["revocation"].take(connection, len(new))
         suspension = await self._slots["suspension"].take(connection, len(new))
-        self._complete(new, serials, revocation, suspension)
-        insert = bulk.copy_licenses if direct else bulk.insert_licenses
-        if await insert(connection, new) != len(new):
+        filled = _filled(new, serials, self._numbers, revocation, suspension, self._copy_text)
+        if not self._copy_text:
+            written = await bulk.insert_licenses(connection, import_copy.records(new, filled))
+        elif direct:
+            written = await bulk.copy_licenses(connection, import_copy.copy_text(new, filled))
+        else:
+            written = await bulk.insert_licenses(connection, import_copy.copy_text(new, filled))
+        if written != len(new):
             raise _Clash
         return len(new), already, repeats
 
-    def _complete(
-        self,
-        records: list[Record],
-        serials: dict[str, int],
-        revocation: list[Slot],
-        suspension: list[Slot],
-    ) -> None:
-        """Fill in each record's id, identifier, serial and slots: version 1 of a new serial."""
-        now = utcnow()
-        serials = dict(serials)
-        for record, license_id, (revocation_list, revocation_index), (
-            suspension_list,
-            suspension_index,
-        ) in zip(records, new_ids(len(records)), revocation, suspension, strict=True):
-            code = record[bulk.TYPE_CODE]
-            serial = serials[code]
-            serials[code] = serial + 1
-            record[bulk.ID] = license_id
-            record[bulk.LICENSE_NO] = self._numbers[code].make(serial)
-            record[bulk.SERIAL] = serial
-            record[bulk.REVOCATION_LIST_ID] = revocation_list
-            record[bulk.REVOCATION_INDEX] = revocation_index
-            record[bulk.SUSPENSION_LIST_ID] = suspension_list
-            record[bulk.SUSPENSION_INDEX] = suspension_index
-            record[bulk.CREATED_AT] = record[bulk.UPDATED_AT] = now
+
+def _filled(
+    rows: list[CheckedRow],
+    serials: dict[str, int],
+    numbers: dict[str, LicenseIdSeries],
+    revocation: list[Slot],
+    suspension: list[Slot],
+    copy_text: bool,
+) -> import_copy.Filled:
+    """What the writer adds to each row: version 1 of a new serial, numbered, with an id (as
+    text for COPY text)."""
+    serials = dict(serials)
+    numbered = []
+    for row in rows:
+        code = row[ROW_TYPE]
+        serial = serials[code]
+        serials[code] = serial + 1
+        numbered.append((serial, numbers[code].make(serial)))
+    ids = new_id_texts(len(rows)) if copy_text else new_ids(len(rows))
+    return import_copy.Filled(ids, numbered, revocation, suspension, utcnow())
 
 
-def _key(record: Record) -> tuple[str, str]:
-    return record[bulk.ISSUER_CODE], record[bulk.SOURCE_RECORD_ID]
+def _key(row: CheckedRow) -> tuple[str, str]:
+    return row[ROW_ISSUER], row[ROW_SOURCE]
 
 
-def _repeat(line: int, record: Record, what: str) -> Rejection:
-    holder = record[bulk.HOLDER_ID_MASKED] or record[bulk.HOLDER_USCC]
-    return Rejection(line, f"source_record_id: {what}", record[bulk.SOURCE_RECORD_ID], holder)
+def _repeat(line: int, row: CheckedRow, what: str) -> Rejection:
+    return Rejection(line, f"source_record_id: {what}", row[ROW_SOURCE], row[ROW_HOLDER])
 
 
 async def _record(

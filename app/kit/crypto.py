@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
@@ -58,6 +58,21 @@ class FieldCipher:
             nonce, plaintext.encode("utf-8"), context.encode("utf-8")
         )
         return f"{self._active_key_id}:{b64url_encode(nonce + sealed)}"
+
+    def encrypt_many(self, plaintexts: Sequence[str], *, context: str = "") -> list[str]:
+        """`encrypt` of each value, with one draw from the system's randomness for all the
+        nonces (a bulk import encrypts millions of values; the draw per value was a fifth of
+        the cost). Each value still gets a nonce of its own."""
+        nonces = os.urandom(_NONCE_BYTES * len(plaintexts))
+        seal = self._ciphers[self._active_key_id].encrypt
+        associated = context.encode("utf-8")
+        prefix = f"{self._active_key_id}:"
+        tokens = []
+        for start, plaintext in zip(range(0, len(nonces), _NONCE_BYTES), plaintexts, strict=True):
+            nonce = nonces[start : start + _NONCE_BYTES]
+            sealed = seal(nonce, plaintext.encode("utf-8"), associated)
+            tokens.append(prefix + b64url_encode(nonce + sealed))
+        return tokens
 
     def decrypt(self, token: str, *, context: str = "") -> str:
         """Decrypt a token produced by `encrypt` with the same context."""

@@ -38,8 +38,8 @@ def _advance(now_ms: int) -> tuple[int, int]:
     return _last_ms & _TIMESTAMP_MAX, _counter
 
 
-def _uuid7(ms: int, counter: int, tail: int) -> uuid.UUID:
-    value = (
+def _uuid7(ms: int, counter: int, tail: int) -> int:
+    return (
         (ms << 80)
         | (0x7 << 76)
         | ((counter >> 30) << 64)
@@ -47,19 +47,32 @@ def _uuid7(ms: int, counter: int, tail: int) -> uuid.UUID:
         | ((counter & ((1 << 30) - 1)) << 32)
         | tail
     )
-    return uuid.UUID(int=value)
 
 
 def new_id() -> uuid.UUID:
     """Return a new UUIDv7, monotonic within this process."""
     with _lock:
         ms, counter = _advance(time.time_ns() // 1_000_000)
-    return _uuid7(ms, counter, int.from_bytes(os.urandom(4)))
+    return uuid.UUID(int=_uuid7(ms, counter, int.from_bytes(os.urandom(4))))
 
 
 def new_ids(count: int) -> list[uuid.UUID]:
     """Return `count` new UUIDv7s, as many calls of `new_id` would (for bulk inserts: one
     clock reading and one call for the random bits of all of them)."""
+    return [uuid.UUID(int=value) for value in _new_values(count)]
+
+
+def new_id_texts(count: int) -> list[str]:
+    """`new_ids` in their text form (str of a UUID), for a bulk COPY: made from the numbers
+    directly, without a UUID object each."""
+    texts = []
+    for value in _new_values(count):
+        digits = f"{value:032x}"
+        texts.append(f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}")
+    return texts
+
+
+def _new_values(count: int) -> list[int]:
     global _counter
     random_bits = os.urandom(4 * count)
     with _lock:

@@ -30,6 +30,7 @@ text. An identifier is an exact registry key, so callers that want leniency norm
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -92,11 +93,23 @@ class LicenseId:
 
 
 def _hybrid_p(data: str) -> int:
-    p = _M
+    return _hybrid_p_from(_M, data)
+
+
+def _hybrid_p_from(p: int, data: str) -> int:
     for char in data:
         s = (p + _VALUES[char]) % _M or _M
         p = s * 2 % (_M + 1)
     return p
+
+
+@functools.cache
+def _first_tails(p: int) -> str:
+    """The check characters of the last three serial digits 000-999 and version 001 after a
+    running state `p` (one of 36), as a string indexed by those digits."""
+    return "".join(
+        ALPHABET[(_M + 1 - _hybrid_p_from(p, f"{rest:03d}001")) % _M] for rest in range(1000)
+    )
 
 
 def check_character(data: str) -> str:
@@ -179,6 +192,11 @@ class LicenseIdSeries:
         _check_parts(type_code, issuer_uscc)
         self._prefix = f"{ROOT}.{type_code}.{issuer_uscc}."
         self._p = _hybrid_p(type_code + issuer_uscc)
+        # Serials come in runs: the running state after a serial's first 7 digits is kept for
+        # the next, and the rest of a first version's digits are looked up (`_first_tails`).
+        self._thousand = -1
+        self._thousand_p = 0
+        self._thousand_prefix = ""
 
     def make(self, serial: int, version: int = 1) -> str:
         """The identifier of `serial` and `version`, with its check character."""
@@ -186,6 +204,15 @@ class LicenseIdSeries:
             raise ValueError(f"serial must be within 0..{MAX_SERIAL}")
         if not 1 <= version <= MAX_VERSION:
             raise ValueError(f"version must be within 1..{MAX_VERSION}")
+        if version == 1:
+            thousand, rest = divmod(serial, 1000)
+            if thousand != self._thousand:
+                head = f"{thousand:0{SERIAL_DIGITS - 3}d}"
+                self._thousand_p = _hybrid_p_from(self._p, head)
+                self._thousand_prefix = f"{self._prefix}{head}"
+                self._thousand = thousand
+            check = _first_tails(self._thousand_p)[rest]
+            return f"{self._thousand_prefix}{rest:03d}.001.{check}"
         digits = f"{serial:0{SERIAL_DIGITS}d}{version:03d}"
         p = self._p
         for char in digits:
