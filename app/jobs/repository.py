@@ -15,9 +15,10 @@ from app.jobs.models import Job, JobState
 
 
 async def add(session: AsyncSession, job: Job) -> None:
-    """Insert a job in the caller's transaction."""
+    """Stage a job in the caller's transaction: written with its next flush (or commit),
+    together with the caller's other changes, in one INSERT for all the jobs staged (an
+    approval queues its payment and the fan-out of two events)."""
     session.add(job)
-    await session.flush()
 
 
 async def insert_unless_duplicate(session: AsyncSession, values: dict[str, Any]) -> None:

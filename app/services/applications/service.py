@@ -153,10 +153,13 @@ async def submit(
     application.materials = await materials.resolve(
         session, service, principal=principal, person=person, given=data.materials
     )
-    # Nothing may be held while the departments answer (up to the deadline): the reads so far
-    # end here, the number is taken in a moment of its own, and the case is filed (committed,
-    # `submitted`) before the departments are asked, so that a second submission meets it.
-    await session.commit()
+    # Nothing may be held while the departments answer (up to the deadline): the number is
+    # taken in a moment of its own, and the case is filed (committed, `submitted`, with the
+    # reads so far) before the departments are asked, so that a second submission meets it.
+    # What the reads changed (an upload attached) is committed first: a filing tried again
+    # after a rollback would lose it.
+    if session.new or session.dirty or session.deleted:
+        await session.commit()
     application.number = f"{day:%Y%m%d}{await repository.next_sequence(session, day):06d}"
     await _file(session, application)
     subjects = [person.id_number] + ([uscc] if uscc is not None else [])
@@ -171,7 +174,9 @@ async def submit(
         session, settings, application, service, person, plan, decided, on=day,
         audit_context=audit_context,
     )  # fmt: skip
-    answer = await answers.read(session, application, service)
+    # The case is this session's own: its timeline is what the session added, not a query.
+    timeline = repository.kept_timeline(session, application.id)
+    answer = await answers.read(session, application, service, timeline=timeline)
     # Audited last and committed at once: with inline sealing (SQLite) the audit chain's head
     # is locked from the append to the commit, and every submission waits for it. Nothing may
     # come between them — not the departments' answers, not a query, not building the answer
@@ -194,6 +199,7 @@ async def _file(session: AsyncSession, application: Application) -> None:
     open case of the service (the database decides, however submissions race)."""
     assert application.open_key is not None
     for _ in range(FILING_ATTEMPTS):
+        repository.keep_timeline(session, application.id)
         await repository.add(
             session, application,
             transitions.event(application, None, "citizen", str(application.applicant_account_id)),
