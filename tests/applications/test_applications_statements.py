@@ -28,8 +28,8 @@ RENT = "gjj.withdraw.rent"
 # departments' reads logged, the grant, then one flush (the jobs, the events, the case, its
 # timeline), and the audit record.
 SUBMISSION_STATEMENTS = 14
-# Reads and filing in one transaction, the approval in another.
-SUBMISSION_COMMITS = 2
+# The reads, the filing, the approval.
+SUBMISSION_COMMITS = 3
 
 
 @contextmanager

@@ -11,7 +11,7 @@ from sqlalchemy import BindParameter, ColumnElement, and_, bindparam, func, or_,
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db import DriverStatement, fetch_driver_row_apart
+from app.db import DriverStatement, fetch_driver_row, fetch_driver_row_apart
 from app.services.applications.models import (
     Application,
     ApplicationCounter,
@@ -31,9 +31,12 @@ async def next_sequence(session: AsyncSession, day: date) -> int:
     params = {"day": day, "one": 1}
     if session.get_bind().dialect.name != "postgresql":
         return int((await session.execute(_SQLITE_COUNTER_UPSERT, params)).scalar_one())
-    # Through the driver, a prepared statement on a pooled connection: a submission's cheapest
-    # round trip, where SQLAlchemy's execution cost more than the statement.
-    return int((await fetch_driver_row_apart(session, _DRIVER_COUNTER_UPSERT, params))[0])
+    # Through the driver, a prepared statement: SQLAlchemy's execution cost more than the
+    # statement. Between the caller's transactions (a submission commits its reads first) on
+    # the session's own connection, before the next transaction begins; within one, on a
+    # connection of its own.
+    fetch = fetch_driver_row if not session.in_transaction() else fetch_driver_row_apart
+    return int((await fetch(session, _DRIVER_COUNTER_UPSERT, params))[0])
 
 
 def _counter_upsert(insert: Any) -> Any:

@@ -153,13 +153,12 @@ async def submit(
     application.materials = await materials.resolve(
         session, service, principal=principal, person=person, given=data.materials
     )
-    # Nothing may be held while the departments answer (up to the deadline): the number is
-    # taken in a moment of its own, and the case is filed (committed, `submitted`, with the
-    # reads so far) before the departments are asked, so that a second submission meets it.
-    # What the reads changed (an upload attached) is committed first: a filing tried again
-    # after a rollback would lose it.
-    if session.new or session.dirty or session.deleted:
-        await session.commit()
+    # Nothing may be held while the departments answer (up to the deadline): the reads so far
+    # end here, the number is taken in a moment of its own (between the transactions, on the
+    # session's connection: a second one, taken while holding the first, would let a burst
+    # the size of the pool wait on itself), and the case is filed (committed, `submitted`)
+    # before the departments are asked, so that a second submission meets it.
+    await session.commit()
     application.number = f"{day:%Y%m%d}{await repository.next_sequence(session, day):06d}"
     await _file(session, application)
     subjects = [person.id_number] + ([uscc] if uscc is not None else [])
