@@ -15,10 +15,10 @@ from app.jobs.models import Job, JobState
 
 
 async def add(session: AsyncSession, job: Job) -> None:
-    """Stage a job in the caller's transaction: written with its next flush (or commit),
-    together with the caller's other changes, in one INSERT for all the jobs staged (an
-    approval queues its payment and the fan-out of two events)."""
+    """Insert a job in the caller's transaction (flushed: an autocommit session, such as a
+    public verification's on PostgreSQL, writes nothing that is not flushed)."""
     session.add(job)
+    await session.flush()
 
 
 async def insert_unless_duplicate(session: AsyncSession, values: dict[str, Any]) -> None:

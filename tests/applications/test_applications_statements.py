@@ -25,9 +25,10 @@ RENT = "gjj.withdraw.rent"
 
 # The reads (the token, the account, the entitlement's grants, the registry's licenses for the
 # materials), the case number, the filing (case and first step), and the approval: the
-# departments' reads logged, the grant, then one flush (the jobs, the events, the case, its
-# timeline), and the audit record.
-SUBMISSION_STATEMENTS = 14
+# departments' reads logged, the grant, three flushes (each job queued is flushed: the
+# approval's two events' fan-outs and its payment), the last timeline step, and the audit
+# record.
+SUBMISSION_STATEMENTS = 18
 # The reads, the filing, the approval.
 SUBMISSION_COMMITS = 3
 
