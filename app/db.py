@@ -160,6 +160,45 @@ async def fetch_driver_row(
         raise DBAPIError(None, None, lost, connection_invalidated=True) from lost
 
 
+@asynccontextmanager
+async def pooled_driver_connection(engine: AsyncEngine) -> AsyncIterator[Any]:
+    """A pooled PostgreSQL connection of `engine` as asyncpg's own, outside any transaction
+    (each statement commits by itself): `Database.driver_connection`."""
+    pooled = await engine.raw_connection()
+    try:
+        yield pooled.driver_connection
+    except _CONNECTION_LOST as lost:
+        # As SQLAlchemy does for its own statements: a connection lost (a database restart)
+        # leaves the pool, and the caller is told to retry (app.errors: 503). (Outside a
+        # greenlet SQLAlchemy terminates the connection at once, without waiting.) Each
+        # stale connection fails once, where SQLAlchemy's own would drop them all at once.
+        pooled.invalidate()
+        raise DBAPIError(None, None, lost, connection_invalidated=True) from lost
+    except asyncpg.IntegrityConstraintViolationError as violated:
+        # As SQLAlchemy raises it, for callers that tell a conflict from a failure.
+        raise IntegrityError(None, None, violated) from violated
+    except asyncio.CancelledError:
+        # Cancelled mid-statement: what the connection is in the middle of is unknown.
+        pooled.invalidate()
+        raise
+    finally:
+        # Back to the pool at once: the driver connection began no transaction, so its
+        # return (a rollback of nothing) does not wait on the database.
+        pooled.close()
+
+
+async def fetch_driver_row_apart(
+    session: AsyncSession, statement: DriverStatement, params: Mapping[str, Any]
+) -> Any:
+    """`fetch_driver_row` on a pooled connection of its own rather than the session's, outside
+    any transaction: the statement commits at once, whatever the session's transaction holds
+    (a counter that every request moves must not stay locked until the request commits)."""
+    bind = session.bind
+    assert isinstance(bind, AsyncEngine)  # sessions are bound to the Database's engine
+    async with pooled_driver_connection(bind) as driver:
+        return await driver.fetchrow(statement.sql, *[params[name] for name in statement.names])
+
+
 def database_of(session: AsyncSession) -> str:
     """Which database a session works on (its URL without password): the key of per-process
     caches, so that processes and tests with several databases never mix their entries."""
@@ -259,27 +298,8 @@ class Database:
         ORM's or SQLAlchemy's statement and result processing (a fifth of the CPU)."""
         if not self.is_postgresql:
             raise RuntimeError("driver connections are asyncpg's; use session() on SQLite")
-        pooled = await self.engine.raw_connection()
-        try:
-            yield pooled.driver_connection
-        except _CONNECTION_LOST as lost:
-            # As SQLAlchemy does for its own statements: a connection lost (a database restart)
-            # leaves the pool, and the caller is told to retry (app.errors: 503). (Outside a
-            # greenlet SQLAlchemy terminates the connection at once, without waiting.) Each
-            # stale connection fails once, where SQLAlchemy's own would drop them all at once.
-            pooled.invalidate()
-            raise DBAPIError(None, None, lost, connection_invalidated=True) from lost
-        except asyncpg.IntegrityConstraintViolationError as violated:
-            # As SQLAlchemy raises it, for callers that tell a conflict from a failure.
-            raise IntegrityError(None, None, violated) from violated
-        except asyncio.CancelledError:
-            # Cancelled mid-statement: what the connection is in the middle of is unknown.
-            pooled.invalidate()
-            raise
-        finally:
-            # Back to the pool at once: the driver connection began no transaction, so its
-            # return (a rollback of nothing) does not wait on the database.
-            pooled.close()
+        async with pooled_driver_connection(self.engine) as driver:
+            yield driver
 
     async def dispose(self) -> None:
         """Close every pooled connection."""

@@ -197,6 +197,25 @@ async def holder_license_of_type(
     return (await session.scalars(query)).first()
 
 
+async def holder_licenses_of_types(
+    session: AsyncSession, scope: ReadScope, type_codes: Collection[str]
+) -> dict[str, License]:
+    """`holder_license_of_type` for several types in one query: the newest of each type held."""
+    query = (
+        select(License)
+        .where(
+            _visible(scope),
+            License.type_code.in_(type_codes),
+            License.status != LicenseStatus.SUPERSEDED.value,
+        )
+        .order_by(License.id.desc())
+    )
+    newest: dict[str, License] = {}
+    for license_ in (await session.scalars(query)).all():
+        newest.setdefault(license_.type_code, license_)
+    return newest
+
+
 async def license_numbers(
     session: AsyncSession, ids: Collection[uuid.UUID]
 ) -> dict[uuid.UUID, str]:

@@ -252,6 +252,26 @@ async def held_license(
     return None if license_ is None else (await _read_all(session, [license_]))[0]
 
 
+async def held_licenses(
+    session: AsyncSession,
+    *,
+    type_codes: Collection[str],
+    holder_id_index: str | None = None,
+    holder_uscc: str | None = None,
+) -> dict[str, LicenseRead]:
+    """`held_license` of several types in one query, by type code (types held: only those)."""
+    if (holder_id_index is None) == (holder_uscc is None):
+        raise ValueError("name exactly one holder: holder_id_index or holder_uscc")
+    if not type_codes:
+        return {}
+    scope = authority.ReadScope(holder_id_index=holder_id_index, holder_uscc=holder_uscc)
+    found = await repository.holder_licenses_of_types(session, scope, type_codes)
+    if not found:
+        return {}
+    reads = await _read_all(session, list(found.values()))
+    return dict(zip(found, reads, strict=True))
+
+
 async def change_license_status(
     session: AsyncSession,
     principal: Principal,

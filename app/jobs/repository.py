@@ -15,7 +15,8 @@ from app.jobs.models import Job, JobState
 
 
 async def add(session: AsyncSession, job: Job) -> None:
-    """Insert a job in the caller's transaction."""
+    """Insert a job in the caller's transaction (flushed: an autocommit session, such as a
+    public verification's on PostgreSQL, writes nothing that is not flushed)."""
     session.add(job)
     await session.flush()
 

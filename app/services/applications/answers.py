@@ -28,9 +28,15 @@ def service_ref(service: ServiceDetail) -> ServiceRef:
 
 
 async def read(
-    session: AsyncSession, application: Application, service: ServiceDetail
+    session: AsyncSession,
+    application: Application,
+    service: ServiceDetail,
+    *,
+    timeline: Sequence[ApplicationEvent] | None = None,
 ) -> ApplicationRead:
-    events: Sequence[ApplicationEvent] = await repository.events(session, application.id)
+    """The case as its applicant reads it; `timeline` is its steps when the caller holds them
+    all (a case filed in this session), else they are read."""
+    events = timeline if timeline is not None else await repository.events(session, application.id)
     return ApplicationRead(
         id=application.id,
         number=application.number,

@@ -69,6 +69,22 @@ async def registry_license_read(
     return held if held is not None and held.status == VALID else None
 
 
+async def registry_licenses(
+    session: AsyncSession, holder: Holder, license_types: Iterable[str]
+) -> dict[str, str]:
+    """`registry_license` of several types in one query: the numbers of those held valid."""
+    types = list(dict.fromkeys(license_types))
+    if holder.uscc is not None:
+        held = await certificates.held_licenses(session, type_codes=types, holder_uscc=holder.uscc)
+    elif holder.id_index is not None:
+        held = await certificates.held_licenses(
+            session, type_codes=types, holder_id_index=holder.id_index
+        )
+    else:
+        return {}
+    return {code: read.license_no for code, read in held.items() if read.status == VALID}
+
+
 async def registry_license(session: AsyncSession, holder: Holder, license_type: str) -> str | None:
     """The number of the holder's valid license of `license_type` in the registry, if any."""
     held = await registry_license_read(session, holder, license_type)
@@ -152,12 +168,12 @@ async def _given_upload(
     }  # fmt: skip
 
 
-async def _found(
-    session: AsyncSession, holder: Holder, material: MaterialRead, person: VerifiedPerson
+def _found(
+    registry: dict[str, str], holder: Holder, material: MaterialRead, person: VerifiedPerson
 ) -> dict[str, Any] | None:
     if material.license_type is None:
         return None
-    license_no = await registry_license(session, holder, material.license_type)
+    license_no = registry.get(material.license_type)
     if license_no is not None:
         return {"kind": "license", "license_no": license_no}
     if identity_stands_in(material, holder, person.realname_level):
@@ -190,6 +206,19 @@ async def resolve(
     before = {entry["code"]: entry["satisfied_by"] for entry in kept if entry.get("satisfied_by")}
     resolved: list[dict[str, Any]] = []
     missing: list[MaterialRead] = []
+
+    def left_to_registry(material: MaterialRead) -> bool:
+        index = chosen.get(material.code)
+        if index is None:
+            return material.code not in before
+        return given[index].license_no is None and given[index].upload_id is None
+
+    # The registry is asked once, for every material the applicant leaves to it.
+    registry = await registry_licenses(
+        session, holder,
+        (material.license_type for material in service.materials
+         if material.license_type is not None and left_to_registry(material)),
+    )  # fmt: skip
     for material in service.materials:
         index = chosen.get(material.code)
         choice = given[index] if index is not None else None
@@ -205,7 +234,7 @@ async def resolve(
         elif choice is None and material.code in before:
             satisfied_by = before[material.code]
         else:
-            satisfied_by = await _found(session, holder, material, person)
+            satisfied_by = _found(registry, holder, material, person)
         if satisfied_by is None and material_sources.of(material.code):
             # A department's record may prove it: checked with the case's other data.
             satisfied_by = {

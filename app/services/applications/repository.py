@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import BindParameter, ColumnElement, and_, bindparam, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db import DriverStatement, fetch_driver_row, fetch_driver_row_apart
 from app.services.applications.models import (
     Application,
     ApplicationCounter,
@@ -27,32 +28,60 @@ async def next_sequence(session: AsyncSession, day: date) -> int:
     departments' answers included (bench/approval.py). A submission that then fails leaves a
     gap in the day's numbers, which is harmless. SQLite serialises writers anyway.
     """
-    postgres = session.get_bind().dialect.name == "postgresql"
-    upsert = _counter_upsert(day, postgres)
-    if not postgres:
-        return int((await session.execute(upsert)).scalar_one())
-    bind = session.bind
-    assert isinstance(bind, AsyncEngine)  # sessions are bound to the Database's engine
-    async with bind.execution_options(isolation_level="AUTOCOMMIT").connect() as own:
-        return int((await own.execute(upsert)).scalar_one())
+    params = {"day": day, "one": 1}
+    if session.get_bind().dialect.name != "postgresql":
+        return int((await session.execute(_SQLITE_COUNTER_UPSERT, params)).scalar_one())
+    # Through the driver, a prepared statement: SQLAlchemy's execution cost more than the
+    # statement. Between the caller's transactions (a submission commits its reads first) on
+    # the session's own connection, before the next transaction begins; within one, on a
+    # connection of its own.
+    fetch = fetch_driver_row if not session.in_transaction() else fetch_driver_row_apart
+    return int((await fetch(session, _DRIVER_COUNTER_UPSERT, params))[0])
 
 
-def _counter_upsert(day: date, postgres: bool) -> Any:
-    insert = postgresql.insert if postgres else sqlite.insert
+def _counter_upsert(insert: Any) -> Any:
+    one: BindParameter[int] = bindparam("one")
     return (
         insert(ApplicationCounter)
-        .values(day=day, last=1)
+        .values(day=bindparam("day"), last=one)
         .on_conflict_do_update(
-            index_elements=[ApplicationCounter.day], set_={"last": ApplicationCounter.last + 1}
+            index_elements=[ApplicationCounter.day], set_={"last": ApplicationCounter.last + one}
         )
         .returning(ApplicationCounter.last)
     )
+
+
+# Built once: every submission runs one of them.
+_SQLITE_COUNTER_UPSERT = _counter_upsert(sqlite.insert)
+_DRIVER_COUNTER_UPSERT = DriverStatement(_counter_upsert(postgresql.insert))
+
+
+# The session.info key of the timelines kept in memory (`keep_timeline`), by case id.
+_KEPT_TIMELINES = "qe_kept_timelines"
 
 
 async def add(session: AsyncSession, *rows: Application | ApplicationEvent) -> None:
     """Stage rows; the unit of work writes them together (one round trip per table, not one
     per row: a submission writes the case and two or three timeline steps)."""
     session.add_all(rows)
+    kept = session.info.get(_KEPT_TIMELINES)
+    if kept:
+        for row in rows:
+            if isinstance(row, ApplicationEvent) and row.application_id in kept:
+                kept[row.application_id].append(row)
+
+
+def keep_timeline(session: AsyncSession, application_id: uuid.UUID) -> None:
+    """Keep, from now on, the timeline steps this session adds to a case (anew: a filing that
+    is tried again forgets the steps its rollback undid)."""
+    session.info.setdefault(_KEPT_TIMELINES, {})[application_id] = []
+
+
+def kept_timeline(session: AsyncSession, application_id: uuid.UUID) -> list[ApplicationEvent]:
+    """The steps kept since `keep_timeline`, oldest first as `events` orders them: for a case
+    this session filed, its whole timeline, without a query (the submission's answer)."""
+    steps = session.info.get(_KEPT_TIMELINES, {}).get(application_id, [])
+    return sorted(steps, key=lambda step: (step.at, step.id))
 
 
 def _owned(account_id: uuid.UUID, uscc: str | None) -> ColumnElement[bool]:
@@ -185,7 +214,10 @@ async def insert_grant(session: AsyncSession, values: dict[str, Any]) -> bool:
         .on_conflict_do_nothing(index_elements=["entitlement", "holder", "sequence"])
         .returning(EntitlementGrant.id)
     )
-    return (await session.execute(statement)).first() is not None
+    # Nothing staged needs writing first (the case the grant names is filed already): the
+    # approval's changes go in one flush with the rest of it, not one ahead of the grant.
+    with session.no_autoflush:
+        return (await session.execute(statement)).first() is not None
 
 
 async def grant_of(session: AsyncSession, application_id: uuid.UUID) -> EntitlementGrant | None:

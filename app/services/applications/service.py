@@ -154,8 +154,10 @@ async def submit(
         session, service, principal=principal, person=person, given=data.materials
     )
     # Nothing may be held while the departments answer (up to the deadline): the reads so far
-    # end here, the number is taken in a moment of its own, and the case is filed (committed,
-    # `submitted`) before the departments are asked, so that a second submission meets it.
+    # end here, the number is taken in a moment of its own (between the transactions, on the
+    # session's connection: a second one, taken while holding the first, would let a burst
+    # the size of the pool wait on itself), and the case is filed (committed, `submitted`)
+    # before the departments are asked, so that a second submission meets it.
     await session.commit()
     application.number = f"{day:%Y%m%d}{await repository.next_sequence(session, day):06d}"
     await _file(session, application)
@@ -171,7 +173,9 @@ async def submit(
         session, settings, application, service, person, plan, decided, on=day,
         audit_context=audit_context,
     )  # fmt: skip
-    answer = await answers.read(session, application, service)
+    # The case is this session's own: its timeline is what the session added, not a query.
+    timeline = repository.kept_timeline(session, application.id)
+    answer = await answers.read(session, application, service, timeline=timeline)
     # Audited last and committed at once: with inline sealing (SQLite) the audit chain's head
     # is locked from the append to the commit, and every submission waits for it. Nothing may
     # come between them — not the departments' answers, not a query, not building the answer
@@ -194,6 +198,7 @@ async def _file(session: AsyncSession, application: Application) -> None:
     open case of the service (the database decides, however submissions race)."""
     assert application.open_key is not None
     for _ in range(FILING_ATTEMPTS):
+        repository.keep_timeline(session, application.id)
         await repository.add(
             session, application,
             transitions.event(application, None, "citizen", str(application.applicant_account_id)),
