@@ -27,9 +27,14 @@ HAVE_CHROMIUM = Path(CHROMIUM).exists()
 
 @pytest.fixture
 def server_settings(database_url: str) -> Settings:
-    """The server's settings: the test's database, its issuer on the free port."""
+    """The server's settings: the test's database, its issuer on the free port, and a 秒批
+    deadline of 10 s. These tests are about the pages; with Chromium on the same two cores a
+    cold first submission took 809 ms in CI and was referred for the 1 s deadline, which has
+    its own tests (tests/applications/test_applications_deadline.py)."""
     port = free_port()
-    return make_settings(database_url, issuer=f"http://127.0.0.1:{port}")
+    return make_settings(
+        database_url, issuer=f"http://127.0.0.1:{port}", approval_deadline_seconds=10
+    )
 
 
 @pytest.fixture
