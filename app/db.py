@@ -11,14 +11,14 @@ import asyncio
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, cast
+from weakref import WeakKeyDictionary
 
 import asyncpg
 from sqlalchemy import ClauseElement, MetaData, event
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
-from sqlalchemy.engine import URL, Connection, Dialect, make_url
+from sqlalchemy.engine import Connection, Dialect, Engine, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -29,6 +29,8 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import DateTime, TypeDecorator
+
+from app import db_parked
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -163,10 +165,13 @@ async def fetch_driver_row(
 @asynccontextmanager
 async def pooled_driver_connection(engine: AsyncEngine) -> AsyncIterator[Any]:
     """A pooled PostgreSQL connection of `engine` as asyncpg's own, outside any transaction
-    (each statement commits by itself): `Database.driver_connection`."""
-    pooled = await engine.raw_connection()
+    (each statement commits by itself): `Database.driver_connection`. It may be one parked
+    since its last use (app.db_parked), and is parked again when the caller is done with it."""
+    pooled = await db_parked.take(engine)
+    finished = False
     try:
         yield pooled.driver_connection
+        finished = True
     except _CONNECTION_LOST as lost:
         # As SQLAlchemy does for its own statements: a connection lost (a database restart)
         # leaves the pool, and the caller is told to retry (app.errors: 503). (Outside a
@@ -182,9 +187,12 @@ async def pooled_driver_connection(engine: AsyncEngine) -> AsyncIterator[Any]:
         pooled.invalidate()
         raise
     finally:
-        # Back to the pool at once: the driver connection began no transaction, so its
-        # return (a rollback of nothing) does not wait on the database.
-        pooled.close()
+        if finished:
+            db_parked.give_back(engine, pooled)
+        else:
+            # Back to the pool at once: the driver connection began no transaction, so its
+            # return (a rollback of nothing) does not wait on the database.
+            pooled.close()
 
 
 async def fetch_driver_row_apart(
@@ -204,13 +212,15 @@ def database_of(session: AsyncSession) -> str:
     caches, so that processes and tests with several databases never mix their entries."""
     bind = session.get_bind()
     engine = bind.engine if isinstance(bind, Connection) else bind
-    return _without_password(engine.url)
+    # Kept by engine, not by URL: a URL hashes by rendering itself, each part quoted, which
+    # is the very work this saves (it is asked twice on every token request).
+    named = _database_names.get(engine)
+    if named is None:
+        named = _database_names[engine] = engine.url.render_as_string(hide_password=True)
+    return named
 
 
-@lru_cache(maxsize=64)
-def _without_password(url: URL) -> str:
-    # Rendering a URL quotes each part: worth doing once, as it is asked on every request.
-    return url.render_as_string(hide_password=True)
+_database_names: WeakKeyDictionary[Engine, str] = WeakKeyDictionary()
 
 
 AuditSealing = Literal["inline", "deferred"]
@@ -303,4 +313,5 @@ class Database:
 
     async def dispose(self) -> None:
         """Close every pooled connection."""
+        db_parked.return_all(self.engine)
         await self.engine.dispose()

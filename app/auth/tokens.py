@@ -33,6 +33,9 @@ LOGOUT_TOKEN_TYP = "logout+jwt"  # noqa: S105 - OpenID Connect Back-Channel Logo
 # How many verified tokens' claims a process keeps (see `verify`): a few hundred KiB.
 _VERIFIED_KEPT = 4096
 _verified: OrderedDict[tuple[str, str, str, str, str], tuple[Key, dict[str, Any]]] = OrderedDict()
+# How many distinct headers `header` keeps.
+_HEADERS_KEPT = 64
+_headers: dict[str, dict[str, Any]] = {}
 
 
 class TokenError(Exception):
@@ -59,7 +62,15 @@ def sign(claims: dict[str, Any], key: Key, *, kid: str, typ: str, algorithm: str
 
 
 def header(token: str) -> dict[str, Any]:
-    """The header of a token, unverified, after the checks that need no key."""
+    """The header of a token, unverified, after the checks that need no key.
+
+    The tokens one key signs share their header, so headers that passed are kept by their
+    encoded text (a handful: one per key and type) and not parsed again on every request; the
+    rest of the token is checked when it is verified."""
+    encoded = token.partition(".")[0]
+    kept = _headers.get(encoded)
+    if kept is not None:
+        return dict(kept)
     try:
         values = jose.unverified_header(token)
     except jose.JoseFailure as exc:
@@ -70,6 +81,9 @@ def header(token: str) -> dict[str, Any]:
         raise TokenError("critical header extensions are not supported")
     if not isinstance(values.get("kid"), str):
         raise TokenError("no key id")
+    if len(_headers) >= _HEADERS_KEPT:
+        _headers.clear()  # headers nobody's keys made: let them not crowd out the real ones
+    _headers[encoded] = dict(values)
     return values
 
 
