@@ -170,7 +170,11 @@ class BatchedLimiter:
     async def close(self) -> None:
         """Stop syncing in the background, and add what is left (a process stopping)."""
         if self._ticker is not None:
-            self._ticker.cancel()
+            # Not in the middle of a sync: cancelled there, its hits may have landed or not,
+            # and the final sync below would send them again (the counter would run ahead
+            # of what was admitted). Under the lock it is asleep, or waiting for the lock.
+            async with self._lock:
+                self._ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._ticker
             self._ticker = None

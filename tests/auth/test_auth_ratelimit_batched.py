@@ -116,3 +116,31 @@ async def test_anchored_limits_are_not_batched() -> None:
     limiter = BatchedLimiter(SharedCounters())
     with pytest.raises(ValueError, match="aligned"):
         await limiter.hit(Limit("test.cooldown", 1, 60, anchored=True), "203.0.113.9")
+
+
+class SlowCounters(SharedCounters):
+    """Counters that add the hits, then take their time to answer (a commit's round trip)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.added = asyncio.Event()
+        self.answer = asyncio.Event()
+
+    async def add(self, additions: Mapping[str, Addition]) -> dict[str, int]:
+        for key, addition in additions.items():
+            self.totals[key] = self.totals.get(key, 0) + addition.hits
+        self.added.set()
+        await self.answer.wait()
+        return {key: self.totals[key] for key in additions}
+
+
+async def test_stopping_during_a_sync_sends_its_hits_once() -> None:
+    counters = SlowCounters()
+    limiter = BatchedLimiter(counters, sync_seconds=0.001)
+    assert (await limiter.hit(LIMIT, "203.0.113.9")).allowed
+    await asyncio.wait_for(counters.added.wait(), timeout=5)  # the background sync is sending
+    closing = asyncio.create_task(limiter.close())
+    await asyncio.sleep(0.05)
+    counters.answer.set()
+    await asyncio.wait_for(closing, timeout=5)
+    assert list(counters.totals.values()) == [1]
