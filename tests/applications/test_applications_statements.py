@@ -25,10 +25,10 @@ RENT = "gjj.withdraw.rent"
 
 # The reads (the token, the account, the entitlement's grants, the registry's licenses for the
 # materials), the case number, the filing (case and first step), and the approval: the
-# departments' reads logged, the grant, three flushes (each job queued is flushed: the
-# approval's two events' fan-outs and its payment), the last timeline step, and the audit
-# record.
-SUBMISSION_STATEMENTS = 18
+# departments' reads logged, the grant, and at the commit one flush (the jobs queued — the
+# approval's two events' fan-outs and its payment — in one INSERT, the two events in one, the
+# case, its last two timeline steps in one), then the audit record.
+SUBMISSION_STATEMENTS = 14
 # The reads, the filing, the approval.
 SUBMISSION_COMMITS = 3
 
