@@ -145,6 +145,20 @@ async def fetch_driver_row(
     connection, in its transaction if it has one, through the driver: none of SQLAlchemy's
     statement and result processing, for the look-ups every request makes. A lost connection
     is invalidated and raised as SQLAlchemy raises it (app.errors answers 503)."""
+    return await _fetch_driver(session, statement, params, every_row=False)
+
+
+async def fetch_driver_rows(
+    session: AsyncSession, statement: DriverStatement, params: Mapping[str, Any]
+) -> list[Any]:
+    """Every row of `statement` (asyncpg Records), as `fetch_driver_row` reads its first."""
+    rows: list[Any] = await _fetch_driver(session, statement, params, every_row=True)
+    return rows
+
+
+async def _fetch_driver(
+    session: AsyncSession, statement: DriverStatement, params: Mapping[str, Any], *, every_row: bool
+) -> Any:
     arguments = [params[name] for name in statement.names]
     statementwise: Database | None = session.info.get(_STATEMENTWISE_OF)
     if statementwise is not None and not session.in_transaction():
@@ -152,10 +166,13 @@ async def fetch_driver_row(
         # connection would not: a pooled one will do, without the session checking one out
         # and its bookkeeping around it (the token's state is read on every bearer request).
         async with statementwise.driver_connection() as pooled:
-            return await pooled.fetchrow(statement.sql, *arguments)
+            fetch = pooled.fetch if every_row else pooled.fetchrow
+            return await fetch(statement.sql, *arguments)
     connection = await session.connection()
     driver: Any = (await connection.get_raw_connection()).driver_connection
     try:
+        if every_row:
+            return await driver.fetch(statement.sql, *arguments)
         return await driver.fetchrow(statement.sql, *arguments)
     except _CONNECTION_LOST as lost:
         await connection.invalidate()
@@ -205,6 +222,12 @@ async def fetch_driver_row_apart(
     assert isinstance(bind, AsyncEngine)  # sessions are bound to the Database's engine
     async with pooled_driver_connection(bind) as driver:
         return await driver.fetchrow(statement.sql, *[params[name] for name in statement.names])
+
+
+def is_statementwise(session: AsyncSession) -> bool:
+    """Whether the session commits statement by statement (Database.autocommit_session): it
+    writes only what is flushed, where a unit of work writes what it staged when it commits."""
+    return _STATEMENTWISE_OF in session.info
 
 
 def database_of(session: AsyncSession) -> str:

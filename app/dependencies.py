@@ -145,8 +145,10 @@ WriteSessionDep = Annotated[AsyncSession, Depends(get_write_session, scope="func
 AutocommitSessionDep = Annotated[AsyncSession, Depends(get_autocommit_session, scope="function")]
 
 
-def get_received_at(request: Request) -> float:
-    """When the request arrived (time.monotonic(), stamped by RequestContextMiddleware)."""
+async def get_received_at(request: Request) -> float:
+    """When the request arrived (time.monotonic(), stamped by RequestContextMiddleware);
+    `async def` like every dependency here (a plain `def` costs a thread hand-off, see
+    get_database): every 秒批 submission takes it."""
     received_at = request.scope.get("state", {}).get("received_at")
     return float(received_at) if received_at is not None else time.monotonic()
 

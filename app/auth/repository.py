@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -30,6 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.util import identity_key
 
 from app.auth.models import (
     AccessToken,
@@ -106,6 +107,54 @@ async def record_access_tokens(driver: Any, rows: Sequence[dict[str, Any]]) -> N
 async def account(session: AsyncSession, account_id: uuid.UUID) -> PersonAccount | None:
     """A person account by id."""
     return await session.get(PersonAccount, account_id)
+
+
+@dataclass(frozen=True, slots=True)
+class RealnameRecord:
+    """What an account holds of its owner's verified identity (VerifiedPerson, encrypted)."""
+
+    id: uuid.UUID
+    name: str | None
+    id_number_cipher: str | None
+    id_number_index: str | None
+    realname_level: int
+    realname_verified_at: datetime
+    phone_cipher: str
+
+
+async def realname_record(session: AsyncSession, account_id: uuid.UUID) -> RealnameRecord | None:
+    """An account's verified identity. On PostgreSQL through the driver, unless the session
+    holds the account already (its changes may not be flushed yet): every 秒批 submission reads
+    it, and with the other reads through the driver a submission's reads need no transaction."""
+    held = session.sync_session.identity_map.get(identity_key(PersonAccount, account_id))
+    if held is None and session.get_bind().dialect.name == "postgresql":
+        row = await fetch_driver_row(session, _DRIVER_REALNAME, {"id": account_id})
+        if row is None:
+            return None
+        verified_at = row["realname_verified_at"].astimezone(UTC)
+        return RealnameRecord(
+            account_id, row["name"], row["id_number_cipher"], row["id_number_index"],
+            row["realname_level"], verified_at, row["phone_cipher"],
+        )  # fmt: skip
+    found = held if isinstance(held, PersonAccount) else await account(session, account_id)
+    if found is None:
+        return None
+    return RealnameRecord(
+        found.id, found.name, found.id_number_cipher, found.id_number_index,
+        found.realname_level, found.realname_verified_at, found.phone_cipher,
+    )  # fmt: skip
+
+
+_DRIVER_REALNAME = DriverStatement(
+    select(
+        PersonAccount.name,
+        PersonAccount.id_number_cipher,
+        PersonAccount.id_number_index,
+        PersonAccount.realname_level,
+        PersonAccount.realname_verified_at,
+        PersonAccount.phone_cipher,
+    ).where(PersonAccount.id == bindparam("id"))
+)
 
 
 async def account_by_phone_index(session: AsyncSession, index: str) -> PersonAccount | None:

@@ -38,6 +38,7 @@ from app.auth import (
 )
 from app.auth.accounts import Actor
 from app.auth.errors import (
+    AccountNotFound,
     ClientNotAllowed,
     KeyRotationTooSoon,
     RealnameLevelRequired,
@@ -182,7 +183,9 @@ async def verified_person(
     """Who the account's owner is, for the platform's own use on their behalf (an application
     asks the departments about its applicant): name and full ID number, never to be shown to
     anyone else; RealnameLevelRequired below L2."""
-    account = await accounts.get(session, account_id)
+    account = await repository.realname_record(session, account_id)
+    if account is None:
+        raise AccountNotFound("账号不存在", "no such account")
     if (
         account.realname_level < RealnameLevel.L2
         or account.id_number_cipher is None

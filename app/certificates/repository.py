@@ -4,9 +4,22 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    any_,
+    bindparam,
+    false,
+    func,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
@@ -20,6 +33,7 @@ from app.certificates.models import (
     LicenseType,
     StatusList,
 )
+from app.db import DriverStatement, fetch_driver_rows
 
 
 async def list_license_types(
@@ -214,6 +228,62 @@ async def holder_licenses_of_types(
     for license_ in (await session.scalars(query)).all():
         newest.setdefault(license_.type_code, license_)
     return newest
+
+
+@dataclass(frozen=True, slots=True)
+class HeldState:
+    """A held license's number and what its status read needs (lifecycle.read_status)."""
+
+    license_no: str
+    status: str
+    valid_until: date | None
+
+
+async def holder_license_states(
+    session: AsyncSession, scope: ReadScope, type_codes: Collection[str]
+) -> dict[str, HeldState]:
+    """`holder_licenses_of_types` of a holder, only the number and status of each: on
+    PostgreSQL through the driver (every submission asks the registry for its materials, and
+    with its other reads through the driver a submission's reads need no transaction)."""
+    one_holder = (scope.holder_id_index is None) != (scope.holder_uscc is None)
+    by_holder = one_holder and scope.issuer_code is None and not scope.every_issuer
+    if session.get_bind().dialect.name != "postgresql" or not by_holder:
+        found = await holder_licenses_of_types(session, scope, type_codes)
+        return {
+            code: HeldState(row.license_no, row.status, row.valid_until)
+            for code, row in found.items()
+        }
+    by_uscc = scope.holder_uscc is not None
+    statement = _DRIVER_HELD_BY_USCC if by_uscc else _DRIVER_HELD_BY_ID_INDEX
+    params = {
+        "holder": scope.holder_uscc if by_uscc else scope.holder_id_index,
+        "types": list(type_codes),
+        "superseded": LicenseStatus.SUPERSEDED.value,
+    }
+    newest: dict[str, HeldState] = {}
+    for row in await fetch_driver_rows(session, statement, params):
+        newest.setdefault(
+            row["type_code"], HeldState(row["license_no"], row["status"], row["valid_until"])
+        )
+    return newest
+
+
+def _driver_held(holder: InstrumentedAttribute[str | None]) -> DriverStatement:
+    # As holder_licenses_of_types, the types as one array: newest first, the caller keeps the
+    # first of each type.
+    return DriverStatement(
+        select(License.type_code, License.license_no, License.status, License.valid_until)
+        .where(
+            holder == bindparam("holder"),
+            License.type_code == any_(bindparam("types", type_=postgresql.ARRAY(String))),
+            License.status != bindparam("superseded"),
+        )
+        .order_by(License.id.desc())
+    )
+
+
+_DRIVER_HELD_BY_ID_INDEX = _driver_held(License.holder_id_index)
+_DRIVER_HELD_BY_USCC = _driver_held(License.holder_uscc)
 
 
 async def license_numbers(

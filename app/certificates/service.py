@@ -32,7 +32,7 @@ from app.certificates.errors import (
     StatusListNotFound,
 )
 from app.certificates.lifecycle import Action
-from app.certificates.models import License, LicenseType
+from app.certificates.models import License, LicenseStatus, LicenseType
 from app.certificates.schemas import (
     CredentialJwks,
     HolderCreate,
@@ -270,6 +270,29 @@ async def held_licenses(
         return {}
     reads = await _read_all(session, list(found.values()))
     return dict(zip(found, reads, strict=True))
+
+
+async def valid_license_numbers(
+    session: AsyncSession,
+    *,
+    type_codes: Collection[str],
+    holder_id_index: str | None = None,
+    holder_uscc: str | None = None,
+) -> dict[str, str]:
+    """Of `held_licenses`, the numbers of those that read valid today, by type code (what a
+    submission's materials ask the registry: no whole license to build)."""
+    if (holder_id_index is None) == (holder_uscc is None):
+        raise ValueError("name exactly one holder: holder_id_index or holder_uscc")
+    if not type_codes:
+        return {}
+    scope = authority.ReadScope(holder_id_index=holder_id_index, holder_uscc=holder_uscc)
+    found = await repository.holder_license_states(session, scope, type_codes)
+    today = lifecycle.today()
+    return {
+        code: held.license_no
+        for code, held in found.items()
+        if lifecycle.read_status(held.status, held.valid_until, today) == LicenseStatus.VALID
+    }
 
 
 async def change_license_status(

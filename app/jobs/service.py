@@ -35,7 +35,7 @@ async def enqueue(
     dedupe_key: str | None = None,
     max_attempts: int | None = None,
 ) -> Job:
-    """Queue a job in the caller's transaction (flushed, never committed).
+    """Queue a job in the caller's transaction (staged, never committed: see repository.add).
 
     With a `dedupe_key`, enqueueing the same key again returns the existing job unchanged
     (whatever its state), so a retried request does not queue the same work twice.

@@ -75,14 +75,14 @@ async def registry_licenses(
     """`registry_license` of several types in one query: the numbers of those held valid."""
     types = list(dict.fromkeys(license_types))
     if holder.uscc is not None:
-        held = await certificates.held_licenses(session, type_codes=types, holder_uscc=holder.uscc)
-    elif holder.id_index is not None:
-        held = await certificates.held_licenses(
+        return await certificates.valid_license_numbers(
+            session, type_codes=types, holder_uscc=holder.uscc
+        )
+    if holder.id_index is not None:
+        return await certificates.valid_license_numbers(
             session, type_codes=types, holder_id_index=holder.id_index
         )
-    else:
-        return {}
-    return {code: read.license_no for code, read in held.items() if read.status == VALID}
+    return {}
 
 
 async def registry_license(session: AsyncSession, holder: Holder, license_type: str) -> str | None:

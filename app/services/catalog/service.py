@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
+from app.db import database_of
 from app.errors import InvalidCursor, InvalidInput
 from app.kit import pagination
 from app.kit.crypto import sha256_hex
@@ -267,7 +268,7 @@ _services: dict[tuple[str, str], tuple[float, ServiceDetail]] = {}
 
 async def cached_service(session: AsyncSession, code: str) -> ServiceDetail:
     """`get_service`, kept in-process for a minute per database."""
-    key = (session.get_bind().engine.url.render_as_string(hide_password=True), code)
+    key = (database_of(session), code)
     now = time.monotonic()
     found = _services.get(key)
     if found is None or found[0] < now:

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit import service as audit
 from app.audit.schemas import AuditContext
 from app.auth.principals import Staff
+from app.db import database_of
 from app.kit.clock import utcnow
 from app.rules import cases, load
 from app.rules.model import Ruleset, RulesetError
@@ -72,7 +73,7 @@ _in_force: dict[tuple[str, str, date], tuple[float, Ruleset | None]] = {}
 
 async def in_force(session: AsyncSession, service_code: str, on: date) -> Ruleset | None:
     """The ruleset deciding a service's applications made on `on` (None: clerks decide)."""
-    key = (session.get_bind().engine.url.render_as_string(hide_password=True), service_code, on)
+    key = (database_of(session), service_code, on)
     now = time.monotonic()
     found = _in_force.get(key)
     if found is None or found[0] < now:
