@@ -31,6 +31,7 @@ from app.certificates.import_rows import (
     Chunk,
     Payload,
     Rejection,
+    Span,
     record_of,
     rejection,
 )
@@ -151,6 +152,8 @@ class Checker:
         `check` does, and the plain rows' ID numbers and fields encrypted all at once."""
         checked = Checked([], [], [])
         today = lifecycle.today()
+        if isinstance(chunk, Span):
+            chunk = chunk.read()
         plain: list[Plain] = []
         places: list[int] = []  # where each plain row goes among checked.rows
         rules = self._screening

@@ -41,7 +41,7 @@ from app.certificates.import_checks import (
     check_in_worker,
     start_worker,
 )
-from app.certificates.import_rows import Chunk, Rejection, UnusableFile
+from app.certificates.import_rows import Block, Chunk, Rejection, Span, UnusableFile
 from app.certificates.import_slots import Slot, SlotPool
 from app.config import Settings
 from app.db import Database
@@ -146,7 +146,7 @@ async def import_licenses(
         by_code = {info.code: info for info in types}
         writer = _Writer(by_code, report, rejects, initial_load, copy_text)
         niceness = 0 if initial_load else YIELDING_NICENESS
-        checked = _checked(chunks, types, settings, workers, in_flight, niceness, copy_text)
+        checked = _checked(chunks, path, types, settings, workers, in_flight, niceness, copy_text)
         # aclosing: a failure stops the worker processes now, not when garbage is collected.
         async with database.engine.connect() as connection, contextlib.aclosing(checked):
             try:
@@ -223,6 +223,7 @@ async def _type_infos(database: Database) -> list[TypeInfo]:
 
 async def _checked(
     chunks: Iterator[Chunk],
+    path: Path,
     types: list[TypeInfo],
     settings: Settings,
     workers: int,
@@ -247,7 +248,9 @@ async def _checked(
     pending: deque[Awaitable[Checked]] = deque()
     try:
         for chunk in chunks:
-            pending.append(loop.run_in_executor(pool, check_in_worker, chunk))
+            # An NDJSON block goes by where it lies: the process reads it (`Span`).
+            sent = Span.of(path, chunk) if isinstance(chunk, Block) else chunk
+            pending.append(loop.run_in_executor(pool, check_in_worker, sent))
             if len(pending) >= in_flight:
                 yield await pending.popleft()
         while pending:
