@@ -408,7 +408,9 @@ class _Writer:
                 raise ImportFailed(f"the serial numbers of {code} are used up")
         revocation = await self._slots["revocation"].take(connection, len(new))
         suspension = await self._slots["suspension"].take(connection, len(new))
-        filled = _filled(new, serials, self._numbers, revocation, suspension, self._copy_text)
+        filled = _filled(
+            new, serials, counts, self._numbers, revocation, suspension, self._copy_text
+        )
         if not self._copy_text:
             written = await bulk.insert_licenses(connection, import_copy.records(new, filled))
         elif direct:
@@ -423,20 +425,21 @@ class _Writer:
 def _filled(
     rows: list[CheckedRow],
     serials: dict[str, int],
+    counts: Counter[str],
     numbers: dict[str, LicenseIdSeries],
     revocation: list[Slot],
     suspension: list[Slot],
     copy_text: bool,
 ) -> import_copy.Filled:
     """What the writer adds to each row: version 1 of a new serial, numbered, with an id (as
-    text for COPY text)."""
-    serials = dict(serials)
-    numbered = []
-    for row in rows:
-        code = row[ROW_TYPE]
-        serial = serials[code]
-        serials[code] = serial + 1
-        numbered.append((serial, numbers[code].make(serial)))
+    text for COPY text). `serials`: the first of `counts[type]` reserved for each type, dealt
+    out in the rows' order."""
+    runs = {}
+    for code, first in serials.items():
+        count = counts[code]
+        run = zip(range(first, first + count), numbers[code].make_run(first, count), strict=True)
+        runs[code] = iter(run)
+    numbered = [next(runs[row[ROW_TYPE]]) for row in rows]
     ids = new_id_texts(len(rows)) if copy_text else new_ids(len(rows))
     return import_copy.Filled(ids, numbered, revocation, suspension, utcnow())
 

@@ -10,20 +10,25 @@ from app.kit.ids import new_id, new_id_texts
 
 
 @pytest.mark.parametrize(
-    ("ms", "first"),
-    [(0, 0), (1_764_979_200_000, 12_345), ((1 << 48) - 1, ids._COUNTER_MAX - 999), (5, 1 << 30)],
+    "runs",
+    [
+        [(0, 0, 1000)],
+        [(1_764_979_200_000, 12_345, 1000)],
+        [((1 << 48) - 1, ids._COUNTER_MAX - 999, 1000)],
+        [(5, (1 << 30) - 500, 1000)],  # the counter's top bits change within the run
+        [(7, ids._COUNTER_MAX, 1)] + [(8, counter, 1) for counter in range(3, 1002)],
+    ],
 )
 def test_the_texts_are_the_uuids_of_the_same_stamps_and_bits(
-    monkeypatch: pytest.MonkeyPatch, ms: int, first: int
+    monkeypatch: pytest.MonkeyPatch, runs: list[tuple[int, int, int]]
 ) -> None:
-    count = 1000
-    stamps = [(ms, counter) for counter in range(first, first + count)]
-    random_hex = os.urandom(4 * count).hex()
-    monkeypatch.setattr(ids, "_new_stamps", lambda n: (stamps[:n], random_hex[: 8 * n]))
+    count = sum(length for _, _, length in runs)
+    random_bits = os.urandom(4 * count)
+    monkeypatch.setattr(ids, "_new_runs", lambda n: (runs, random_bits[: 4 * n]))
     texts = new_id_texts(count)
     assert texts == [str(uuid.UUID(int=value)) for value in ids._new_values(count)]
     assert [uuid.UUID(text).int & 0xFFFFFFFF for text in texts] == [
-        int(random_hex[8 * i : 8 * i + 8], 16) for i in range(count)
+        int.from_bytes(random_bits[4 * i : 4 * i + 4]) for i in range(count)
     ]
 
 
