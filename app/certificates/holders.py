@@ -8,7 +8,7 @@ account's `id_number_index` finds that person's licenses; it is encrypted with a
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -71,6 +71,11 @@ def _blind_index(settings: Settings) -> BlindIndex:
 def id_number_index(settings: Settings, id_number: str) -> str:
     """The platform's blind index of an ID number, as accounts and the access log compute it."""
     return _blind_index(settings).compute(id_number.strip().upper())
+
+
+def id_number_indexer(settings: Settings) -> Callable[[str], str]:
+    """`id_number_index` for a bulk import's many numbers: the index looked up once."""
+    return _blind_index(settings).compute
 
 
 def protect(settings: Settings, data: HolderCreate, *, today: date | None = None) -> Holder:

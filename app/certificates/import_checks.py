@@ -31,6 +31,7 @@ from app.certificates.import_rows import (
     Chunk,
     Payload,
     Rejection,
+    Span,
     record_of,
     rejection,
 )
@@ -151,6 +152,8 @@ class Checker:
         `check` does, and the plain rows' ID numbers and fields encrypted all at once."""
         checked = Checked([], [], [])
         today = lifecycle.today()
+        if isinstance(chunk, Span):
+            chunk = chunk.read()
         plain: list[Plain] = []
         places: list[int] = []  # where each plain row goes among checked.rows
         rules = self._screening
@@ -191,28 +194,38 @@ class Checker:
         settings = self._settings
         numbers = [row.id_number for row in plain if row.id_number is not None]
         id_ciphers = iter(holders.protect_id_numbers(settings, numbers))
+        index_of = holders.id_number_indexer(settings)
         sealed = sealing.sealed_json_texts(settings, [row.fields for row in plain], FIELDS_CONTEXT)
+        types, heads, copy_text = self._types, self._heads, self._copy_text
         rows: list[CheckedRow] = []
+        append = rows.append
         for row, fields_cipher in zip(plain, sealed, strict=True):
-            info = self._types[row.type_code]
-            if row.id_number is not None:
+            info = types[row.type_code]
+            id_number = row.id_number
+            shown: str | None
+            if id_number is not None:
+                shown = mask_id_number(id_number)
                 person: tuple[str | None, ...] = (
                     next(id_ciphers),
-                    holders.id_number_index(settings, row.id_number),
-                    mask_id_number(row.id_number),
+                    index_of(id_number),
+                    shown,
                     None,
                 )
-                shown = person[2]
             else:
-                person = (None, None, None, row.uscc)
                 shown = row.uscc
-            if self._copy_text:
-                # No escaping needed but in the type's columns (`import_screen`).
+                person = (None, None, None, shown)
+            if copy_text:
+                # No escaping needed but in the type's columns (`import_screen`). A person has
+                # no credit code, an enterprise no ID number (`_holder`).
+                until = "\\N" if row.valid_until is None else row.valid_until.isoformat()
+                if id_number is not None:
+                    holder = f"{person[0]}\t{person[1]}\t{shown}\t\\N"
+                else:
+                    holder = f"\\N\t\\N\t\\N\t{shown}"
                 body: bytes | tuple[Any, ...] = (
-                    f"{self._heads[info.code]}{row.name}\t"
-                    f"{_text(person[0])}\t{_text(person[1])}\t{_text(person[2])}\t"
-                    f"{_text(person[3])}\t{fields_cipher}\t{row.valid_from.isoformat()}\t"
-                    f"{_date_text(row.valid_until)}\t{row.status}\t1\t\\N\t"
+                    f"{heads[info.code]}{row.name}\t{holder}\t{fields_cipher}\t"
+                    f"{row.valid_from.isoformat()}\t"
+                    f"{until}\t{row.status}\t1\t\\N\t"
                     f"{row.source_record_id}"
                 ).encode()
             else:
@@ -230,7 +243,7 @@ class Checker:
                     None,
                     row.source_record_id,
                 )
-            rows.append((info.code, info.issuer_code, row.source_record_id, shown, body))
+            append((info.code, info.issuer_code, row.source_record_id, shown, body))
         return rows
 
     def check(self, line: int, payload: Payload, today: date | None = None) -> Record | Rejection:
@@ -316,14 +329,6 @@ class Checker:
 
 # A place held among a chunk's rows for a plain row until its encryption is done.
 _PENDING: CheckedRow = ("", "", "", None, b"")
-
-
-def _text(value: str | None) -> str:
-    return "\\N" if value is None else value
-
-
-def _date_text(value: date | None) -> str:
-    return "\\N" if value is None else value.isoformat()
 
 
 # How far an everyday import's checking processes step back (see `start_worker`).

@@ -11,10 +11,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from operator import itemgetter
 
 from app.certificates import bulk
 from app.certificates.bulk import ROW_BODY, CheckedRow, CopyText, Record
 from app.certificates.import_slots import Slot
+
+_INDEX = itemgetter(1)  # a slot's index in its list
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,26 +36,38 @@ def copy_text(rows: list[CheckedRow], filled: Filled) -> CopyText:
     writer's columns are ASCII)."""
     now = filled.now.isoformat()
     tail = f"\t{now}\t{now}\n"
-    # A batch's slots come from one list or two: each list id is written out once.
-    list_texts: dict[uuid.UUID, str] = {}
-    parts = []
-    for row, license_id, (serial, number), (revocation, r_index), (suspension, s_index) in zip(
-        rows, filled.ids, filled.numbered, filled.revocation, filled.suspension, strict=True
-    ):
-        revocation_text = list_texts.get(revocation)
-        if revocation_text is None:
-            revocation_text = list_texts[revocation] = str(revocation)
-        suspension_text = list_texts.get(suspension)
-        if suspension_text is None:
-            suspension_text = list_texts[suspension] = str(suspension)
-        body = row[ROW_BODY]
-        assert isinstance(body, bytes)  # a Checker with copy_text made it
-        parts.append(body)
-        parts.append(
-            f"\t{license_id}\t{number}\t{serial}\t{revocation_text}\t{r_index}"
-            f"\t{suspension_text}\t{s_index}{tail}".encode("ascii")
+    added = [
+        f"\t{license_id}\t{number}\t{serial}\t{revocation}\t{r_index}"
+        f"\t{suspension}\t{s_index}{tail}".encode("ascii")
+        for license_id, (serial, number), revocation, r_index, suspension, s_index in zip(
+            filled.ids,
+            filled.numbered,
+            _list_texts(filled.revocation),
+            map(_INDEX, filled.revocation),
+            _list_texts(filled.suspension),
+            map(_INDEX, filled.suspension),
+            strict=True,
         )
+    ]
+    # Each row's body, then what the writer adds to it: laid out by slicing, not row by row
+    # (a body that is not bytes, from a Checker without copy_text, fails the join).
+    parts: list[bytes] = [b""] * (2 * len(rows))
+    parts[0::2] = [row[ROW_BODY] for row in rows]  # type: ignore[misc]
+    parts[1::2] = added
     return CopyText(b"".join(parts), len(rows))
+
+
+def _list_texts(slots: list[Slot]) -> list[str]:
+    """Each slot's list id as text: a batch's slots come from a list or two, each written out
+    once."""
+    texts: list[str] = []
+    last: uuid.UUID | None = None
+    text = ""
+    for list_id, _ in slots:
+        if list_id is not last:  # the same object for a list's run of slots
+            last, text = list_id, str(list_id)
+        texts.append(text)
+    return texts
 
 
 def records(rows: list[CheckedRow], filled: Filled) -> list[Record]:

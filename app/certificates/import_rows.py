@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,12 +46,13 @@ class BadRow:
 class Block:
     """Whole lines of an NDJSON file as bytes, and the number of the first one.
 
-    NDJSON goes to the workers as blocks of bytes: far cheaper to hand to another process
-    than the lines as strings, and the workers split them.
+    NDJSON is checked in blocks of bytes, split into lines by the checking processes, which
+    get each block by where it lies in the file (`Span`) and read it themselves.
     """
 
     first_line: int
     data: bytes
+    offset: int = 0  # where the data starts in the file
 
     def lines(self) -> Iterator[tuple[int, Payload]]:
         """The block's non-blank lines, numbered (a line that is not UTF-8 is a BadRow)."""
@@ -74,10 +76,41 @@ class Block:
                     yield number, BadRow("the line is not UTF-8 text")
 
 
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A block named by where it lies in the file, for a checking process to read itself.
+
+    Handing each MiB to a process through a pipe (pickled, written, read) cost the importer's
+    single writer process more than reading the file; the page cache holds it for the second
+    reading.
+    """
+
+    path: str
+    offset: int
+    size: int
+    first_line: int
+
+    @classmethod
+    def of(cls, path: Path, block: Block) -> Span:
+        """Where `block`, read from `path`, lies in it."""
+        return cls(str(path), block.offset, len(block.data), block.first_line)
+
+    def read(self) -> Block:
+        """The block, read again; UnusableFile if the file changed meanwhile."""
+        try:
+            with open(self.path, "rb") as file:
+                data = os.pread(file.fileno(), self.size, self.offset)
+        except OSError as exc:
+            raise UnusableFile(f"cannot read {self.path}: {exc.strerror or exc}") from exc
+        if len(data) != self.size:
+            raise UnusableFile(f"{self.path} changed while it was imported")
+        return Block(self.first_line, data, self.offset)
+
+
 # A record: (line number, NDJSON text, a CSV row as {column: cell}, or a BadRow).
 Payload = str | dict[str, str] | BadRow
-# A chunk: a block of NDJSON lines, or CSV rows already split by the reader.
-Chunk = Block | list[tuple[int, Payload]]
+# A chunk: a block of NDJSON lines (or where it lies), or CSV rows already split by the reader.
+Chunk = Block | Span | list[tuple[int, Payload]]
 _BLOCK_BYTES = 1 << 20
 _ASCII_SPACE = " \t\n\r\x0b\x0c"  # what bytes.strip() strips
 _BOM = b"\xef\xbb\xbf"
@@ -161,10 +194,13 @@ def chunks(source: IO[Any], file_format: Format, rows: int) -> Iterator[Chunk]:
 def _blocks(source: IO[bytes]) -> Iterator[Block]:
     line = 1
     carry = b""
+    start = 0  # where carry begins in the file
     while True:
         data = source.read(_BLOCK_BYTES)
         if line == 1 and not carry:
+            found = data
             data = data.removeprefix(_BOM)
+            start += len(found) - len(data)
         if not data:
             break
         data = carry + data
@@ -173,10 +209,11 @@ def _blocks(source: IO[bytes]) -> Iterator[Block]:
             carry = data
             continue
         whole, carry = data[: end + 1], data[end + 1 :]
-        yield Block(line, whole)
+        yield Block(line, whole, start)
+        start += len(whole)
         line += whole.count(b"\n")
     if carry:
-        yield Block(line, carry)
+        yield Block(line, carry, start)
 
 
 def _csv(source: IO[str]) -> Iterator[tuple[int, Payload]]:

@@ -25,7 +25,6 @@ from typing import Any, NamedTuple
 
 from app.certificates import lifecycle
 from app.certificates.import_rows import COLUMNS
-from app.certificates.license_rules import value_fits
 from app.certificates.models import LicenseStatus
 from app.kit.resident_id import InvalidResidentId, resident_id_number
 from app.kit.uscc import InvalidUscc, uscc_code
@@ -84,16 +83,6 @@ def _date(value: Any) -> date | None:
     except ValueError:
         return None
     return found if _EARLIEST <= found <= _LATEST else None
-
-
-def _plain_value(value: Any) -> bool:
-    # Each kind as FieldValue keeps it: no bool (read as 1), no NaN, no text beyond the limit.
-    kind = type(value)
-    if kind is str:
-        return len(value) <= _TEXT_MAX
-    if kind is int:
-        return True
-    return kind is float and math.isfinite(value)
 
 
 def screen(line: str, rules: dict[str, TypeRules], today: date) -> Plain | None:
@@ -165,27 +154,50 @@ def _holder(record: dict[str, Any], kind: str, today: date) -> tuple[str | None,
 def _fields(
     declared: dict[str, str], values: dict[str, Any], name: str, given_id: str | None
 ) -> dict[str, Any] | None:
-    """`issuance.check_fields` of plain values: the fields to store, or None."""
+    """`issuance.check_fields` of plain values: the fields to store, or None.
+
+    A plain value is one FieldValue keeps as it is: text within the limit, an int (no bool,
+    read as 1), a finite float; it fits its kind as `license_rules.value_fits` says. Both are
+    written out here in one pass over the values: the calls were a third of this check."""
     if len(values) > _FIELDS_MAX:
         return None
+    # What a field repeating the holder must match, normalised as check_fields compares.
     from_holder: dict[str, str] = {}
     if "holder_name" in declared:
-        from_holder["holder_name"] = name
+        from_holder["holder_name"] = name.strip().upper()
     if given_id is not None and "id_number" in declared:
-        from_holder["id_number"] = given_id
+        from_holder["id_number"] = given_id.strip().upper()
     stored = {}
     for field, value in values.items():
         kind = declared.get(field)
-        if kind is None or not _plain_value(value):
+        if kind is None:
             return None
         held = from_holder.get(field)
-        if held is not None:
-            if str(value).strip().upper() != held.strip().upper():
+        given = type(value)
+        if given is str:
+            if len(value) > _TEXT_MAX:
                 return None
-        elif value_fits(kind, value):
-            stored[field] = value
-        else:
+            if held is not None:
+                if value.strip().upper() != held:
+                    return None
+                continue
+            if kind == "number" or not value.strip():
+                return None
+            if kind == "date":
+                try:
+                    date.fromisoformat(value)
+                except ValueError:
+                    return None
+        elif given is int or (given is float and math.isfinite(value)):
+            if held is not None:
+                if str(value).strip().upper() != held:
+                    return None
+                continue
+            if kind != "number":
+                return None
+        else:  # no bool (read as 1), no NaN, nothing but text and numbers
             return None
+        stored[field] = value
     if len(stored) + len(from_holder) != len(declared):
         return None  # a declared field is missing
     return stored

@@ -41,7 +41,7 @@ from app.certificates.import_checks import (
     check_in_worker,
     start_worker,
 )
-from app.certificates.import_rows import Chunk, Rejection, UnusableFile
+from app.certificates.import_rows import Block, Chunk, Rejection, Span, UnusableFile
 from app.certificates.import_slots import Slot, SlotPool
 from app.config import Settings
 from app.db import Database
@@ -146,7 +146,7 @@ async def import_licenses(
         by_code = {info.code: info for info in types}
         writer = _Writer(by_code, report, rejects, initial_load, copy_text)
         niceness = 0 if initial_load else YIELDING_NICENESS
-        checked = _checked(chunks, types, settings, workers, in_flight, niceness, copy_text)
+        checked = _checked(chunks, path, types, settings, workers, in_flight, niceness, copy_text)
         # aclosing: a failure stops the worker processes now, not when garbage is collected.
         async with database.engine.connect() as connection, contextlib.aclosing(checked):
             try:
@@ -223,6 +223,7 @@ async def _type_infos(database: Database) -> list[TypeInfo]:
 
 async def _checked(
     chunks: Iterator[Chunk],
+    path: Path,
     types: list[TypeInfo],
     settings: Settings,
     workers: int,
@@ -247,7 +248,9 @@ async def _checked(
     pending: deque[Awaitable[Checked]] = deque()
     try:
         for chunk in chunks:
-            pending.append(loop.run_in_executor(pool, check_in_worker, chunk))
+            # An NDJSON block goes by where it lies: the process reads it (`Span`).
+            sent = Span.of(path, chunk) if isinstance(chunk, Block) else chunk
+            pending.append(loop.run_in_executor(pool, check_in_worker, sent))
             if len(pending) >= in_flight:
                 yield await pending.popleft()
         while pending:
@@ -405,7 +408,9 @@ class _Writer:
                 raise ImportFailed(f"the serial numbers of {code} are used up")
         revocation = await self._slots["revocation"].take(connection, len(new))
         suspension = await self._slots["suspension"].take(connection, len(new))
-        filled = _filled(new, serials, self._numbers, revocation, suspension, self._copy_text)
+        filled = _filled(
+            new, serials, counts, self._numbers, revocation, suspension, self._copy_text
+        )
         if not self._copy_text:
             written = await bulk.insert_licenses(connection, import_copy.records(new, filled))
         elif direct:
@@ -420,20 +425,21 @@ class _Writer:
 def _filled(
     rows: list[CheckedRow],
     serials: dict[str, int],
+    counts: Counter[str],
     numbers: dict[str, LicenseIdSeries],
     revocation: list[Slot],
     suspension: list[Slot],
     copy_text: bool,
 ) -> import_copy.Filled:
     """What the writer adds to each row: version 1 of a new serial, numbered, with an id (as
-    text for COPY text)."""
-    serials = dict(serials)
-    numbered = []
-    for row in rows:
-        code = row[ROW_TYPE]
-        serial = serials[code]
-        serials[code] = serial + 1
-        numbered.append((serial, numbers[code].make(serial)))
+    text for COPY text). `serials`: the first of `counts[type]` reserved for each type, dealt
+    out in the rows' order."""
+    runs = {}
+    for code, first in serials.items():
+        count = counts[code]
+        run = zip(range(first, first + count), numbers[code].make_run(first, count), strict=True)
+        runs[code] = iter(run)
+    numbered = [next(runs[row[ROW_TYPE]]) for row in rows]
     ids = new_id_texts(len(rows)) if copy_text else new_ids(len(rows))
     return import_copy.Filled(ids, numbered, revocation, suspension, utcnow())
 

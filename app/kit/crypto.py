@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import binascii
 import hashlib
 import hmac
 import os
@@ -20,6 +21,7 @@ KEY_BYTES = 32
 _P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 _NONCE_BYTES = 12
 _TAG_BYTES = 16
+_URLSAFE = bytes.maketrans(b"+/", b"-_")  # base64 to base64url
 
 
 class DecryptionError(ValueError):
@@ -67,11 +69,14 @@ class FieldCipher:
         seal = self._ciphers[self._active_key_id].encrypt
         associated = context.encode("utf-8")
         prefix = f"{self._active_key_id}:"
+        # b64url_encode, its steps taken here: a call less per value.
+        encode, urlsafe = binascii.b2a_base64, _URLSAFE
         tokens = []
         for start, plaintext in zip(range(0, len(nonces), _NONCE_BYTES), plaintexts, strict=True):
             nonce = nonces[start : start + _NONCE_BYTES]
-            sealed = seal(nonce, plaintext.encode("utf-8"), associated)
-            tokens.append(prefix + b64url_encode(nonce + sealed))
+            blob = nonce + seal(nonce, plaintext.encode("utf-8"), associated)
+            text = encode(blob, newline=False).translate(urlsafe).rstrip(b"=").decode("ascii")
+            tokens.append(prefix + text)
         return tokens
 
     def decrypt(self, token: str, *, context: str = "") -> str:

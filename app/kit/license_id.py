@@ -104,6 +104,14 @@ def _hybrid_p_from(p: int, data: str) -> int:
 
 
 @functools.cache
+def _first_endings(p: int) -> tuple[str, ...]:
+    """What follows the first 7 serial digits in the identifiers of versions 1 of serials
+    xxx000-xxx999 after a running state `p` ("000.001.C" …), indexed by the last 3 digits."""
+    checks = _first_tails(p)
+    return tuple(f"{rest:03d}.001.{checks[rest]}" for rest in range(1000))
+
+
+@functools.cache
 def _first_tails(p: int) -> str:
     """The check characters of the last three serial digits 000-999 and version 001 after a
     running state `p` (one of 36), as a string indexed by those digits."""
@@ -220,6 +228,24 @@ class LicenseIdSeries:
             p = s * 2 % (_M + 1)
         check = ALPHABET[(_M + 1 - p) % _M]
         return f"{self._prefix}{digits[:SERIAL_DIGITS]}.{digits[SERIAL_DIGITS:]}.{check}"
+
+    def make_run(self, first: int, count: int) -> list[str]:
+        """`make` of `count` consecutive serials from `first`, each its version 1 (a bulk import
+        numbers a batch's licenses of a type at once): a thousand serials share a prefix, and
+        each identifier is that prefix and a looked-up ending."""
+        if count < 0 or first < 0 or first + count - 1 > MAX_SERIAL:
+            raise ValueError(f"serials must be within 0..{MAX_SERIAL}")
+        numbers: list[str] = []
+        serial, end = first, first + count
+        while serial < end:
+            thousand, rest = divmod(serial, 1000)
+            head = f"{thousand:0{SERIAL_DIGITS - 3}d}"
+            prefix = f"{self._prefix}{head}"
+            endings = _first_endings(_hybrid_p_from(self._p, head))
+            stop = min(1000, rest + end - serial)
+            numbers.extend([prefix + ending for ending in endings[rest:stop]])
+            serial += stop - rest
+        return numbers
 
 
 def make_license_id(type_code: str, issuer_uscc: str, serial: int, version: int = 1) -> str:

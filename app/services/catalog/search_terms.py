@@ -14,7 +14,6 @@ from typing import Annotated
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
-from pypinyin import Style, lazy_pinyin
 
 DATA = Path(__file__).resolve().parent / "data" / "search"
 
@@ -91,6 +90,11 @@ _NOT_HAN = re.compile(r"[^\u3400-\u9fff]+")
 def pinyin_forms(text: str) -> tuple[str, str]:
     """The full pinyin and the initials of the Chinese characters of `text`, without tones or
     separators: 住房公积金 → ("zhufanggongjijin", "zfgjj"). Other characters are dropped."""
+    # Imported here: pypinyin reads its phrase dictionary when imported, a second of CPU, and
+    # only seeding needs it, not every process that imports the catalog's service (a server
+    # worker, each CLI command, a bulk import).
+    from pypinyin import Style, lazy_pinyin
+
     han = _NOT_HAN.sub("", text)
     syllables = lazy_pinyin(han, style=Style.NORMAL, errors="ignore")
     return "".join(syllables), "".join(syllable[0] for syllable in syllables if syllable)

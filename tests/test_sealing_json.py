@@ -1,0 +1,31 @@
+"""The sealed columns' JSON text: what json.dumps writes, from an encoder made once."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from app import sealing
+
+VALUES: list[Any] = [
+    {"名称": "青岛\t海韵\n印务", "数量": 12, "比例": 0.1, "大数": 10**30, "空": None},
+    {"nested": [1, 2.5, {"a": [True, False, None]}], "quote": 'say "hi" \\ ok', "": ""},
+    {"control": "\x00\x1f\u2028", "emoji": "😀", "float": -1e300, "nan": float("nan")},
+    [],
+    {},
+    "plain text",
+    42,
+]
+
+
+@pytest.mark.parametrize("value", VALUES)
+def test_the_fields_text_is_what_json_dumps_writes(value: Any) -> None:
+    expected = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    assert sealing._dumps(value) == expected
+
+
+def test_a_value_json_cannot_write_is_refused() -> None:
+    with pytest.raises(TypeError):
+        sealing._dumps({"when": object()})
