@@ -30,7 +30,7 @@ from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import repository
+from app.auth import ratelimit_repository
 from app.config import Settings
 from app.kit.clock import utcnow
 
@@ -100,25 +100,25 @@ class DatabaseBackend:
         self, key: str, expires_at: datetime, ttl_seconds: int, *, anchored: bool = False
     ) -> int:
         if anchored:
-            count = await repository.increment_anchored_counter(
+            count = await ratelimit_repository.increment_anchored_counter(
                 self.session, key, utcnow(), expires_at
             )
         else:
-            count = await repository.increment_counter(self.session, key, expires_at)
+            count = await ratelimit_repository.increment_counter(self.session, key, expires_at)
         # Not security-relevant randomness: it only spreads the clean-up over requests.
         if random.randrange(_PRUNE_ONE_IN) == 0:  # noqa: S311
-            await repository.delete_expired_counters(self.session, utcnow())
+            await ratelimit_repository.delete_expired_counters(self.session, utcnow())
         return count
 
     async def increment_capped(
         self, key: str, cap: int, expires_at: datetime, ttl_seconds: int
     ) -> int:
-        return await repository.increment_capped_counter(
+        return await ratelimit_repository.increment_capped_counter(
             self.session, key, cap, utcnow(), expires_at
         )
 
     async def delete(self, key: str) -> None:
-        await repository.delete_counter(self.session, key)
+        await ratelimit_repository.delete_counter(self.session, key)
 
 
 # INCR, and give a new counter its expiry, in one round trip and atomically (a counter left

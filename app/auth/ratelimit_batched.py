@@ -43,7 +43,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.auth import repository
+from app.auth import ratelimit_repository
 from app.auth.ratelimit import Limit, Verdict, redis_client
 from app.config import Settings
 from app.db import Database
@@ -85,12 +85,12 @@ class DatabaseCounters:
             # In one order in every process: two syncs never wait for each other's rows.
             for key in sorted(additions):
                 addition = additions[key]
-                totals[key] = await repository.increment_counter(
+                totals[key] = await ratelimit_repository.increment_counter(
                     session, key, addition.expires_at, by=addition.hits
                 )
             # Not security-relevant randomness: it only spreads the clean-up over syncs.
             if random.randrange(_PRUNE_ONE_IN) == 0:  # noqa: S311
-                await repository.delete_expired_counters(session, utcnow())
+                await ratelimit_repository.delete_expired_counters(session, utcnow())
         return totals
 
 

@@ -1,8 +1,9 @@
-"""Every query of the identity domain.
+"""The identity domain's queries; SMS codes and rate-limit counters have modules of their own
+(sms_repository, ratelimit_repository).
 
-Counters (failed logins, SMS attempts, rate limits) and single-use secrets (codes, refresh
-tokens) change with one conditional UPDATE or upsert each, never read-then-write, so concurrent
-requests on any number of API processes cannot share an attempt or spend a secret twice.
+Counters (failed logins) and single-use secrets (codes, refresh tokens) change with one
+conditional UPDATE or upsert each, never read-then-write, so concurrent requests on any
+number of API processes cannot share an attempt or spend a secret twice.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
-    case,
     delete,
     exists,
     false,
@@ -57,7 +57,8 @@ from app.kit.clock import utcnow
 _KEYS_LOCK = 0x5145_4B45_5953
 
 
-def _insert(session: AsyncSession) -> Any:
+def dialect_insert(session: AsyncSession) -> Any:
+    """The INSERT construct with the session's dialect's ON CONFLICT (upserts)."""
     dialect = session.get_bind().dialect.name
     return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
@@ -274,7 +275,7 @@ async def add_session_client(
 ) -> None:
     """Record a client's part in a session (once)."""
     statement = (
-        _insert(session)(SsoSessionClient)
+        dialect_insert(session)(SsoSessionClient)
         .values(session_id=sid, client_id=client_id, joined_at=now)
         .on_conflict_do_nothing(index_elements=["session_id", "client_id"])
     )
@@ -502,142 +503,6 @@ async def access_token_state(
             return None
         row = dict(found)
     return AccessTokenState(**{**row, "live": bool(row["live"])})
-
-
-# SMS codes
-
-
-async def void_sms_challenges(session: AsyncSession, phone_index: str, now: datetime) -> None:
-    """Void a phone's unused codes (a new one replaces them)."""
-    statement = (
-        update(SmsChallenge)
-        .where(SmsChallenge.phone_index == phone_index, SmsChallenge.consumed_at.is_(None))
-        .values(consumed_at=now)
-    )
-    await session.execute(statement)
-
-
-async def live_sms_challenge(
-    session: AsyncSession, phone_index: str, now: datetime, max_attempts: int
-) -> SmsChallenge | None:
-    """A phone's current code, if unused, unexpired and not out of attempts."""
-    statement = (
-        select(SmsChallenge)
-        .where(
-            SmsChallenge.phone_index == phone_index,
-            SmsChallenge.consumed_at.is_(None),
-            SmsChallenge.expires_at > now,
-            SmsChallenge.attempts < max_attempts,
-        )
-        .order_by(SmsChallenge.created_at.desc())
-        .limit(1)
-    )
-    return (await session.execute(statement)).scalar_one_or_none()
-
-
-async def count_sms_attempt(session: AsyncSession, challenge_id: uuid.UUID) -> int:
-    """Use up one attempt of a code; the attempts made so far."""
-    statement = (
-        update(SmsChallenge)
-        .where(SmsChallenge.id == challenge_id)
-        .values(attempts=SmsChallenge.attempts + 1)
-        .returning(SmsChallenge.attempts)
-    )
-    return int((await session.execute(statement)).scalar_one())
-
-
-async def consume_sms_challenge(
-    session: AsyncSession, challenge_id: uuid.UUID, now: datetime
-) -> None:
-    """A code that worked cannot work again."""
-    statement = update(SmsChallenge).where(SmsChallenge.id == challenge_id).values(consumed_at=now)
-    await session.execute(statement)
-
-
-async def demo_sms_messages(
-    session: AsyncSession, phone_index: str | None, limit: int
-) -> Sequence[DemoSmsMessage]:
-    """The demo gateway's newest texts, optionally to one phone."""
-    statement = select(DemoSmsMessage).order_by(DemoSmsMessage.sent_at.desc()).limit(limit)
-    if phone_index is not None:
-        statement = statement.where(DemoSmsMessage.phone_index == phone_index)
-    return (await session.execute(statement)).scalars().all()
-
-
-# Rate limits
-
-
-async def increment_counter(
-    session: AsyncSession, key: str, expires_at: datetime, *, by: int = 1
-) -> int:
-    """Add `by` hits (one by default) to a counter (created at `by`) and return its count."""
-    statement = (
-        _insert(session)(RateLimitCounter)
-        .values(key=key, hits=by, expires_at=expires_at)
-        .on_conflict_do_update(
-            index_elements=["key"], set_={"hits": RateLimitCounter.__table__.c.hits + by}
-        )
-        .returning(RateLimitCounter.hits)
-    )
-    return int((await session.execute(statement)).scalar_one())
-
-
-async def increment_anchored_counter(
-    session: AsyncSession, key: str, now: datetime, expires_at: datetime
-) -> int:
-    """Add one hit to a counter whose window started at its first hit (created at 1; an
-    expired one starts again at 1, until `expires_at`) and return its count."""
-    table = RateLimitCounter.__table__
-    expired = table.c.expires_at <= now
-    statement = (
-        _insert(session)(RateLimitCounter)
-        .values(key=key, hits=1, expires_at=expires_at)
-        .on_conflict_do_update(
-            index_elements=["key"],
-            set_={
-                "hits": case((expired, 1), else_=table.c.hits + 1),
-                "expires_at": case((expired, expires_at), else_=table.c.expires_at),
-            },
-        )
-        .returning(RateLimitCounter.hits)
-    )
-    return int((await session.execute(statement)).scalar_one())
-
-
-async def increment_capped_counter(
-    session: AsyncSession, key: str, cap: int, now: datetime, expires_at: datetime
-) -> int:
-    """Add one hit to a counter (created at 1; an expired one starts again at 1) and return its
-    count; while the count is within `cap` its expiry moves on to `expires_at`."""
-    table = RateLimitCounter.__table__
-    expired = table.c.expires_at <= now
-    # Both dialects evaluate every SET expression on the row as it was: `hits < cap` is "the
-    # new count is within the cap".
-    statement = (
-        _insert(session)(RateLimitCounter)
-        .values(key=key, hits=1, expires_at=expires_at)
-        .on_conflict_do_update(
-            index_elements=["key"],
-            set_={
-                "hits": case((expired, 1), else_=table.c.hits + 1),
-                "expires_at": case(
-                    (or_(expired, table.c.hits < cap), expires_at), else_=table.c.expires_at
-                ),
-            },
-        )
-        .returning(RateLimitCounter.hits)
-    )
-    return int((await session.execute(statement)).scalar_one())
-
-
-async def delete_counter(session: AsyncSession, key: str) -> None:
-    """Forget a counter."""
-    await session.execute(delete(RateLimitCounter).where(RateLimitCounter.key == key))
-
-
-async def delete_expired_counters(session: AsyncSession, now: datetime) -> None:
-    """Drop counters whose window is over."""
-    await session.execute(delete(RateLimitCounter).where(RateLimitCounter.expires_at <= now))
 
 
 # Housekeeping

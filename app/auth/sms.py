@@ -18,7 +18,7 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.adapters.sms_aliyun import AliyunSms, SmsProviderError, http_client
-from app.auth import opaque, repository
+from app.auth import opaque, repository, sms_repository
 from app.auth.errors import SmsUnavailable
 from app.auth.models import DemoSmsMessage, SmsChallenge
 from app.auth.personal_data import blind_index
@@ -137,7 +137,7 @@ async def send_code(
     """Void the phone's earlier codes, store a new one and text it."""
     now = utcnow()
     index = blind_index(settings, phone)
-    await repository.void_sms_challenges(session, index, now)
+    await sms_repository.void_sms_challenges(session, index, now)
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     challenge_id = new_id()
     await repository.add(
@@ -164,11 +164,11 @@ async def check_code(session: AsyncSession, settings: Settings, phone: str, code
     """Whether `code` is the phone's current code; each check uses up one of its attempts."""
     now = utcnow()
     index = blind_index(settings, phone)
-    challenge = await repository.live_sms_challenge(session, index, now, MAX_ATTEMPTS)
+    challenge = await sms_repository.live_sms_challenge(session, index, now, MAX_ATTEMPTS)
     if challenge is None:
         return False
     # Counted atomically: parallel guesses cannot share one attempt.
-    attempts = await repository.count_sms_attempt(session, challenge.id)
+    attempts = await sms_repository.count_sms_attempt(session, challenge.id)
     if attempts > MAX_ATTEMPTS:
         return False
     candidate = code.strip()
@@ -179,7 +179,7 @@ async def check_code(session: AsyncSession, settings: Settings, phone: str, code
         and opaque.matches(settings, f"sms:{challenge.id}", candidate, challenge.code_hash)
     )
     if valid:
-        await repository.consume_sms_challenge(session, challenge.id, now)
+        await sms_repository.consume_sms_challenge(session, challenge.id, now)
     return valid
 
 
@@ -188,4 +188,4 @@ async def demo_messages(
 ) -> list[DemoSmsMessage]:
     """The newest texts of the demo gateway, optionally to one phone."""
     index = blind_index(settings, phone) if phone is not None else None
-    return list(await repository.demo_sms_messages(session, index, limit))
+    return list(await sms_repository.demo_sms_messages(session, index, limit))

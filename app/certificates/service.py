@@ -236,6 +236,13 @@ async def wallet(
     return Page[LicenseRead](items=await _read_all(session, page), next_cursor=next_cursor)
 
 
+def _holder_scope(holder_id_index: str | None, holder_uscc: str | None) -> authority.ReadScope:
+    """The read scope of exactly one holder: a person by ID blind index, or an enterprise."""
+    if (holder_id_index is None) == (holder_uscc is None):
+        raise ValueError("name exactly one holder: holder_id_index or holder_uscc")
+    return authority.ReadScope(holder_id_index=holder_id_index, holder_uscc=holder_uscc)
+
+
 async def held_license(
     session: AsyncSession,
     *,
@@ -245,9 +252,7 @@ async def held_license(
 ) -> LicenseRead | None:
     """The holder's newest license of a type (a person by ID blind index, or an enterprise),
     for the platform's own use such as the facts of a renewal; None when it holds none."""
-    if (holder_id_index is None) == (holder_uscc is None):
-        raise ValueError("name exactly one holder: holder_id_index or holder_uscc")
-    scope = authority.ReadScope(holder_id_index=holder_id_index, holder_uscc=holder_uscc)
+    scope = _holder_scope(holder_id_index, holder_uscc)
     license_ = await repository.holder_license_of_type(session, scope, type_code)
     return None if license_ is None else (await _read_all(session, [license_]))[0]
 
@@ -260,11 +265,9 @@ async def held_licenses(
     holder_uscc: str | None = None,
 ) -> dict[str, LicenseRead]:
     """`held_license` of several types in one query, by type code (types held: only those)."""
-    if (holder_id_index is None) == (holder_uscc is None):
-        raise ValueError("name exactly one holder: holder_id_index or holder_uscc")
+    scope = _holder_scope(holder_id_index, holder_uscc)
     if not type_codes:
         return {}
-    scope = authority.ReadScope(holder_id_index=holder_id_index, holder_uscc=holder_uscc)
     found = await repository.holder_licenses_of_types(session, scope, type_codes)
     if not found:
         return {}
@@ -281,11 +284,9 @@ async def valid_license_numbers(
 ) -> dict[str, str]:
     """Of `held_licenses`, the numbers of those that read valid today, by type code (what a
     submission's materials ask the registry: no whole license to build)."""
-    if (holder_id_index is None) == (holder_uscc is None):
-        raise ValueError("name exactly one holder: holder_id_index or holder_uscc")
+    scope = _holder_scope(holder_id_index, holder_uscc)
     if not type_codes:
         return {}
-    scope = authority.ReadScope(holder_id_index=holder_id_index, holder_uscc=holder_uscc)
     found = await repository.holder_license_states(session, scope, type_codes)
     today = lifecycle.today()
     return {
