@@ -9,14 +9,18 @@ from app.config import Settings
 
 def make_settings(database_url: str, **overrides: Any) -> Settings:
     """Test settings on `database_url`: no background worker unless a test starts one, no .env
-    file; `overrides` as Settings fields (e.g. upload_max_bytes=65536)."""
+    file; `overrides` as Settings fields (e.g. upload_max_bytes=65536).
+
+    秒批's deadline is 10 s rather than production's 1 s: a test that expects `approved` is about
+    the rules, and on two loaded cores a cold first submission can take most of a second. The
+    tests about the deadline itself set their own (test_applications_deadline*.py)."""
     return Settings(
         env="test",
         database_url=database_url,
         inprocess_worker=False,
         job_poll_seconds=0.05,
         _env_file=None,
-        **{"schedules_enabled": False, **overrides},
+        **{"schedules_enabled": False, "approval_deadline_seconds": 10.0, **overrides},
     )
 
 
