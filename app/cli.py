@@ -115,7 +115,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # Each worker process builds its own app (and freezes it) from the environment, and
         # counts its metrics in files one scrape of any of them adds up.
         os.environ.setdefault(MULTIPROCESS_DIR, tempfile.mkdtemp(prefix="qingeban-metrics-"))
-        uvicorn.run("app.main:app_from_environment", factory=True, workers=args.workers, **server)
+        from app.ops import workers
+
+        workers.serve(uvicorn.Config(
+            "app.main:app_from_environment", factory=True, workers=args.workers, **server
+        ))  # fmt: skip
         return 0
     from app.main import app_from_environment
 

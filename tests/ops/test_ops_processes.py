@@ -96,6 +96,51 @@ def test_one_scrape_counts_every_process_of_the_server(postgresql: str, tmp_path
     assert float(found.group(1)) == 60.0, "the sum of both processes, not one's share"
 
 
+def _sockets_on(port: int, state: str) -> set[str]:
+    """Inodes of the IPv4 TCP sockets on local `port` in `state` (0A listening, 01 established)."""
+    rows = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    return {
+        fields[9] for fields in map(str.split, rows)
+        if int(fields[1].split(":")[1], 16) == port and fields[3] == state
+    }  # fmt: skip
+
+
+def _held_by(pid: int, inodes: set[str]) -> set[str]:
+    held = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            if target.startswith("socket:[") and target[8:-1] in inodes:
+                held.add(target[8:-1])
+    return held
+
+
+def test_each_worker_accepts_on_its_own_socket(postgresql: str, tmp_path: Path) -> None:
+    """Kept-alive connections spread over both workers: each listens on a socket of its own
+    (SO_REUSEPORT), so one awake worker cannot accept every waiting connection."""
+    port, log = free_port(), tmp_path / "serve.log"
+    command = ["serve", "--port", str(port), "--workers", "2"]
+    with _process(command, _environment(postgresql), log) as server:
+        _wait_for(f"http://127.0.0.1:{port}/readyz", server, log)
+        children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+        listening = _sockets_on(port, "0A")
+        owners = {int(pid): _held_by(int(pid), listening) for pid in children}
+        workers = {pid: held for pid, held in owners.items() if held}
+        assert (len(workers), len(listening)) == (2, 2), (owners, listening)
+        assert all(len(held) == 1 for held in workers.values()), "one socket each, not shared"
+        clients = [httpx.Client(base_url=f"http://127.0.0.1:{port}") for _ in range(32)]
+        try:
+            for client in clients:
+                assert client.get("/healthz").status_code == 200
+            kept = _sockets_on(port, "01")
+            served = {pid: len(_held_by(pid, kept)) for pid in workers}
+        finally:
+            for client in clients:
+                client.close()
+    assert sum(served.values()) == 32, served
+    assert all(served.values()), f"both workers hold kept-alive connections: {served}"
+
+
 def test_the_worker_logs_serves_its_metrics_and_stops_on_sigterm(
     database_url: str, tmp_path: Path
 ) -> None:
