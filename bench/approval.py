@@ -442,6 +442,8 @@ def measure(
     cpu = (tree_cpu_seconds(server_pid), cpu_seconds(sim_pid), time.process_time())
     busy = busy_cpu_seconds()
     tally, elapsed = uvloop.run(phase(port, pool, lanes, seconds=seconds, pace=pace))
+    if tally.outcomes.get("pool_spent"):
+        raise SystemExit("the registered citizens ran out mid-phase: a larger --pool, or none")
     return Measured(
         tally=tally, elapsed=elapsed, server_cpu=tree_cpu_seconds(server_pid) - cpu[0],
         sim_cpu=cpu_seconds(sim_pid) - cpu[1], client_cpu=time.process_time() - cpu[2],

@@ -3,12 +3,15 @@ bare FastAPI endpoint on asyncpg, with nothing but the indexed lookup and the co
 
 No authentication, rate limit, data-access log, audit, middleware or ORM: what the platform's
 `POST /api/v1/licenses/verify` costs beyond this is the price of those. Run by the bench as
-`uvicorn bare_verify:app --workers N` with `BARE_DATABASE_URL` (a libpq URL) in the environment.
+`python bare_verify.py PORT WORKERS` with `BARE_DATABASE_URL` (a libpq URL) in the environment:
+uvicorn (uvloop, httptools) under the supervisor `qingeban serve --workers` uses, each worker on
+its own socket, so that both sides spread their connections over their workers alike.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
@@ -58,3 +61,15 @@ async def verify(presented: Presented) -> dict[str, str]:
         and (row["valid_until"] is None or today <= row["valid_until"])
     )
     return {"result": "valid" if valid else "invalid"}
+
+
+if __name__ == "__main__":
+    import uvicorn
+
+    from app.ops import workers
+
+    port, count = int(sys.argv[1]), int(sys.argv[2])
+    workers.serve(uvicorn.Config(
+        "bare_verify:app", port=port, workers=count, loop="uvloop", http="httptools",
+        access_log=False, log_level="warning",
+    ))  # fmt: skip

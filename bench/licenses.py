@@ -430,9 +430,7 @@ def against_bare(
     alternately with the platform: two rounds each, medians and their ratio."""
     bare_port = free_port()
     libpq = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    command = [sys.executable, "-m", "uvicorn", "bare_verify:app", "--port", str(bare_port),
-               "--workers", str(args.server_workers), "--loop", "uvloop", "--http", "httptools",
-               "--no-access-log", "--log-level", "warning"]  # fmt: skip
+    command = [sys.executable, "bare_verify.py", str(bare_port), str(args.server_workers)]
     env = {**os.environ, "BARE_DATABASE_URL": libpq}
     ours, bare = [first], []
     with running(command, cwd=ROOT / "bench", env=env, port=bare_port) as bare_pid:
