@@ -73,6 +73,34 @@ def postgresql(database: Database, database_url: str) -> str:
     return database_url
 
 
+def _sockets_on(port: int, state: str) -> set[str]:
+    """Inodes of the IPv4 TCP sockets on local `port` in `state` (0A listening, 01 established)."""
+    rows = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    return {
+        fields[9] for fields in map(str.split, rows)
+        if int(fields[1].split(":")[1], 16) == port and fields[3] == state
+    }  # fmt: skip
+
+
+def _listening(port: int, workers: int) -> set[str]:
+    """The listening sockets on `port` once `workers` listen: the first worker up answers
+    /readyz while the others may still be starting."""
+    deadline = time.monotonic() + 60
+    while len(listening := _sockets_on(port, "0A")) < workers and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return listening
+
+
+def _held_by(pid: int, inodes: set[str]) -> set[str]:
+    held = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            if target.startswith("socket:[") and target[8:-1] in inodes:
+                held.add(target[8:-1])
+    return held
+
+
 def test_one_scrape_counts_every_process_of_the_server(postgresql: str, tmp_path: Path) -> None:
     metrics_dir = tmp_path / "metrics"
     metrics_dir.mkdir()
@@ -83,6 +111,7 @@ def test_one_scrape_counts_every_process_of_the_server(postgresql: str, tmp_path
     with _process(command, env, log) as server:
         base = f"http://127.0.0.1:{port}"
         _wait_for(f"{base}/readyz", server, log)
+        _listening(port, 2)
         for _ in range(60):  # a new connection each: the kernel spreads them over both
             assert httpx.get(f"{base}/healthz", timeout=5).status_code == 200
         scrape = httpx.get(f"{base}/metrics", timeout=5).text
@@ -96,25 +125,6 @@ def test_one_scrape_counts_every_process_of_the_server(postgresql: str, tmp_path
     assert float(found.group(1)) == 60.0, "the sum of both processes, not one's share"
 
 
-def _sockets_on(port: int, state: str) -> set[str]:
-    """Inodes of the IPv4 TCP sockets on local `port` in `state` (0A listening, 01 established)."""
-    rows = Path("/proc/net/tcp").read_text().splitlines()[1:]
-    return {
-        fields[9] for fields in map(str.split, rows)
-        if int(fields[1].split(":")[1], 16) == port and fields[3] == state
-    }  # fmt: skip
-
-
-def _held_by(pid: int, inodes: set[str]) -> set[str]:
-    held = set()
-    for fd in Path(f"/proc/{pid}/fd").iterdir():
-        with contextlib.suppress(OSError):
-            target = os.readlink(fd)
-            if target.startswith("socket:[") and target[8:-1] in inodes:
-                held.add(target[8:-1])
-    return held
-
-
 def test_each_worker_accepts_on_its_own_socket(postgresql: str, tmp_path: Path) -> None:
     """Kept-alive connections spread over both workers: each listens on a socket of its own
     (SO_REUSEPORT), so one awake worker cannot accept every waiting connection."""
@@ -123,7 +133,7 @@ def test_each_worker_accepts_on_its_own_socket(postgresql: str, tmp_path: Path) 
     with _process(command, _environment(postgresql), log) as server:
         _wait_for(f"http://127.0.0.1:{port}/readyz", server, log)
         children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
-        listening = _sockets_on(port, "0A")
+        listening = _listening(port, 2)
         owners = {int(pid): _held_by(int(pid), listening) for pid in children}
         workers = {pid: held for pid, held in owners.items() if held}
         assert (len(workers), len(listening)) == (2, 2), (owners, listening)
