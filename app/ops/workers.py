@@ -6,7 +6,12 @@ partner's pool, a load balancer's upstream connections, the benches' 16 or 50) t
 on one worker: on the 秒批 bench one worker used 3.5 min of CPU while the other used 1.4. With
 SO_REUSEPORT every worker binds its own socket to the same address, and the kernel spreads new
 connections over them by a hash of the client's address and port. The supervisor still starts,
-health-checks, restarts and stops the workers."""
+health-checks, restarts and stops the workers.
+
+The price: a worker that stops (a SIGHUP restart, a crash) closes its own socket, and the
+connections waiting in that socket's queue, not yet accepted, are reset, where a shared socket
+kept them for the other workers. Linux 5.14 and later moves them to another worker of the group
+instead when `net.ipv4.tcp_migrate_req` is 1: set it on the hosts (README, "Command line")."""
 
 from __future__ import annotations
 
