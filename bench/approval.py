@@ -254,6 +254,9 @@ class Tally:
     outcomes: Counter[str] = field(default_factory=Counter)
     # Why cases were referred: "criterion: result (reason)" of each criterion not passed.
     referrals: Counter[str] = field(default_factory=Counter)
+    # When the referred submissions were sent: whole seconds since the phase began → count.
+    referred_in_second: Counter[int] = field(default_factory=Counter)
+    began: float = field(default_factory=time.perf_counter)
 
 
 def build_request(host: str, token: str, person: Person) -> bytes:
@@ -350,6 +353,7 @@ async def citizen_loop(
             tally.outcomes[outcome] += 1
             if outcome == "pending_review":
                 tally.referrals.update(_referred_for(answer))
+                tally.referred_in_second[int(started - tally.began)] += 1
             done += 1
             if pace:
                 await asyncio.sleep(max(0.0, started + pace - time.perf_counter()))
@@ -413,6 +417,7 @@ class Measured:
             "errors": errors,
             "outcomes": dict(self.tally.outcomes),
             "referred_for": dict(self.tally.referrals.most_common(5)),
+            "referred_by_second_sent": dict(sorted(self.tally.referred_in_second.items())),
             "cpu_ms_per_submission": {
                 "server": round(self.server_cpu * 1000 / count, 2),
                 "simulator": round(self.sim_cpu * 1000 / count, 2),
