@@ -62,4 +62,7 @@ def serve(config: Config) -> None:
         "serving on %s:%s with %s workers, each on its own socket",
         config.host, config.port, config.workers,
     )  # fmt: skip
-    multiprocess.Multiprocess(config, sockets=[]).run()
+    supervisor = multiprocess.Multiprocess(config, sockets=[])
+    supervisor.run()
+    if any(worker.exitcode == STARTUP_FAILURE for worker in supervisor.processes):
+        sys.exit(STARTUP_FAILURE)  # as uvicorn's own bind failure exits: the start failed

@@ -10,6 +10,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -149,6 +150,19 @@ def test_each_worker_accepts_on_its_own_socket(postgresql: str, tmp_path: Path) 
                 client.close()
     assert sum(served.values()) == 32, served
     assert all(served.values()), f"both workers hold kept-alive connections: {served}"
+
+
+def test_workers_on_a_taken_port_fail_the_start(postgresql: str, tmp_path: Path) -> None:
+    """A port another program listens on: the workers cannot bind their own sockets, and the
+    server exits with uvicorn's start-up failure (3), not 0 as if it had stopped cleanly."""
+    port, log = free_port(), tmp_path / "serve.log"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", port))
+        taken.listen()
+        command = ["serve", "--port", str(port), "--workers", "2"]
+        with _process(command, _environment(postgresql), log) as server:
+            assert server.wait(timeout=90) == 3
+    assert "cannot listen on 127.0.0.1" in log.read_text()
 
 
 def test_the_worker_logs_serves_its_metrics_and_stops_on_sigterm(
