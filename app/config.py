@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     # It counts from the request's arrival and covers the answer: the departments get what is
     # left of it but the reserve, the time to record the decision and answer.
     approval_deadline_seconds: float = Field(default=1.0, gt=0, le=30)
+    # How long a person waiting at registration, face verification or acting for an enterprise
+    # is given public security's or market regulation's answer before a 503 to retry.
+    realname_deadline_seconds: float = Field(default=1.0, gt=0, le=30)
     approval_answer_reserve_seconds: float = Field(default=0.3, ge=0, le=5)
     # How long a clerk's claim on a case lasts before another clerk may take it.
     review_claim_minutes: int = Field(default=30, ge=1, le=24 * 60)

@@ -13,14 +13,20 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
 
     秒批's deadline is 10 s rather than production's 1 s: a test that expects `approved` is about
     the rules, and on two loaded cores a cold first submission can take most of a second. The
-    tests about the deadline itself set their own (test_applications_deadline*.py)."""
+    tests about the deadline itself set their own (test_applications_deadline*.py). The same
+    holds for the real-name checks at registration (production: 1 s)."""
     return Settings(
         env="test",
         database_url=database_url,
         inprocess_worker=False,
         job_poll_seconds=0.05,
         _env_file=None,
-        **{"schedules_enabled": False, "approval_deadline_seconds": 10.0, **overrides},
+        **{
+            "schedules_enabled": False,
+            "approval_deadline_seconds": 10.0,
+            "realname_deadline_seconds": 10.0,
+            **overrides,
+        },
     )
 
 

@@ -69,6 +69,7 @@ async def register(
     verified = await realname.check_identity(
         session, name=data.name, id_number=id_number,
         actor=ExchangeActor("system", "registration"),
+        deadline_seconds=settings.realname_deadline_seconds,
     )  # fmt: skip
     account = await accounts.create(
         session, settings, phone=phone, password=data.password, name=data.name,
@@ -118,8 +119,9 @@ async def verify_face(
     account, id_number = await _verified_account(session, settings, citizen)
     actor = ExchangeActor("person", str(account.id))
     verified = await realname.check_face(
-        session, id_number=id_number, selfie_token=selfie_token, actor=actor
-    )
+        session, id_number=id_number, selfie_token=selfie_token, actor=actor,
+        deadline_seconds=settings.realname_deadline_seconds,
+    )  # fmt: skip
     account = await accounts.set_realname_level(
         session, settings, account.id, RealnameLevel.L3, source=verified.source,
         verified_at=verified.as_of, name=None, id_number=None,
@@ -153,8 +155,9 @@ async def act_for_enterprise(
     uscc = uscc.strip().upper()
     try:
         enterprise = await realname.check_acting(
-            session, uscc=uscc, id_number=id_number, actor=ExchangeActor("person", str(account.id))
-        )
+            session, uscc=uscc, id_number=id_number, actor=ExchangeActor("person", str(account.id)),
+            deadline_seconds=settings.realname_deadline_seconds,
+        )  # fmt: skip
     except EnterpriseNotRegistered as unknown:
         enterprise = await founding.founded_by(
             session, uscc=uscc, account_id=account.id, refusal=unknown

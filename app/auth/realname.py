@@ -88,11 +88,14 @@ async def check_identity(
 
 
 async def check_face(
-    session: AsyncSession, *, id_number: str, selfie_token: str, actor: Actor
-) -> Verified:
+    session: AsyncSession, *, id_number: str, selfie_token: str, actor: Actor,
+    deadline_seconds: float = 1.0,
+) -> Verified:  # fmt: skip
     """Public security's answer that the selfie is a live face of the ID number's holder (L3)."""
     subject = Subject.person(id_number, selfie_token=selfie_token)
-    fact = await _one(session, subject, FACE, purpose=PURPOSE, actor=actor)
+    fact = await _one(
+        session, subject, FACE, purpose=PURPOSE, actor=actor, deadline_seconds=deadline_seconds
+    )
     record = fact.record
     if not isinstance(record, FaceVerification) or not record.liveness:
         raise FaceNotVerified("未通过活体检测", "the selfie did not pass the liveness check")
@@ -102,8 +105,9 @@ async def check_face(
 
 
 async def check_acting(
-    session: AsyncSession, *, uscc: str, id_number: str, actor: Actor
-) -> Enterprise:
+    session: AsyncSession, *, uscc: str, id_number: str, actor: Actor,
+    deadline_seconds: float = 1.0,
+) -> Enterprise:  # fmt: skip
     """Market regulation's answer that the person may act for the enterprise.
 
     The legal representative may, and so may an authorised agent on record; anyone else gets
@@ -111,7 +115,10 @@ async def check_acting(
     (the same refusal, unless the caller finds the person founded it on the platform).
     """
     subject = Subject.enterprise(uscc)
-    fact = await _one(session, subject, ENTERPRISE, purpose=ACTING_PURPOSE, actor=actor)
+    fact = await _one(
+        session, subject, ENTERPRISE, purpose=ACTING_PURPOSE, actor=actor,
+        deadline_seconds=deadline_seconds,
+    )  # fmt: skip
     record = fact.record
     refused = ActingNotAllowed(
         "您不是该企业的法定代表人或授权经办人",
