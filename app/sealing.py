@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
+import orjson
 from sqlalchemy import Text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -66,6 +67,9 @@ _iterencode = (
 )
 
 
+_orjson_dumps = orjson.dumps
+
+
 def _dumps(value: Any) -> str:
     if _iterencode is None:  # an interpreter without the C accelerator
         return _encoder.encode(value)
@@ -84,9 +88,19 @@ def sealed_json_text(settings: Settings, value: Any, context: str) -> str:
 
 
 def sealed_json_texts(settings: Settings, values: Sequence[Any], context: str) -> list[str]:
-    """`sealed_json_text` of each value (one draw of randomness for all the nonces)."""
+    """`sealed_json_text` of each value (one draw of randomness for all the nonces), for the
+    bulk import's plain fields: no NaN or infinity among them (orjson would write null)."""
     cipher = _cipher(settings.secret_key.get_secret_value())
-    return cipher.encrypt_many([_dumps(value) for value in values], context=context)
+    return cipher.encrypt_many([_dumps_utf8(value) for value in values], context=context)
+
+
+def _dumps_utf8(value: Any) -> bytes:
+    # orjson writes the same compact JSON in a third of the time; what it cannot write (an
+    # integer beyond 64 bits, a key that is not text) is written as `_dumps` writes it.
+    try:
+        return _orjson_dumps(value)
+    except TypeError:  # orjson.JSONEncodeError is one
+        return _dumps(value).encode("utf-8")
 
 
 class SealedJSON(TypeDecorator[Any]):

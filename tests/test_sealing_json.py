@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+from settings_support import make_settings
 
 from app import sealing
 
@@ -29,3 +30,18 @@ def test_the_fields_text_is_what_json_dumps_writes(value: Any) -> None:
 def test_a_value_json_cannot_write_is_refused() -> None:
     with pytest.raises(TypeError):
         sealing._dumps({"when": object()})
+
+
+def test_the_bulk_sealed_texts_open_to_their_values() -> None:
+    # orjson writes the plain ones; an integer beyond 64 bits and a key that is not text are
+    # written by the standard library's encoder instead (orjson refuses them).
+    settings = make_settings("sqlite+aiosqlite:///:memory:")
+    values: list[Any] = [
+        {"名称": "青岛\t海韵", "数量": 12, "比例": 0.1, "空": None},
+        {"大数": 10**30},
+        {1: "a key that is a number"},
+    ]
+    sealed = sealing.sealed_json_texts(settings, values, "licenses.fields")
+    cipher = sealing._cipher(settings.secret_key.get_secret_value())
+    opened = [json.loads(cipher.decrypt(text, context="licenses.fields")) for text in sealed]
+    assert opened == [values[0], values[1], {"1": "a key that is a number"}]

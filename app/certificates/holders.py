@@ -53,7 +53,7 @@ def protect_id_numbers(settings: Settings, id_numbers: Sequence[str]) -> list[st
     """The ciphers of valid, normalised ID numbers, as `protect` stores them (a bulk import
     encrypts a chunk's at once)."""
     cipher = _cipher(settings.secret_key.get_secret_value())
-    return cipher.encrypt_many(id_numbers, context=_CIPHER_CONTEXT)
+    return cipher.encrypt_many([number.encode() for number in id_numbers], context=_CIPHER_CONTEXT)
 
 
 # Deriving the key costs more than the HMAC itself: a bulk import computes millions of them.

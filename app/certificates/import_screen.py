@@ -17,11 +17,12 @@ escaped in either.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
+
+import orjson
 
 from app.certificates import lifecycle
 from app.certificates.import_rows import COLUMNS
@@ -38,7 +39,7 @@ _TEXT_MAX = 2000
 _EARLIEST = date(1900, 1, 1)
 _LATEST = date(2199, 12, 31)
 _KNOWN = COLUMNS | {"fields"}
-_loads = json.loads
+_loads = orjson.loads
 # IMPORT_STATUSES of import_checks, which imports this module.
 _STATUSES = frozenset(status.value for status in LicenseStatus) - {LicenseStatus.SUPERSEDED.value}
 
@@ -91,7 +92,7 @@ def screen(line: str, rules: dict[str, TypeRules], today: date) -> Plain | None:
         return None
     try:
         record = _loads(line)
-    except ValueError:
+    except orjson.JSONDecodeError:
         return None
     if type(record) is not dict or not _KNOWN.issuperset(record):
         return None
