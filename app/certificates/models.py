@@ -131,7 +131,8 @@ class License(Base):
     # The GB/T 36904 identifier; every version has its own.
     license_no: Mapped[str] = mapped_column(String(80), unique=True)
     type_code: Mapped[str] = mapped_column(ForeignKey("license_types.code"), index=True)
-    issuer_code: Mapped[str] = mapped_column(ForeignKey("departments.code"), index=True)
+    # Not indexed alone: the unique key (issuer_code, source_record_id) leads with it (0028).
+    issuer_code: Mapped[str] = mapped_column(ForeignKey("departments.code"))
     # person | enterprise
     holder_kind: Mapped[str] = mapped_column(String(16))
     holder_name: Mapped[str] = mapped_column(String(200))
