@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 from collections.abc import Sequence
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any
@@ -88,19 +89,30 @@ def sealed_json_text(settings: Settings, value: Any, context: str) -> str:
 
 
 def sealed_json_texts(settings: Settings, values: Sequence[Any], context: str) -> list[str]:
-    """`sealed_json_text` of each value (one draw of randomness for all the nonces), for the
-    bulk import's plain fields: no NaN or infinity among them (orjson would write null)."""
+    """`sealed_json_text` of each value (one draw of randomness for all the nonces)."""
     cipher = _cipher(settings.secret_key.get_secret_value())
     return cipher.encrypt_many([_dumps_utf8(value) for value in values], context=context)
 
 
+_FLAT = frozenset({str, int, float, bool, type(None)})
+
+
 def _dumps_utf8(value: Any) -> bytes:
-    # orjson writes the same compact JSON in a third of the time; what it cannot write (an
-    # integer beyond 64 bits, a key that is not text) is written as `_dumps` writes it.
-    try:
-        return _orjson_dumps(value)
-    except TypeError:  # orjson.JSONEncodeError is one
-        return _dumps(value).encode("utf-8")
+    """`_dumps`, UTF-8 encoded. A flat object of text and numbers, as a bulk import's license
+    fields are, is written by orjson: the same compact JSON in a quarter of the time. Anything
+    else, and what orjson refuses (an integer beyond 64 bits, a key that is not text), is
+    written by `_dumps`; so is NaN or an infinity, which orjson would write as null."""
+    if type(value) is dict:
+        kinds = set(map(type, value.values()))
+        if kinds <= _FLAT and (
+            float not in kinds
+            or all(math.isfinite(item) for item in value.values() if type(item) is float)
+        ):
+            try:
+                return _orjson_dumps(value)
+            except TypeError:  # orjson.JSONEncodeError is one
+                pass
+    return _dumps(value).encode("utf-8")
 
 
 class SealedJSON(TypeDecorator[Any]):

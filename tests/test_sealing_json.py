@@ -33,15 +33,26 @@ def test_a_value_json_cannot_write_is_refused() -> None:
 
 
 def test_the_bulk_sealed_texts_open_to_their_values() -> None:
-    # orjson writes the plain ones; an integer beyond 64 bits and a key that is not text are
-    # written by the standard library's encoder instead (orjson refuses them).
+    # orjson writes the flat ones; an integer beyond 64 bits and a key that is not text
+    # (orjson refuses them), NaN (orjson would write null) and nested values are written by the
+    # standard library's encoder instead.
     settings = make_settings("sqlite+aiosqlite:///:memory:")
     values: list[Any] = [
-        {"名称": "青岛\t海韵", "数量": 12, "比例": 0.1, "空": None},
+        {"名称": "青岛\t海韵", "数量": 12, "比例": 0.1, "空": None, "真": True},
         {"大数": 10**30},
         {1: "a key that is a number"},
+        {"inf": float("inf")},
+        {"nested": [1, {"a": "b"}]},
+        ["a", 2],
     ]
     sealed = sealing.sealed_json_texts(settings, values, "licenses.fields")
     cipher = sealing._cipher(settings.secret_key.get_secret_value())
-    opened = [json.loads(cipher.decrypt(text, context="licenses.fields")) for text in sealed]
-    assert opened == [values[0], values[1], {"1": "a key that is a number"}]
+    texts = [cipher.decrypt(text, context="licenses.fields") for text in sealed]
+    assert [json.loads(text) for text in texts] == [
+        values[0],
+        values[1],
+        {"1": "a key that is a number"},
+        *values[3:],
+    ]
+    assert texts[3] == '{"inf":Infinity}'
+    assert texts[0] == json.dumps(values[0], ensure_ascii=False, separators=(",", ":"))
