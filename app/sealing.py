@@ -68,9 +68,6 @@ _iterencode = (
 )
 
 
-_orjson_dumps = orjson.dumps
-
-
 def _dumps(value: Any) -> str:
     if _iterencode is None:  # an interpreter without the C accelerator
         return _encoder.encode(value)
@@ -109,7 +106,7 @@ def _dumps_utf8(value: Any) -> bytes:
             or all(math.isfinite(item) for item in value.values() if type(item) is float)
         ):
             try:
-                return _orjson_dumps(value)
+                return orjson.dumps(value)
             except TypeError:  # orjson.JSONEncodeError is one
                 pass
     return _dumps(value).encode("utf-8")

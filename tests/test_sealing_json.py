@@ -34,8 +34,8 @@ def test_a_value_json_cannot_write_is_refused() -> None:
 
 def test_the_bulk_sealed_texts_open_to_their_values() -> None:
     # orjson writes the flat ones; an integer beyond 64 bits and a key that is not text
-    # (orjson refuses them), NaN (orjson would write null) and nested values are written by the
-    # standard library's encoder instead.
+    # (orjson refuses them), an infinity (orjson would write null) and nested values are
+    # written by the standard library's encoder instead.
     settings = make_settings("sqlite+aiosqlite:///:memory:")
     values: list[Any] = [
         {"名称": "青岛\t海韵", "数量": 12, "比例": 0.1, "空": None, "真": True},

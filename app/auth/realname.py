@@ -52,7 +52,7 @@ class Enterprise:
 
 async def _one(
     session: AsyncSession, subject: Subject, key: DatasetKey, *, purpose: str, actor: Actor,
-    deadline_seconds: float = 1.0,
+    deadline_seconds: float,
 ) -> Fact:  # fmt: skip
     facts = await gather_facts(
         session, subject, [key], purpose=purpose, actor=actor, deadline_seconds=deadline_seconds
@@ -73,7 +73,7 @@ def _verified(fact: Fact) -> Verified:
 
 async def check_identity(
     session: AsyncSession, *, name: str, id_number: str, actor: Actor,
-    deadline_seconds: float = 1.0,
+    deadline_seconds: float,
 ) -> Verified:  # fmt: skip
     """Public security's answer that `name` is the holder of `id_number` (L2); a person waiting
     at registration gets it within `deadline_seconds` or a 503 to retry."""
@@ -89,7 +89,7 @@ async def check_identity(
 
 async def check_face(
     session: AsyncSession, *, id_number: str, selfie_token: str, actor: Actor,
-    deadline_seconds: float = 1.0,
+    deadline_seconds: float,
 ) -> Verified:  # fmt: skip
     """Public security's answer that the selfie is a live face of the ID number's holder (L3)."""
     subject = Subject.person(id_number, selfie_token=selfie_token)
@@ -106,7 +106,7 @@ async def check_face(
 
 async def check_acting(
     session: AsyncSession, *, uscc: str, id_number: str, actor: Actor,
-    deadline_seconds: float = 1.0,
+    deadline_seconds: float,
 ) -> Enterprise:  # fmt: skip
     """Market regulation's answer that the person may act for the enterprise.
 
