@@ -43,6 +43,10 @@ submission. Prints one JSON object:
 
     .venv/bin/python bench/approval.py [--database-url URL] [--citizens 50] [--seconds 10]
                                        [--pace-seconds 1,2,4] [--hang-rounds 2] [--pool N]
+                                       [--profile FILE]
+
+`--profile FILE` samples the server's workers with py-spy during the saturated phase (raw
+collapsed stacks; sampling slows them, so the phase's figures are not comparable then).
 
 The server inherits the environment: `QE_AUDIT_SEALING=inline` runs it with the audit chain
 appended under the head's lock, as before deferred sealing (the default on PostgreSQL).
@@ -441,12 +445,24 @@ class Measured:
 
 def measure(
     port: int, pool: Pool, lanes: int, server_pid: int, sim_pid: int, *, seconds: float,
-    pace: float,
+    pace: float, profile: Path | None = None,
 ) -> Measured:  # fmt: skip
-    """One latency phase with the machine's CPU accounted per process."""
+    """One latency phase with the machine's CPU accounted per process; with `profile`, the
+    server's workers sampled by py-spy into that file (raw collapsed stacks)."""
+    spy = None
+    if profile is not None:
+        spy = subprocess.Popen(
+            [str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(server_pid),
+             "--subprocesses", "--duration", str(round(seconds)), "--rate", "200",
+             "--format", "raw", "--output", str(profile)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        time.sleep(0.5)  # py-spy attaches
     cpu = (tree_cpu_seconds(server_pid), cpu_seconds(sim_pid), time.process_time())
     busy = busy_cpu_seconds()
     tally, elapsed = uvloop.run(phase(port, pool, lanes, seconds=seconds, pace=pace))
+    if spy is not None:
+        spy.wait()
     if tally.outcomes.get("pool_spent"):
         raise SystemExit("the registered citizens ran out mid-phase: a larger --pool, or none")
     return Measured(
@@ -528,7 +544,7 @@ def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
 
         uvloop.run(phase(api_port, pool, lanes, rounds=1))  # warm-up: connections, caches
         saturated = measure(api_port, pool, lanes, server_pid, sim_pid,
-                            seconds=args.seconds, pace=0.0)  # fmt: skip
+                            seconds=args.seconds, pace=0.0, profile=args.profile)  # fmt: skip
         paced = [
             (pace, measure(api_port, pool, lanes, server_pid, sim_pid, seconds=args.seconds,
                            pace=pace))
@@ -601,6 +617,9 @@ def main() -> None:
         default=[1.0, 2.0, 4.0],
         help="paced phases, comma-separated: each citizen submits once every this many seconds",
     )  # fmt: skip
+    parser.add_argument(
+        "--profile", type=Path, help="py-spy the server during the saturated phase into this file"
+    )
     args = parser.parse_args()
     with throwaway_database(args.database_url) as url:
         print(json.dumps(run(url, args), ensure_ascii=False))

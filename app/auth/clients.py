@@ -296,12 +296,10 @@ async def authenticate(
 
     The record may be a few seconds old (see `_CACHE_SECONDS`); callers only read it."""
     client = await _kept(session, client_id, reload=False)
-    if (
-        client is not None
-        and client.secret_hash is not None
-        and secret is not None
-        and not opaque.matches(settings, _SECRET_KIND, secret, client.secret_hash)
-    ):
+    if client is not None and client.secret_hash is not None and secret is not None:
+        if opaque.matches(settings, _SECRET_KIND, secret, client.secret_hash):
+            return client
+        # A secret the kept record refuses may be one set seconds ago: ask the database.
         client = await _kept(session, client_id, reload=True)
     if client is None:
         raise invalid_client()

@@ -14,6 +14,7 @@ from urllib.parse import unquote_plus
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 
 from app.auth import (
     access,
@@ -67,6 +68,13 @@ _BEARER_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 FormField = Annotated[str | None, Form()]
+
+
+def _answered(answer: BaseModel) -> Response:
+    """A token or introspection answer, uncacheable: the compact UTF-8 JSON that JSONResponse
+    would write, rendered by pydantic in one step (the machines' hot path)."""
+    body = answer.model_dump_json(exclude_none=True)
+    return Response(body, media_type="application/json", headers=_NO_STORE)
 
 
 def _error(error: OAuthError) -> JSONResponse:
@@ -199,7 +207,7 @@ async def token(request: Request, database: DatabaseDep, settings: SettingsDep) 
             # Answered, not raised: what the attempt revoked (a reused code's tokens, a reused
             # refresh token's family) must be committed with the refusal.
             return _error(error)
-    return JSONResponse(answer.model_dump(exclude_none=True), headers=_NO_STORE)
+    return _answered(answer)
 
 
 async def _userinfo(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
@@ -321,7 +329,7 @@ async def introspect(
     except OAuthError as error:
         return _error(error)
     answer = await revocation.introspect(session, settings, client, token)
-    return JSONResponse(answer.model_dump(exclude_none=True), headers=_NO_STORE)
+    return _answered(answer)
 
 
 async def _token_directly(request: Request) -> Response:

@@ -16,6 +16,8 @@ import json
 from collections import OrderedDict
 from typing import Any
 
+import orjson
+
 from app.kit import jose
 from app.kit.clock import utcnow
 from app.kit.encoding import b64url_encode
@@ -175,9 +177,31 @@ def _check_times(claims: dict[str, Any], *, leeway: int, allow_expired: bool) ->
 
 
 def claims_digest(claims: dict[str, Any]) -> str:
-    """SHA-256 of a token's claims as canonical JSON: equal exactly when the claims are."""
+    """SHA-256 of a token's claims as canonical JSON (keys sorted, compact, UTF-8): equal
+    exactly when the claims are."""
+    return hashlib.sha256(_canonical_claims(claims)).hexdigest()
+
+
+def _canonical_claims(claims: dict[str, Any]) -> bytes:
+    # Every bearer request and every token digests its claims. For text, integers and objects
+    # of text (what this service's tokens carry) orjson writes byte for byte what json.dumps
+    # does, in a tenth of the time; digests stored before must still match. Anything else goes
+    # the standard library's way: orjson writes NaN and the infinities as null, and refuses
+    # integers beyond 64 bits and keys that are not text.
+    if all(type(value) in _PLAIN or _is_text_object(value) for value in claims.values()):
+        try:
+            return orjson.dumps(claims, option=orjson.OPT_SORT_KEYS)
+        except TypeError:  # orjson.JSONEncodeError is one
+            pass
     canonical = json.dumps(claims, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return canonical.encode()
+
+
+_PLAIN = frozenset({str, int})
+
+
+def _is_text_object(value: Any) -> bool:
+    return type(value) is dict and all(type(item) is str for item in value.values())
 
 
 def at_hash(access_token: str) -> str:
