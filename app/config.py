@@ -91,6 +91,9 @@ class Settings(BaseSettings):
     # How long a person waiting at registration, face verification or acting for an enterprise
     # is given public security's or market regulation's answer before a 503 to retry.
     realname_deadline_seconds: float = Field(default=1.0, gt=0, le=30)
+    # How long a signed-in citizen's service search waits for public security's household
+    # record (their district ranks first) before it ranks city-wide.
+    search_residence_deadline_seconds: float = Field(default=0.5, gt=0, le=5)
     approval_answer_reserve_seconds: float = Field(default=0.3, ge=0, le=5)
     # How long a clerk's claim on a case lasts before another clerk may take it.
     review_claim_minutes: int = Field(default=30, ge=1, le=24 * 60)

@@ -14,7 +14,8 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
     秒批's deadline is 10 s rather than production's 1 s: a test that expects `approved` is about
     the rules, and on two loaded cores a cold first submission can take most of a second. The
     tests about the deadline itself set their own (test_applications_deadline*.py). The same
-    holds for the real-name checks at registration (production: 1 s)."""
+    holds for the real-name checks at registration (production: 1 s) and for the household
+    record a signed-in search asks for (production: 0.5 s, test: 5 s, the setting's most)."""
     return Settings(
         env="test",
         database_url=database_url,
@@ -25,6 +26,7 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
             "schedules_enabled": False,
             "approval_deadline_seconds": 10.0,
             "realname_deadline_seconds": 10.0,
+            "search_residence_deadline_seconds": 5.0,
             **overrides,
         },
     )

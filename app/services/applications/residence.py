@@ -31,8 +31,6 @@ HOUSEHOLD = ("gaj", "household-registration")
 PURPOSE = "citizen-self-service"
 # Long enough that typing a query asks once, short enough that a move shows within the hour.
 _TTL_SECONDS = 600.0
-# A search waits this long at most for public security; past it the search stays city-wide.
-_DEADLINE_SECONDS = 0.5
 # Bounded: a busy day's signed-in searchers must not grow a process without limit.
 _MAX_KNOWN = 50_000
 _known: dict[tuple[str, uuid.UUID], tuple[float, str | None]] = {}
@@ -84,7 +82,7 @@ async def _look_up(session: AsyncSession, account_id: uuid.UUID, settings: Setti
         [HOUSEHOLD],
         purpose=PURPOSE,
         actor=Actor("person", str(account_id)),
-        deadline_seconds=_DEADLINE_SECONDS,
+        deadline_seconds=settings.search_residence_deadline_seconds,
     )
     fact = found.get(HOUSEHOLD)
     if not isinstance(fact, Fact) or not isinstance(fact.record, HouseholdRegistration):
