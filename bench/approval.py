@@ -473,8 +473,8 @@ def measure(
 
 
 # The most submissions a second the saturated phase can take on this machine (bench runs of
-# December 2026 saw 50-75): the pool is sized so that no phase runs out of citizens.
-SATURATED_MAX_PER_S = 90
+# December 2026 saw 50-88): the pool is sized so that no phase runs out of citizens.
+SATURATED_MAX_PER_S = 120
 
 
 def pool_size(args: argparse.Namespace) -> int:
@@ -553,6 +553,8 @@ def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
 
         sim.put(f"/_admin/faults/{HANGING}", json={"hang": True}).raise_for_status()
         hang, _ = uvloop.run(phase(api_port, pool, lanes, rounds=args.hang_rounds))
+        if hang.outcomes.get("pool_spent"):
+            raise SystemExit("the registered citizens ran out in the hang phase: a larger --pool")
         sim.delete("/_admin/faults").raise_for_status()
 
     limit = DEADLINE_SECONDS + 0.1
