@@ -322,8 +322,8 @@ class Database:
         finally:
             # Most of these sessions only lend their database to driver look-ups (the token's
             # state, fetch_driver_row) and never begin a transaction or load an object. Closing
-            # one would release nothing, yet costs a task and a greenlet (a tenth of an
-            # introspection's CPU); it is closed only when it holds something.
+            # one would release nothing, yet spawn a task and a greenlet on every request: it
+            # is closed only when it holds something.
             if _holds_anything(session):
                 # As `async with` would: the close runs to its end even if this task is
                 # cancelled meanwhile (a connection half returned would be lost to the pool).

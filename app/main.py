@@ -214,8 +214,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     # before it (a seventh of its CPU when it came thirtieth). Nothing before it shares its
     # path, so it answers nothing it did not answer before.
     app.include_router(verification_router)
-    # Then the machines' token and introspection endpoints, for the same reason (the console
-    # and the docs alone are dozens of routes); none before them shares their paths.
+    # Then the machines' token and introspection endpoints, for the same reason; none before
+    # them shares their paths.
     app.include_router(oidc_router)
     # Then the citizens' busiest: the app's own account (`/api/v1/me`, on every screen) and
     # their applications (a 秒批 submission, its status). FastAPI matches a request against
