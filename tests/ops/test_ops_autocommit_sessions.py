@@ -4,32 +4,13 @@ connection or loaded objects is, as `async with` would close it."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
+from pool_support import checked_out
 from sqlalchemy import inspect, select, text
-from sqlalchemy.pool import QueuePool
 
 from app.auth import repository
 from app.db import Database
 from app.services.catalog.models import Department
-
-
-@pytest.fixture
-async def small(database_url: str) -> AsyncIterator[Database]:
-    """A database whose pool has two connections."""
-    db = Database.from_url(database_url, pool_size=2)
-    if not db.is_postgresql:
-        await db.dispose()
-        pytest.skip("statement-wise sessions are PostgreSQL's")
-    yield db
-    await db.dispose()
-
-
-def _checked_out(db: Database) -> int:
-    pool = db.engine.sync_engine.pool
-    assert isinstance(pool, QueuePool)
-    return pool.checkedout()
 
 
 async def test_sessions_that_only_lend_their_database_leave_the_pool_whole(
@@ -42,7 +23,7 @@ async def test_sessions_that_only_lend_their_database_leave_the_pool_whole(
                 session, jti="none", claims_digest="0" * 64, client_id="none", grant_id=None
             )
             assert state is None
-    assert _checked_out(small) <= 1  # the driver connection parked for the next look-up
+    assert checked_out(small) <= 1  # the driver connection parked for the next look-up
     async with small.session() as session:
         assert await session.scalar(text("SELECT 1")) == 1
 
@@ -53,17 +34,17 @@ async def test_a_session_that_loaded_objects_is_closed(small: Database) -> None:
         assert department is not None
         assert not inspect(department).detached
     assert inspect(department).detached
-    assert _checked_out(small) == 0
+    assert checked_out(small) == 0
 
 
 async def _failing_midway(db: Database) -> None:
     async with db.autocommit_session() as session:
         await session.execute(text("SELECT 1"))
-        assert _checked_out(db) == 1
+        assert checked_out(db) == 1
         raise RuntimeError("the request failed")
 
 
 async def test_a_session_that_fails_midway_gives_its_connection_back(small: Database) -> None:
     with pytest.raises(RuntimeError, match="the request failed"):
         await _failing_midway(small)
-    assert _checked_out(small) == 0
+    assert checked_out(small) == 0
