@@ -94,11 +94,13 @@ async def test_six_departments_in_parallel_with_provenance(sim: Sim, database: D
 
 async def test_hanging_department_is_unavailable_within_deadline(sim: Sim) -> None:
     await sim.fault("gjj", hang=True)
+    # The deadline leaves the five 150 ms reads room on a loaded CI machine (0.4 s was once
+    # outlasted by one of them); the hanging read never answers, so any bound proves it is cut.
     started = time.monotonic()
     facts = await gather_facts(None, sim.renter(), SIX, purpose="review", actor=CLERK,
-                               deadline_seconds=0.4, exchange=sim.exchange)  # fmt: skip
+                               deadline_seconds=1.0, exchange=sim.exchange)  # fmt: skip
     elapsed = time.monotonic() - started
-    assert elapsed <= 0.4 + 0.05
+    assert elapsed <= 1.0 + 0.25
     assert isinstance(facts[("gjj", "fund-contributions")], Unavailable)
     assert facts[("gjj", "fund-contributions")].reason in {"deadline", "timeout"}  # type: ignore[union-attr]
     others = [fact for key, fact in facts.items() if key[0] != "gjj"]
@@ -163,9 +165,11 @@ async def test_every_read_is_logged_without_the_id_number(
     keys = [("gaj", "household-registration"), ("wjw", "death-certificates"),
             ("gjj", "fund-account")]  # fmt: skip
     subject = sim.renter()
+    # A deadline the two answering 150 ms reads meet even under CI's load (0.3 s was outlasted
+    # by the death-certificate read once, which was then logged as unavailable).
     async with database.session(write=True) as session:
         await gather_facts(session, subject, keys, purpose="review",
-                           actor=CLERK, case_id="case-42", deadline_seconds=0.3,
+                           actor=CLERK, case_id="case-42", deadline_seconds=1.5,
                            exchange=sim.exchange)  # fmt: skip
     async with database.session() as session:
         page = await access_log.list_for_subject(
