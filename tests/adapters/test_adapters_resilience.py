@@ -80,7 +80,7 @@ async def test_deadline_run_cuts_slow_call_at_deadline() -> None:
     started = time.monotonic()
     with pytest.raises(DeadlineExceeded):
         await deadline.run(lambda: asyncio.sleep(5), 10.0)
-    assert time.monotonic() - started < 0.05 + 0.05
+    assert time.monotonic() - started < 0.05 + 0.1  # the call would sleep 5 s
 
 
 async def test_deadline_run_shorter_call_timeout_is_call_timeout() -> None:
@@ -88,7 +88,7 @@ async def test_deadline_run_shorter_call_timeout_is_call_timeout() -> None:
     started = time.monotonic()
     with pytest.raises(CallTimeout) as info:
         await deadline.run(lambda: asyncio.sleep(5), 0.03)
-    assert time.monotonic() - started < 0.03 + 0.05
+    assert time.monotonic() - started < 0.03 + 0.1
     assert info.value.reason == "timeout"
 
 
