@@ -94,6 +94,10 @@ class Settings(BaseSettings):
     # How long a signed-in citizen's service search waits for public security's household
     # record (their district ranks first) before it ranks city-wide.
     search_residence_deadline_seconds: float = Field(default=0.5, gt=0, le=5)
+    # The most look-ups one process has in flight to one department (its bulkhead), on as many
+    # connections. A 秒批 rent withdrawal reads four datasets of the housing fund centre: at 64,
+    # 16 cases gathering at once filled it, and a burst of 50 waited for slots (bench/approval.py).
+    exchange_calls_per_department: int = Field(default=128, ge=1, le=1024)
     approval_answer_reserve_seconds: float = Field(default=0.3, ge=0, le=5)
     # How long a clerk's claim on a case lasts before another clerk may take it.
     review_claim_minutes: int = Field(default=30, ge=1, le=24 * 60)

@@ -2,9 +2,9 @@
 
 One `DepartmentClient` per process wraps one httpx client. Real departments are reached through
 `LeanTransport` (transport.py: keep-alive HTTP/1.1 on httptools, about half the CPU per look-up
-of httpx's default transport), with a pool of at most `CONNECTIONS_PER_DEPARTMENT` connections
-per department, so one slow department cannot hold the connections the others need; the
-in-process simulator is mounted by the registry. `lookup` performs exactly one request;
+of httpx's default transport), with a pool of at most `QE_EXCHANGE_CALLS_PER_DEPARTMENT`
+connections per department, so one slow department cannot hold the connections the others
+need; the in-process simulator is mounted by the registry. `lookup` performs exactly one request;
 retries, deadlines and breakers are the service's business.
 """
 
@@ -32,8 +32,9 @@ _SUBJECT_FIELD: dict[SubjectKind, str] = {
 }
 # Gateway-type answers mean "try again"; anything else from the department is its answer.
 TRANSIENT_STATUSES = frozenset({502, 503, 504})
-# As many connections as the default bulkhead has slots: a admitted call never waits for one.
-CONNECTIONS_PER_DEPARTMENT = 64
+# As many connections as the bulkhead has slots (QE_EXCHANGE_CALLS_PER_DEPARTMENT, whose
+# default this is): an admitted call never waits for one.
+CONNECTIONS_PER_DEPARTMENT = 128
 # Every request is bounded by the caller's deadline; this only stops a forgotten socket.
 _BACKSTOP_TIMEOUT = httpx.Timeout(30.0)
 _BACKSTOP = _BACKSTOP_TIMEOUT.as_dict()
@@ -111,6 +112,7 @@ class DepartmentClient:
     ) -> None:
         self.registry = registry
         self.closed = False
+        self.connections = connections  # at most, to each department
         self._transport = LeanTransport(
             max_connections=connections, ssl_context=ssl.create_default_context()
         )
@@ -196,7 +198,11 @@ def shared_client() -> DepartmentClient:
     """The process-wide client, configured from settings on first use."""
     global _shared
     if _shared is None or _shared.closed:
-        _shared = DepartmentClient(DepartmentRegistry.from_settings(get_settings()))
+        settings = get_settings()
+        _shared = DepartmentClient(
+            DepartmentRegistry.from_settings(settings),
+            connections=settings.exchange_calls_per_department,
+        )
     return _shared
 
 

@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.adapters import access_log
-from app.adapters.client import DepartmentClient, Fact, Subject, is_transient, shared_client
+from app.adapters.client import (
+    CONNECTIONS_PER_DEPARTMENT,
+    DepartmentClient,
+    Fact,
+    Subject,
+    is_transient,
+    shared_client,
+)
 from app.adapters.purposes import check_purpose, check_scope
 from app.adapters.resilience import (
     Bulkhead,
@@ -79,7 +86,7 @@ class Exchange:
         call_timeout: float = 2.0,
         failure_threshold: int = 5,
         open_seconds: float = 10.0,
-        bulkhead_size: int = 64,
+        bulkhead_size: int = CONNECTIONS_PER_DEPARTMENT,
         window_seconds: float = 60.0,
         slow_call_seconds: float = 0.5,
     ) -> None:
@@ -98,7 +105,9 @@ class Exchange:
 
     @classmethod
     def from_settings(cls, settings: Settings, **options: object) -> Exchange:
-        """An exchange on the shared client, logging with the platform's blind index."""
+        """An exchange on the shared client, logging with the platform's blind index, its
+        bulkheads as large as the client's pools (QE_EXCHANGE_CALLS_PER_DEPARTMENT)."""
+        options.setdefault("bulkhead_size", settings.exchange_calls_per_department)
         return cls(blind_index=access_log.blind_index_from_settings(settings), **options)  # type: ignore[arg-type]
 
     @property
