@@ -473,7 +473,7 @@ def measure(
 
 
 # The most submissions a second the saturated phase can take on this machine (bench runs of
-# December 2026 saw 50-120): the pool is sized so that no phase runs out of citizens.
+# December 2026 saw 50-114): the pool is sized so that no phase runs out of citizens.
 SATURATED_MAX_PER_S = 160
 
 
