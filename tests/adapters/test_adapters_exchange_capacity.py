@@ -6,29 +6,22 @@ reads four of the housing fund centre's) does not queue behind a small bulkhead.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
+from exchange_support import CLERK, Sim
 
 from app.adapters.client import (
     CONNECTIONS_PER_DEPARTMENT,
-    DepartmentClient,
     Fact,
     Subject,
     close_shared_client,
     shared_client,
 )
-from app.adapters.registry import SIMULATOR_BASE_URL, DepartmentRegistry
-from app.adapters.service import Actor, Exchange, gather_facts
-from app.adapters.simulator.endpoints import create_simulator_app
-from app.adapters.simulator.personas import build_personas
-from app.adapters.simulator.settings import DEFAULT_ADMIN_TOKEN
+from app.adapters.service import Exchange, gather_facts
 from app.config import Settings, get_settings
 
-ADMIN = {"Authorization": f"Bearer {DEFAULT_ADMIN_TOKEN}"}
 FUND = [("gjj", "fund-account"), ("gjj", "fund-contributions"), ("gjj", "fund-loans"),
         ("gjj", "fund-withdrawals")]  # fmt: skip
-CLERK = Actor("staff", "clerk-7")
 
 
 def test_the_default_is_the_client_pools_default(settings: Settings) -> None:
@@ -52,19 +45,6 @@ async def test_the_setting_sizes_the_bulkheads_and_the_shared_clients_pools(
     finally:
         await close_shared_client()
         get_settings.cache_clear()
-
-
-@pytest.fixture
-async def sim_exchange(settings: Settings) -> AsyncIterator[tuple[Exchange, Subject]]:
-    app = create_simulator_app()
-    person = {p.key: p for p in build_personas(app.state.simulator.population)[0]}["renter"]
-    client = DepartmentClient(DepartmentRegistry(simulator_app=app))
-    exchange = Exchange.from_settings(settings, client=client)
-    await client.http.put(f"{SIMULATOR_BASE_URL}/_admin/faults/gjj", json={"latency_ms": 100},
-                          headers=ADMIN)  # fmt: skip
-    yield exchange, Subject.person(person.id_number, name=person.name)
-    await client.http.delete(f"{SIMULATOR_BASE_URL}/_admin/faults", headers=ADMIN)
-    await client.aclose()
 
 
 async def most_waiting(exchange: Exchange, subject: Subject, cases: int) -> int:
@@ -91,18 +71,18 @@ async def most_waiting(exchange: Exchange, subject: Subject, cases: int) -> int:
 
 
 async def test_twenty_cases_reading_four_fund_datasets_never_wait_for_a_slot(
-    sim_exchange: tuple[Exchange, Subject],
+    sim: Sim, settings: Settings
 ) -> None:
+    await sim.fault("gjj", latency_ms=100)
+    exchange = Exchange.from_settings(settings, client=sim.exchange.client)
     # 80 calls in flight at once: at the old size of 64, 16 of them waited a whole look-up.
-    assert await most_waiting(*sim_exchange, cases=20) == 0
+    assert await most_waiting(exchange, sim.renter(), cases=20) == 0
 
 
-async def test_a_smaller_setting_queues_the_calls_beyond_it(
-    sim_exchange: tuple[Exchange, Subject], settings: Settings
-) -> None:
-    exchange, subject = sim_exchange
+async def test_a_smaller_setting_queues_the_calls_beyond_it(sim: Sim, settings: Settings) -> None:
+    await sim.fault("gjj", latency_ms=100)
     small = Exchange.from_settings(
         settings.model_copy(update={"exchange_calls_per_department": 64}),
-        client=exchange.client,
+        client=sim.exchange.client,
     )
-    assert await most_waiting(small, subject, cases=20) == 80 - 64
+    assert await most_waiting(small, sim.renter(), cases=20) == 80 - 64

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
+from exchange_support import CLERK, Sim
 from pydantic import SecretStr
 from settings_support import PRODUCTION_SMS
 from sqlalchemy import text
@@ -15,16 +14,14 @@ from sqlalchemy import text
 from app.adapters import access_log
 from app.adapters.client import DepartmentClient, Fact, Subject
 from app.adapters.errors import PurposeNotAllowed, PurposeRequired
-from app.adapters.registry import SIMULATOR_BASE_URL, DepartmentRegistry
+from app.adapters.registry import DepartmentRegistry
 from app.adapters.service import Actor, Exchange, Unavailable, gather_facts
 from app.adapters.simulator.endpoints import create_simulator_app
-from app.adapters.simulator.personas import Persona, build_personas
-from app.adapters.simulator.settings import DEFAULT_ADMIN_TOKEN, SimulatorSettings
+from app.adapters.simulator.personas import build_personas
+from app.adapters.simulator.settings import SimulatorSettings
 from app.config import Settings
 from app.db import Database
 
-ADMIN = {"Authorization": f"Bearer {DEFAULT_ADMIN_TOKEN}"}
-CLERK = Actor("staff", "clerk-7")
 SIX = [
     ("gaj", "household-registration"),
     ("mzj", "marriage-status"),
@@ -33,41 +30,6 @@ SIX = [
     ("gjj", "fund-contributions"),
     ("jyj", "degrees"),
 ]
-
-
-class Sim:
-    """The exchange under test, its simulator and the simulator's admin API."""
-
-    def __init__(self, exchange: Exchange, personas: dict[str, Persona]) -> None:
-        self.exchange = exchange
-        self.personas = personas
-
-    async def fault(self, department: str, **fault: Any) -> None:
-        http = self.exchange.client.http
-        url = f"{SIMULATOR_BASE_URL}/_admin/faults/{department}"
-        response = await http.put(url, json=fault, headers=ADMIN)
-        assert response.status_code == 200, response.text
-
-    async def requests_to(self, department: str) -> int:
-        http = self.exchange.client.http
-        response = await http.get(f"{SIMULATOR_BASE_URL}/_admin/stats", headers=ADMIN)
-        stats: dict[str, Any] = response.json()["departments"]
-        return int(stats.get(department, {}).get("total", 0))
-
-    def renter(self) -> Subject:
-        person = self.personas["renter"]
-        return Subject.person(person.id_number, name=person.name)
-
-
-@pytest.fixture
-async def sim(settings: Settings) -> AsyncIterator[Sim]:
-    app = create_simulator_app()
-    personas = {p.key: p for p in build_personas(app.state.simulator.population)[0]}
-    client = DepartmentClient(DepartmentRegistry(simulator_app=app))
-    exchange = Exchange(blind_index=access_log.blind_index_from_settings(settings), client=client)
-    yield Sim(exchange, personas)
-    await client.http.delete(f"{SIMULATOR_BASE_URL}/_admin/faults", headers=ADMIN)
-    await client.aclose()
 
 
 # How long a breaker stays open in the tests below.
