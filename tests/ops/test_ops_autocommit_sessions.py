@@ -1,6 +1,7 @@
 """Statement-wise sessions (Database.autocommit_session) on PostgreSQL: one that only lent its
-database to driver look-ups is not closed (there is nothing to release), and one that used a
-connection or loaded objects is, as `async with` would close it."""
+database to driver look-ups is not closed (there is nothing to release) and the next block takes
+it again; one that used a connection, loaded objects or noted something in its `info` is closed
+or dropped, as `async with` would, and never lent again."""
 
 from __future__ import annotations
 
@@ -48,3 +49,35 @@ async def test_a_session_that_fails_midway_gives_its_connection_back(small: Data
     with pytest.raises(RuntimeError, match="the request failed"):
         await _failing_midway(small)
     assert checked_out(small) == 0
+
+
+async def test_an_untouched_session_is_lent_again_and_only_then(small: Database) -> None:
+    async with small.autocommit_session() as first:
+        await repository.access_token_state(
+            first, jti="none", claims_digest="0" * 64, client_id="none", grant_id=None
+        )
+    async with small.autocommit_session() as second:
+        assert second is first
+        # Two blocks at once never share one.
+        async with small.autocommit_session() as third:
+            assert third is not second
+
+
+async def test_a_session_that_held_something_is_not_lent_again(small: Database) -> None:
+    async with small.autocommit_session() as loaded:
+        assert await loaded.scalar(select(Department).limit(1)) is not None
+    async with small.autocommit_session() as noted:
+        assert noted is not loaded
+        assert not noted.identity_map
+        noted.info["a request's own note"] = True
+    async with small.autocommit_session() as after:
+        assert after is not noted
+        assert "a request's own note" not in after.info
+
+
+async def test_a_session_whose_block_failed_is_not_lent_again(small: Database) -> None:
+    with pytest.raises(RuntimeError, match="the request failed"):
+        async with small.autocommit_session() as failed:
+            raise RuntimeError("the request failed")
+    async with small.autocommit_session() as after:
+        assert after is not failed
