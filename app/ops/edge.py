@@ -75,7 +75,7 @@ class EdgeMiddleware:
         if declared.isdigit() and int(declared) > self.max_body_bytes:
             await send_problem(scope, send, body_too_large(self.max_body_bytes))
             return
-        body = await _read_body(receive, self.max_body_bytes)
+        body = await read_body(receive, self.max_body_bytes)
         if isinstance(body, str):
             # Past the limit; or the client went away mid-body, and no one is left to answer.
             if body == "too_large":
@@ -85,7 +85,7 @@ class EdgeMiddleware:
         if names:
             await send_problem(scope, send, nul_found(names))
             return
-        await self.app(scope, _replaying(body, receive), send)
+        await self.app(scope, replaying(body, receive), send)
 
     def _refuse_head(self, scope: Scope) -> AppError | None:
         """The refusal of what came before the body, if any."""
@@ -145,7 +145,7 @@ def _may_have_body(scope: Scope, headers: Headers) -> bool:
     )
 
 
-async def _read_body(receive: Receive, limit: int) -> bytes | Literal["too_large", "gone"]:
+async def read_body(receive: Receive, limit: int) -> bytes | Literal["too_large", "gone"]:
     """The whole body; "too_large" as soon as it passes `limit` (the rest is never read), or
     "gone" when the client disconnected first."""
     chunks: list[bytes] = []
@@ -173,7 +173,7 @@ def _nul_in_body(content_type: str, body: bytes) -> Iterator[str]:
     return nul.in_json(body)
 
 
-def _replaying(body: bytes, receive: Receive) -> Receive:
+def replaying(body: bytes, receive: Receive) -> Receive:
     """The body as one message, then the server's own messages (a disconnect, say)."""
     delivered = False
 

@@ -10,6 +10,7 @@ import asyncio
 import gc
 import hmac
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -33,6 +34,7 @@ from app.adapters.simulator.datasets import (
 from app.adapters.simulator.endpoints_admin import SimulatorError, admin_routes
 from app.adapters.simulator.endpoints_instructions import instruction_routes
 from app.adapters.simulator.endpoints_pension import pension_routes
+from app.adapters.simulator.fast import FastLookupMiddleware
 from app.adapters.simulator.faults import FaultMiddleware, FaultState
 from app.adapters.simulator.pension import PensionPayments
 from app.adapters.simulator.population import Population
@@ -113,7 +115,10 @@ class _Simulator:
         Reads `request.headers` directly: cheaper per request than four `Header()` parameters,
         and the simulator is on the hot path of every benchmarked look-up.
         """
-        headers = request.headers
+        return self.caller_system(request.headers, request.path_params)
+
+    def caller_system(self, headers: Mapping[str, str], path: Mapping[str, Any]) -> str:
+        """`caller` on a request's headers and path parameters (SimulatorError if refused)."""
         token = _bearer(headers.get("authorization"))
         system = None
         for known, name in self.settings.caller_tokens.items():
@@ -128,8 +133,21 @@ class _Simulator:
         purpose = headers.get("x-purpose", "").strip()
         if not purpose:
             raise SimulatorError(400, "simulator.purpose_missing", "X-Purpose is required")
-        _check_purpose(purpose, request.path_params)
+        _check_purpose(purpose, path)
         return system
+
+    def lookup_answer(self, dept: str, dataset: str, body: LookupRequest) -> bytes:
+        """The JSON answer to a look-up (SimulatorError for an unknown department or dataset,
+        or a subject the dataset cannot be read by); an unknown subject is found false."""
+        department, ds = _dataset(dept, dataset)
+        key = _key(ds, body.subject)
+        fields = _fields(ds, body.model_extra, body.subject.model_extra)
+        record = lookup(self.context, ds, key, fields)
+        as_of = record_time(self.context, department.code, ds, key)
+        answer = LookupResponse(department=department.code, dataset=ds.code,
+                                source=_source(department, ds), as_of=as_of,
+                                found=record is not None, record=record)  # fmt: skip
+        return answer.model_dump_json().encode()
 
     async def admin(self, authorization: Annotated[str | None, Header()] = None) -> None:
         """Require the admin token."""
@@ -211,16 +229,10 @@ def _router(sim: _Simulator) -> APIRouter:
     )
     async def lookup_one(dept: str, dataset: str, body: LookupRequest) -> Response:
         """Look up one subject; an unknown subject is found false, not an error."""
-        department, ds = _dataset(dept, dataset)
-        key = _key(ds, body.subject)
-        fields = _fields(ds, body.model_extra, body.subject.model_extra)
-        record = lookup(sim.context, ds, key, fields)
-        as_of = record_time(sim.context, department.code, ds, key)
-        answer = LookupResponse(department=department.code, dataset=ds.code,
-                                source=_source(department, ds), as_of=as_of,
-                                found=record is not None, record=record)  # fmt: skip
         # Serialized here: FastAPI would validate the model a second time on the way out.
-        return Response(answer.model_dump_json(), media_type="application/json")
+        # (A well-formed look-up is answered before the router: app/adapters/simulator/fast.py.)
+        answer = sim.lookup_answer(dept, dataset, body)
+        return Response(answer, media_type="application/json")
 
     @router.post(
         "/{dept}/datasets/{dataset}/batch", response_model=BatchResponse, dependencies=[caller]
@@ -305,6 +317,7 @@ def create_simulator_app(settings: SimulatorSettings | None = None) -> FastAPI:
     app = FastAPI(title="Qing e-ban simulated departments", version="1")
     _install_problem_handlers(app)
     app.include_router(_router(sim))
+    app.add_middleware(FastLookupMiddleware, caller=sim.caller_system, answer=sim.lookup_answer)
     app.add_middleware(FaultMiddleware, state=sim.faults)
     app.state.simulator = sim
     return app
