@@ -8,6 +8,8 @@ mode), so that one scrape, whichever process answers it, adds up the work of all
 from __future__ import annotations
 
 import os
+from functools import lru_cache
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
@@ -29,6 +31,23 @@ REQUEST_SECONDS = Histogram(
     buckets=(0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0),
     registry=REGISTRY,
 )
+
+
+def count_request(method: str, route: str, status: int, seconds: float) -> None:
+    """Count and time one request."""
+    counted, timed = _request_series(method, route, status)
+    counted.inc()
+    timed.observe(seconds)
+
+
+@lru_cache(maxsize=1024)
+def _request_series(method: str, route: str, status: int) -> tuple[Any, Any]:
+    # A series is looked up once per method, route and status, not on every request: the
+    # client's look-up validates and stringifies the labels under a lock (a twentieth of a
+    # token request's CPU). Routes are templates, so the series are few.
+    return REQUESTS.labels(method, route, str(status)), REQUEST_SECONDS.labels(method, route)
+
+
 JOBS_FINISHED = Counter(
     "qingeban_jobs_finished_total",
     "Jobs run by this process, by kind and outcome (done, retry, dead).",

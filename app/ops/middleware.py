@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import PROBLEM_JSON, InternalError, prefers_english, problem_body
 from app.ops.logging import request_id_var
-from app.ops.metrics import REQUEST_SECONDS, REQUESTS
+from app.ops.metrics import count_request
 
 logger = logging.getLogger("qingeban.http")
 
@@ -80,8 +80,7 @@ class RequestContextMiddleware:
             elapsed = time.perf_counter() - started
             route = _route_template(scope)
             method = scope["method"]
-            REQUESTS.labels(method, route, str(status)).inc()
-            REQUEST_SECONDS.labels(method, route).observe(elapsed)
+            count_request(method, route, status, elapsed)
             logger.info(
                 "request",
                 extra={

@@ -156,7 +156,7 @@ class _Simulator:
             raise SimulatorError(401, "simulator.unauthenticated", "Missing or invalid admin token")
 
 
-def _check_purpose(purpose: str, path: dict[str, Any]) -> None:
+def _check_purpose(purpose: str, path: Mapping[str, Any]) -> None:
     """Refuse, saying why, a purpose the exchange's policy does not know, or that may not read
     the dataset asked for (a real department answers only purposes agreed with it)."""
     try:
