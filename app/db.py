@@ -325,7 +325,7 @@ class Database:
         # Most of these sessions only lend their database to driver look-ups (the token's
         # state, fetch_driver_row) and never begin a transaction, load an object or note
         # anything in their `info`: such a session is as good as new when the block ends, and
-        # the next block takes it rather than build one (a tenth of a token request's CPU).
+        # the next block takes it rather than build one (about 5 % of a token request's CPU).
         session = self._idle_autocommit.pop() if self._idle_autocommit else self._autocommit()
         untouched = False
         try:

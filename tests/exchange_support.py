@@ -7,17 +7,36 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import httpx
+
 from app.adapters import access_log
 from app.adapters.client import DepartmentClient, Subject
 from app.adapters.registry import SIMULATOR_BASE_URL, DepartmentRegistry
 from app.adapters.service import Actor, Exchange
 from app.adapters.simulator.endpoints import create_simulator_app
 from app.adapters.simulator.personas import Persona, build_personas
-from app.adapters.simulator.settings import DEFAULT_ADMIN_TOKEN
+from app.adapters.simulator.settings import DEFAULT_ADMIN_TOKEN, SimulatorSettings
 from app.config import Settings
 
 ADMIN = {"Authorization": f"Bearer {DEFAULT_ADMIN_TOKEN}"}
 CLERK = Actor("staff", "clerk-7")
+# What the platform sends every department: its caller token and the X-Road-style headers.
+CALLER = {
+    "Authorization": "Bearer qingeban-demo-caller-token",
+    "X-Caller-System": "qingeban",
+    "X-End-User": "clerk-0042",
+    "X-Purpose": "review",
+}
+
+
+@asynccontextmanager
+async def simulator_http(app: Any = None) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client of the simulator's ASGI app (a fresh one by default), as the platform."""
+    transport = httpx.ASGITransport(app=app or create_simulator_app(SimulatorSettings()))
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://sim", headers=CALLER
+    ) as client:
+        yield client
 
 
 class Sim:

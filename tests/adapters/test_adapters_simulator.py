@@ -10,18 +10,12 @@ from typing import Any
 
 import httpx
 import pytest
+from exchange_support import simulator_http
 
 from app.adapters.simulator.datasets import DEPARTMENTS
-from app.adapters.simulator.endpoints import create_simulator_app
 from app.adapters.simulator.population import Population
-from app.adapters.simulator.settings import DEFAULT_ADMIN_TOKEN, SimulatorSettings
+from app.adapters.simulator.settings import DEFAULT_ADMIN_TOKEN
 
-HEADERS = {
-    "Authorization": "Bearer qingeban-demo-caller-token",
-    "X-Caller-System": "qingeban",
-    "X-End-User": "clerk-0042",
-    "X-Purpose": "review",
-}
 CODES = {"gaj", "mzj", "rsj", "tax", "ybj", "bdc", "gjj", "scjg", "jyj", "wjw", "court", "sfj",
          "jtj", "zjj", "water", "power", "gas", "heat", "catv", "broadband",
          "citycard"}  # fmt: skip
@@ -34,10 +28,8 @@ def population() -> Population:
 
 @pytest.fixture
 async def sim() -> AsyncIterator[httpx.AsyncClient]:
-    app = create_simulator_app(SimulatorSettings())
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://sim", headers=HEADERS) as c:
-        yield c
+    async with simulator_http() as client:
+        yield client
 
 
 def persona_id(population: Population, key: str) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from exchange_support import simulator_http
 from starlette.types import Receive, Scope, Send
 
 from app.adapters.simulator.endpoints import create_simulator_app
@@ -16,12 +17,6 @@ from app.adapters.simulator.fast import FastLookupMiddleware
 from app.adapters.simulator.population import Population
 from app.adapters.simulator.settings import SimulatorSettings
 
-HEADERS = {
-    "Authorization": "Bearer qingeban-demo-caller-token",
-    "X-Caller-System": "qingeban",
-    "X-End-User": "clerk-0042",
-    "X-Purpose": "review",
-}
 # The route reads a body of any JSON content type; the fast path only `application/json`, so
 # this one always reaches the route: the reference the fast path is held to.
 ROUTED = {"Content-Type": "application/json; charset=utf-8"}
@@ -29,10 +24,8 @@ ROUTED = {"Content-Type": "application/json; charset=utf-8"}
 
 @pytest.fixture
 async def sim() -> AsyncIterator[httpx.AsyncClient]:
-    app = create_simulator_app(SimulatorSettings())
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://sim", headers=HEADERS) as c:
-        yield c
+    async with simulator_http() as client:
+        yield client
 
 
 async def both(
@@ -125,8 +118,7 @@ async def test_only_what_the_fast_path_cannot_grant_reaches_the_router() -> None
     fast = FastLookupMiddleware(
         router, caller=simulator.caller_system, answer=simulator.lookup_answer
     )
-    transport = httpx.ASGITransport(app=fast)
-    async with httpx.AsyncClient(transport=transport, base_url="http://sim", headers=HEADERS) as c:
+    async with simulator_http(fast) as c:
         body = {"subject": {"id_number": "370202199001011234"}}
         granted = await c.post("/gjj/datasets/fund-account/lookup", json=body)
         assert granted.status_code == 200

@@ -10,16 +10,11 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 import uvicorn
+from exchange_support import CALLER, simulator_http
 
 from app.adapters.simulator.endpoints import create_simulator_app
 from app.adapters.simulator.settings import Fault, SimulatorSettings
 
-HEADERS = {
-    "Authorization": "Bearer qingeban-demo-caller-token",
-    "X-Caller-System": "qingeban",
-    "X-End-User": "clerk-0042",
-    "X-Purpose": "review",
-}
 ADMIN = {"Authorization": "Bearer qingeban-sim-admin"}
 LOOKUP = "/ybj/datasets/medical-enrolment/lookup"
 BODY = {"subject": {"id_number": "110101199001011234"}}
@@ -27,9 +22,8 @@ BODY = {"subject": {"id_number": "110101199001011234"}}
 
 @pytest.fixture
 async def sim() -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=create_simulator_app(SimulatorSettings()))
-    async with httpx.AsyncClient(transport=transport, base_url="http://sim", headers=HEADERS) as c:
-        yield c
+    async with simulator_http() as client:
+        yield client
 
 
 async def put_fault(client: httpx.AsyncClient, dept: str, **fault: object) -> None:
@@ -79,8 +73,7 @@ async def test_hang_until_faults_cleared(sim: httpx.AsyncClient) -> None:
 
 async def test_faults_from_configuration() -> None:
     settings = SimulatorSettings(faults={"ybj": Fault(error_rate=1.0)})
-    transport = httpx.ASGITransport(app=create_simulator_app(settings))
-    async with httpx.AsyncClient(transport=transport, base_url="http://s", headers=HEADERS) as c:
+    async with simulator_http(create_simulator_app(settings)) as c:
         assert (await c.post(LOOKUP, json=BODY)).status_code == 503
         assert "ybj" in (await c.get("/_admin/faults", headers=ADMIN)).json()["faults"]
 
@@ -118,7 +111,7 @@ async def test_real_server_over_tcp_with_reset() -> None:
             await asyncio.sleep(0.02)
         assert server.started
         base = f"http://127.0.0.1:{port}"
-        async with httpx.AsyncClient(base_url=base, headers=HEADERS, timeout=2) as client:
+        async with httpx.AsyncClient(base_url=base, headers=CALLER, timeout=2) as client:
             assert (await client.post(LOOKUP, json=BODY)).json()["found"] is False
             await put_fault(client, "ybj", reset_rate=1.0)
             with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
