@@ -373,9 +373,9 @@ def _restore(connection: Any) -> list[str]:
         # 32 MB for each of the build's processes (the leader and PostgreSQL's floor of 32 MB
         # per worker allow two workers). Less memory is faster here: each process sorts runs
         # that stay in the CPU's caches and merges them, where one large in-memory quicksort
-        # waits on memory. At 23 million rows the builds took 122-123 s with 64 or 96 MB
-        # against 158-162 s with 512 MB and 180 s with 2 or 4 GB (README, "--full"). Set here
-        # rather than left to the server, whose setting may be sized for VACUUM instead.
+        # waits on memory. Rebuilding them all on 23 million rows took 122-154 s with 64 or
+        # 96 MB against 158-181 s with 512 MB and 180 s with 2 or 4 GB, runs alternated. Set
+        # here rather than left to the server, whose setting may be sized for VACUUM instead.
         connection.execute(text("SET LOCAL maintenance_work_mem = '96MB'"))
     for index in _DEFERRED_INDEXES:
         if index.name not in present_indexes:
