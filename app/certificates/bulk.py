@@ -370,12 +370,13 @@ def _restore(connection: Any) -> list[str]:
     present_keys |= {found["name"] for found in inspector.get_unique_constraints("licenses")}
     built = []
     if connection.dialect.name == "postgresql":
-        # 32 MB for each of the build's processes (the leader and PostgreSQL's floor of 32 MB
-        # per worker allow two workers). Less memory is faster here: each process sorts runs
-        # that stay in the CPU's caches and merges them, where one large in-memory quicksort
-        # waits on memory. Rebuilding them all on 23 million rows took 122-154 s with 64 or
-        # 96 MB against 158-181 s with 512 MB and 180 s with 2 or 4 GB, runs alternated. Set
-        # here rather than left to the server, whose setting may be sized for VACUUM instead.
+        # 32 MB for each of a build's three processes, the leader and two workers (PostgreSQL
+        # starts fewer workers when each would get less). Less memory is faster here: each
+        # sorts runs that stay in the CPU's caches and merges them, where one large in-memory
+        # quicksort waits on memory. Rebuilding them all on 23 million rows took 122-154 s
+        # with 64 or 96 MB against 158-181 s with 512 MB and 180 s with 2 or 4 GB, runs
+        # alternated. Set here rather than left to the server, whose setting may be sized for
+        # VACUUM instead.
         connection.execute(text("SET LOCAL maintenance_work_mem = '96MB'"))
     for index in _DEFERRED_INDEXES:
         if index.name not in present_indexes:
