@@ -16,9 +16,10 @@ from app.config import Settings
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    """A reserve as long as the deadline: nothing is left for the departments."""
+    """A reserve as long as the deadline: nothing is left for the departments. The deadline is
+    long (3 s) so that waiting it out cannot be mistaken for a slow machine's answer."""
     return make_settings(
-        database_url, approval_deadline_seconds=1.0, approval_answer_reserve_seconds=1.0
+        database_url, approval_deadline_seconds=3.0, approval_answer_reserve_seconds=3.0
     )
 
 
@@ -38,4 +39,6 @@ async def test_no_time_left_for_the_departments_is_a_referral_at_once(
     unknown = [c for c in case["decision"]["criteria"] if c["result"] == "unknown"]
     assert unknown, "every department's data is missing"
     assert all("deadline" in (c["reason"] or "") for c in unknown), unknown
-    assert elapsed < 0.5, "nothing waited for the departments"
+    # A busy CI machine answers this in about 0.5 s; waiting for the departments would take
+    # the whole 3 s deadline.
+    assert elapsed < 2.0, "nothing waited for the departments"
