@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.types import DateTime, TypeDecorator
+from sqlalchemy.types import DateTime, String, TypeDecorator, TypeEngine
 
 from app import db_parked
 
@@ -45,6 +45,19 @@ class Base(DeclarativeBase):
     """Base of every model; constraint names follow NAMING_CONVENTION so migrations are stable."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def key_string(length: int) -> TypeEngine[str]:
+    """A code, number or digest that is compared and sorted byte by byte: COLLATE "C" on
+    PostgreSQL, whose databases default to a language's collation; SQLite's default is
+    already byte order, so both sort such keys alike.
+
+    A key gains nothing from a language's rules and pays for them in every index over it:
+    PostgreSQL compares such text with strcoll and sorts it without abbreviated keys. At 23
+    million licenses, building the four indexes over their text keys took 27-35 % less time
+    under "C" (98-116 s against 72-76 s).
+    """
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
 
 
 class UtcDateTime(TypeDecorator[datetime]):

@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, UtcDateTime
+from app.db import Base, UtcDateTime, key_string
 from app.kit.ids import new_id
 from app.sealing import SealedJSON
 
@@ -129,26 +129,28 @@ class License(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     # The GB/T 36904 identifier; every version has its own.
-    license_no: Mapped[str] = mapped_column(String(80), unique=True)
-    type_code: Mapped[str] = mapped_column(ForeignKey("license_types.code"), index=True)
+    license_no: Mapped[str] = mapped_column(key_string(80), unique=True)
+    type_code: Mapped[str] = mapped_column(
+        key_string(64), ForeignKey("license_types.code"), index=True
+    )
     # Not indexed alone: the unique key (issuer_code, source_record_id) leads with it (0028).
-    issuer_code: Mapped[str] = mapped_column(ForeignKey("departments.code"))
+    issuer_code: Mapped[str] = mapped_column(key_string(32), ForeignKey("departments.code"))
     # person | enterprise
     holder_kind: Mapped[str] = mapped_column(String(16))
     holder_name: Mapped[str] = mapped_column(String(200))
     holder_id_cipher: Mapped[str | None] = mapped_column(String(255))
-    holder_id_index: Mapped[str | None] = mapped_column(String(64), index=True)
+    holder_id_index: Mapped[str | None] = mapped_column(key_string(64), index=True)
     holder_id_masked: Mapped[str | None] = mapped_column(String(32))
-    holder_uscc: Mapped[str | None] = mapped_column(String(18), index=True)
+    holder_uscc: Mapped[str | None] = mapped_column(key_string(18), index=True)
     fields: Mapped[dict[str, Any]] = mapped_column("fields_cipher", SealedJSON(FIELDS_CONTEXT))
     valid_from: Mapped[date] = mapped_column(Date)
     # None: the license does not expire.
     valid_until: Mapped[date | None] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(key_string(16))
     version: Mapped[int] = mapped_column(Integer)
     serial: Mapped[int] = mapped_column(BigInteger)
     supersedes_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("licenses.id"), index=True)
-    source_record_id: Mapped[str | None] = mapped_column(String(128))
+    source_record_id: Mapped[str | None] = mapped_column(key_string(128))
     revocation_list_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("status_lists.id"))
     revocation_index: Mapped[int] = mapped_column(Integer)
     suspension_list_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("status_lists.id"))
