@@ -30,3 +30,32 @@ async def test_the_migrated_indexes_are_the_models(database: Database) -> None:
     # The issuer's lookups use the unique key that leads with it (migration 0028).
     assert "ix_licenses_issuer_code" not in indexes
     assert "uq_licenses_issuer_code_source_record_id" in uniques
+
+
+def _collations(connection: Any) -> dict[str, str | None]:
+    """Each text column's collation as the database has it (None: the database's default)."""
+    if connection.dialect.name != "postgresql":
+        # SQLite's default, byte order (BINARY), is the only one the migrations use there.
+        return {c["name"]: None for c in inspect(connection).get_columns("licenses")}
+    rows = connection.exec_driver_sql(
+        "SELECT column_name, collation_name FROM information_schema.columns"
+        " WHERE table_name = 'licenses'"
+    )
+    return {str(name): collation for name, collation in rows}
+
+
+async def test_the_migrated_key_collations_are_the_models(database: Database) -> None:
+    # alembic check does not compare collations: a key the model puts in byte order
+    # (app.db.key_string) that no migration altered would sort and build slowly unnoticed.
+    async with database.engine.connect() as connection:
+        migrated = await connection.run_sync(_collations)
+        dialect = connection.dialect
+    table = License.__table__
+    assert isinstance(table, Table)
+    modelled = {
+        column.name: getattr(column.type.dialect_impl(dialect), "collation", None)
+        for column in table.columns
+    }
+    assert migrated == modelled
+    if database.is_postgresql:
+        assert migrated["license_no"] == "C"
