@@ -174,11 +174,10 @@ async def _fetch_driver(
     session: AsyncSession, statement: DriverStatement, params: Mapping[str, Any], *, every_row: bool
 ) -> Any:
     arguments = [params[name] for name in statement.names]
-    statementwise: Database | None = session.info.get(_STATEMENTWISE_OF)
-    if statementwise is not None and not session.in_transaction():
-        # A statement-wise session that has not used a connection yet sees nothing another
-        # connection would not: a pooled one will do, without the session checking one out
-        # and its bookkeeping around it (the token's state is read on every bearer request).
+    statementwise = idle_statementwise_database(session)
+    if statementwise is not None:
+        # Any pooled connection will do, without the session checking one out and its
+        # bookkeeping around it (the token's state is read on every bearer request).
         async with statementwise.driver_connection() as pooled:
             fetch = pooled.fetch if every_row else pooled.fetchrow
             return await fetch(statement.sql, *arguments)
@@ -248,6 +247,16 @@ def is_statementwise(session: AsyncSession) -> bool:
     """Whether the session commits statement by statement (Database.autocommit_session): it
     writes only what is flushed, where a unit of work writes what it staged when it commits."""
     return _STATEMENTWISE_OF in session.info
+
+
+def idle_statementwise_database(session: AsyncSession) -> Database | None:
+    """The Database of a statement-wise session that has not used a connection yet: such a
+    session sees nothing another connection would not, so its look-ups may go through any
+    pooled connection (fetch_driver_row), or join other requests' (app.auth.token_states)."""
+    statementwise: Database | None = session.info.get(_STATEMENTWISE_OF)
+    if statementwise is None or session.in_transaction():
+        return None
+    return statementwise
 
 
 def database_of(session: AsyncSession) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import keys, repository, tokens
+from app.auth import keys, token_states, tokens
 from app.auth.models import ClientKind, StaffRole, SubjectKind
 from app.auth.principals import Principal
 from app.config import Settings
@@ -84,7 +84,7 @@ async def inspect(
             raise ValueError("act must name the acting party")
     except (KeyError, TypeError, ValueError) as exc:
         raise TokenRejected("malformed claims") from exc
-    state = await repository.access_token_state(
+    state = await token_states.access_token_state(
         session,
         jti=jti,
         claims_digest=tokens.claims_digest(claims),

@@ -15,13 +15,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import (
+    ColumnElement,
+    FromClause,
     Select,
+    String,
     Table,
+    Uuid,
     and_,
     bindparam,
     delete,
     exists,
     false,
+    func,
     insert,
     or_,
     select,
@@ -427,48 +432,102 @@ class AccessTokenState:
     client_kind: str
 
 
-def _access_token_state_statement(*, with_grant: bool) -> Select[*tuple[Any, ...]]:
-    on_grant = Grant.id == bindparam("grant_id") if with_grant else false()
-    statement: Select[*tuple[Any, ...]] = (
-        select(
-            exists()
-            .where(
-                AccessToken.jti == bindparam("jti"),
-                AccessToken.claims_digest == bindparam("claims_digest"),
-                AccessToken.revoked_at.is_(None),
-            )
-            .label("live"),
-            OAuthClient.disabled_at.label("client_disabled_at"),
-            Grant.revoked_at.label("grant_revoked_at"),
-            Grant.expires_at.label("grant_expires_at"),
-            SsoSession.id.label("session_id"),
-            SsoSession.ended_at.label("session_ended_at"),
-            SsoSession.subject_kind,
-            SsoSession.account_id,
-            SsoSession.staff_id,
-            StaffMember.disabled_at.label("staff_disabled_at"),
-            StaffMember.role,
-            StaffMember.department_code,
-            OAuthClient.department_code.label("client_department_code"),
-            OAuthClient.kind.label("client_kind"),
+def _access_token_state_statement(
+    jti: ColumnElement[Any],
+    claims_digest: ColumnElement[Any],
+    client_id: ColumnElement[Any],
+    grant_id: ColumnElement[Any] | None,
+    *,
+    lookups: FromClause | None = None,
+) -> Select[*tuple[Any, ...]]:
+    """The state of the token `jti` (with `claims_digest`) of `client_id` under `grant_id`:
+    bound parameters for one token; for several, the columns of `lookups`, one row of it per
+    token (a token whose client is unknown has no row)."""
+    on_grant = false() if grant_id is None else Grant.id == grant_id
+    clients: FromClause = cast(Table, OAuthClient.__table__)
+    if lookups is not None:
+        clients = lookups.join(clients, OAuthClient.client_id == client_id)
+    statement: Select[*tuple[Any, ...]] = select(
+        exists()
+        .where(
+            AccessToken.jti == jti,
+            AccessToken.claims_digest == claims_digest,
+            AccessToken.revoked_at.is_(None),
         )
-        .select_from(OAuthClient)
-        .outerjoin(Grant, and_(on_grant, Grant.client_id == OAuthClient.client_id))
+        .label("live"),
+        OAuthClient.disabled_at.label("client_disabled_at"),
+        Grant.revoked_at.label("grant_revoked_at"),
+        Grant.expires_at.label("grant_expires_at"),
+        SsoSession.id.label("session_id"),
+        SsoSession.ended_at.label("session_ended_at"),
+        SsoSession.subject_kind,
+        SsoSession.account_id,
+        SsoSession.staff_id,
+        StaffMember.disabled_at.label("staff_disabled_at"),
+        StaffMember.role,
+        StaffMember.department_code,
+        OAuthClient.department_code.label("client_department_code"),
+        OAuthClient.kind.label("client_kind"),
+    ).select_from(
+        clients.outerjoin(Grant, and_(on_grant, Grant.client_id == OAuthClient.client_id))
         .outerjoin(SsoSession, SsoSession.id == Grant.session_id)
         .outerjoin(StaffMember, StaffMember.id == SsoSession.staff_id)
-        .where(OAuthClient.client_id == bindparam("client_id"))
     )
+    if lookups is None:
+        statement = statement.where(OAuthClient.client_id == client_id)
     return statement
+
+
+def _single_token_state_statement(*, with_grant: bool) -> Select[*tuple[Any, ...]]:
+    return _access_token_state_statement(
+        bindparam("jti"),
+        bindparam("claims_digest"),
+        bindparam("client_id"),
+        bindparam("grant_id") if with_grant else None,
+    )
+
+
+def _token_states_statement() -> Select[*tuple[Any, ...]]:
+    lookups = (
+        func.unnest(
+            bindparam("jtis", type_=postgresql.ARRAY(String)),
+            bindparam("claims_digests", type_=postgresql.ARRAY(String)),
+            bindparam("client_ids", type_=postgresql.ARRAY(String)),
+            bindparam("grant_ids", type_=postgresql.ARRAY(Uuid)),
+        )
+        .table_valued("jti", "claims_digest", "client_id", "grant_id", with_ordinality="ordinal")
+        .render_derived()
+    )
+    statement = _access_token_state_statement(
+        lookups.c.jti,
+        lookups.c.claims_digest,
+        lookups.c.client_id,
+        lookups.c.grant_id,
+        lookups=lookups,
+    )
+    return statement.add_columns(lookups.c.ordinal)
 
 
 # Built once: every authenticated request of every endpoint runs one of them, and building a
 # statement (and its cache key) per request was a measurable part of a request's CPU.
-_TOKEN_STATE_WITH_GRANT = _access_token_state_statement(with_grant=True)
-_TOKEN_STATE_WITHOUT_GRANT = _access_token_state_statement(with_grant=False)
+_TOKEN_STATE_WITH_GRANT = _single_token_state_statement(with_grant=True)
+_TOKEN_STATE_WITHOUT_GRANT = _single_token_state_statement(with_grant=False)
 # The same for asyncpg on PostgreSQL, read past SQLAlchemy's execution (a tenth of the CPU of
 # an introspection).
 _DRIVER_TOKEN_STATE_WITH_GRANT = DriverStatement(_TOKEN_STATE_WITH_GRANT)
 _DRIVER_TOKEN_STATE_WITHOUT_GRANT = DriverStatement(_TOKEN_STATE_WITHOUT_GRANT)
+# Several tokens' states in one statement, each token a row of the arrays (PostgreSQL).
+_DRIVER_TOKEN_STATES = DriverStatement(_token_states_statement())
+
+
+@dataclass(frozen=True, slots=True)
+class TokenLookup:
+    """Which access token's state to read (the arguments of `access_token_state`)."""
+
+    jti: str
+    claims_digest: str
+    client_id: str
+    grant_id: uuid.UUID | None
 
 
 async def access_token_state(
@@ -489,19 +548,56 @@ async def access_token_state(
         if grant_id is not None:
             driver = _DRIVER_TOKEN_STATE_WITH_GRANT
         record = await fetch_driver_row(session, driver, params)
-        if record is None:
-            return None
+        return None if record is None else _state_of_row(dict(record.items()))
+    statement = _TOKEN_STATE_WITHOUT_GRANT if grant_id is None else _TOKEN_STATE_WITH_GRANT
+    found = (await session.execute(statement, params)).mappings().one_or_none()
+    if found is None:
+        return None
+    row = dict(found)
+    return AccessTokenState(**{**row, "live": bool(row["live"])})
+
+
+async def access_token_states(
+    driver: Any, lookups: Sequence[TokenLookup]
+) -> list[AccessTokenState | None]:
+    """`access_token_state` of each of several tokens, in one statement on an asyncpg
+    connection (`Database.driver_connection`), in their order (PostgreSQL)."""
+    if len(lookups) == 1:
+        # A lone token (a quiet process): its own statement, cheaper than arrays of one.
+        (lookup,) = lookups
+        statement = _DRIVER_TOKEN_STATE_WITHOUT_GRANT
+        if lookup.grant_id is not None:
+            statement = _DRIVER_TOKEN_STATE_WITH_GRANT
+        params: dict[str, Any] = {
+            "jti": lookup.jti,
+            "claims_digest": lookup.claims_digest,
+            "client_id": lookup.client_id,
+            "grant_id": lookup.grant_id,
+        }
+        record = await driver.fetchrow(statement.sql, *[params[name] for name in statement.names])
+        return [None if record is None else _state_of_row(dict(record.items()))]
+    statement = _DRIVER_TOKEN_STATES
+    params = {
+        "jtis": [lookup.jti for lookup in lookups],
+        "claims_digests": [lookup.claims_digest for lookup in lookups],
+        "client_ids": [lookup.client_id for lookup in lookups],
+        "grant_ids": [lookup.grant_id for lookup in lookups],
+    }
+    records = await driver.fetch(statement.sql, *[params[name] for name in statement.names])
+    states: list[AccessTokenState | None] = [None] * len(lookups)
+    for record in records:
         row = dict(record.items())
-        # asyncpg's own UUID type, as SQLAlchemy's Uuid would have given them.
-        for name in ("account_id", "staff_id"):
-            if row[name] is not None:
-                row[name] = uuid.UUID(bytes=row[name].bytes)
-    else:
-        statement = _TOKEN_STATE_WITHOUT_GRANT if grant_id is None else _TOKEN_STATE_WITH_GRANT
-        found = (await session.execute(statement, params)).mappings().one_or_none()
-        if found is None:
-            return None
-        row = dict(found)
+        ordinal = row.pop("ordinal")
+        states[ordinal - 1] = _state_of_row(row)
+    return states
+
+
+def _state_of_row(row: dict[str, Any]) -> AccessTokenState:
+    """An asyncpg record's state (as a dict, changed in place)."""
+    # asyncpg's own UUID type, as SQLAlchemy's Uuid would have given them.
+    for name in ("account_id", "staff_id"):
+        if row[name] is not None:
+            row[name] = uuid.UUID(bytes=row[name].bytes)
     return AccessTokenState(**{**row, "live": bool(row["live"])})
 
 

@@ -16,13 +16,13 @@ second connection would wait for.
 
 from __future__ import annotations
 
-import asyncio
 import weakref
 from datetime import datetime
 from typing import Any
 
 from app.auth import repository
 from app.db import Database
+from app.kit.batching import Batcher
 
 _ledgers: weakref.WeakKeyDictionary[Database, TokenLedger] = weakref.WeakKeyDictionary()
 
@@ -32,40 +32,18 @@ class TokenLedger:
 
     def __init__(self, database: Database) -> None:
         self._database = database
-        self._waiting: list[tuple[dict[str, Any], asyncio.Future[None]]] = []
-        self._writer: asyncio.Task[None] | None = None
+        self._batches: Batcher[dict[str, Any], None] = Batcher(self._insert)
 
     async def record(self, *, jti: str, claims_digest: str, expires_at: datetime) -> None:
         """Return once the record has committed (raise what its batch's insert raised)."""
-        loop = asyncio.get_running_loop()
-        if self._writer is not None and self._writer.get_loop() is not loop:
-            # Left behind by an event loop that has ended (a test's); its waiters went with it.
-            self._waiting, self._writer = [], None
-        done: asyncio.Future[None] = loop.create_future()
-        self._waiting.append(
-            ({"jti": jti, "claims_digest": claims_digest, "expires_at": expires_at}, done)
+        await self._batches.submit(
+            {"jti": jti, "claims_digest": claims_digest, "expires_at": expires_at}
         )
-        if self._writer is None:
-            self._writer = asyncio.create_task(self._write())
-        await done
 
-    async def _write(self) -> None:
-        try:
-            while self._waiting:
-                batch, self._waiting = self._waiting, []
-                try:
-                    async with self._database.driver_connection() as driver:
-                        await repository.record_access_tokens(driver, [row for row, _ in batch])
-                except Exception as exc:
-                    for _, done in batch:
-                        if not done.done():
-                            done.set_exception(exc)
-                else:
-                    for _, done in batch:
-                        if not done.done():
-                            done.set_result(None)
-        finally:
-            self._writer = None
+    async def _insert(self, rows: list[dict[str, Any]]) -> list[None]:
+        async with self._database.driver_connection() as driver:
+            await repository.record_access_tokens(driver, rows)
+        return [None] * len(rows)
 
 
 def ledger_for(database: Database) -> TokenLedger | None:

@@ -188,6 +188,17 @@ class Provider:
             data["client_secret"] = client.client_secret
         return await self.api.post("/oauth/token", data=data)
 
+    async def introspect(self, client: RegisteredClient, token: str) -> dict[str, Any]:
+        """POST /oauth/introspect with client_secret_basic: the answer's body (a 200)."""
+        response = await self.api.post(
+            "/oauth/introspect",
+            data={"token": token},
+            auth=(client.client_id, client.client_secret or ""),
+        )
+        assert response.status_code == 200
+        body: dict[str, Any] = response.json()
+        return body
+
     async def tokens_for(
         self, browser: httpx.AsyncClient, client: RegisteredClient, *, login: str, **overrides: str
     ) -> dict[str, Any]:

@@ -165,16 +165,7 @@ async def test_introspection_and_revocation_only_touch_the_callers_own_tokens(
     other = await provider.register()
     tokens = await provider.tokens_for(browser, mine, login=PHONE)
 
-    async def introspect(client: RegisteredClient, token: str) -> dict[str, object]:
-        response = await provider.api.post(
-            "/oauth/introspect",
-            data={"token": token},
-            auth=(client.client_id, client.client_secret or ""),
-        )
-        assert response.status_code == 200
-        body: dict[str, object] = response.json()
-        return body
-
+    introspect = provider.introspect
     active = await introspect(mine, tokens["access_token"])
     assert active["active"] is True
     assert active["client_id"] == mine.client_id
