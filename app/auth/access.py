@@ -84,13 +84,13 @@ async def inspect(
             raise ValueError("act must name the acting party")
     except (KeyError, TypeError, ValueError) as exc:
         raise TokenRejected("malformed claims") from exc
-    state = await token_states.access_token_state(
+    state = await token_states.read(
         session,
-        jti=jti,
-        claims_digest=tokens.claims_digest(claims),
-        client_id=client_id,
-        grant_id=grant_id,
-    )
+        token_states.TokenLookup(
+            jti=jti, claims_digest=tokens.claims_digest(claims), client_id=client_id,
+            grant_id=grant_id,
+        ),
+    )  # fmt: skip
     now = utcnow()
     if state is None or not state.live or state.client_disabled_at is not None:
         raise TokenRejected("not issued, or revoked")

@@ -10,8 +10,8 @@ import httpx
 import pytest
 from oidc_support import Provider, RegisteredClient
 
-from app.auth import repository
-from app.auth.repository import AccessTokenState, TokenLookup
+from app.auth import token_states
+from app.auth.token_states import AccessTokenState, TokenLookup
 from app.db import Database
 
 PHONE = "13855557777"
@@ -21,7 +21,7 @@ PHONE = "13855557777"
 def batches(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The size of each batch of token states read in one statement."""
     sizes: list[int] = []
-    read = repository.access_token_states
+    read = token_states.access_token_states
 
     async def counted(
         driver: object, lookups: Sequence[TokenLookup]
@@ -29,7 +29,7 @@ def batches(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         sizes.append(len(lookups))
         return await read(driver, lookups)
 
-    monkeypatch.setattr(repository, "access_token_states", counted)
+    monkeypatch.setattr(token_states, "access_token_states", counted)
     return sizes
 
 

@@ -9,7 +9,7 @@ import pytest
 from pool_support import checked_out
 from sqlalchemy import inspect, select, text
 
-from app.auth import repository
+from app.auth import token_states
 from app.db import Database
 from app.services.catalog.models import Department
 
@@ -20,7 +20,7 @@ async def test_sessions_that_only_lend_their_database_leave_the_pool_whole(
     # More sessions than the pool has connections: one kept by a session would starve the rest.
     for _ in range(10):
         async with small.autocommit_session() as session:
-            state = await repository.access_token_state(
+            state = await token_states.access_token_state(
                 session, jti="none", claims_digest="0" * 64, client_id="none", grant_id=None
             )
             assert state is None
@@ -53,7 +53,7 @@ async def test_a_session_that_fails_midway_gives_its_connection_back(small: Data
 
 async def test_an_untouched_session_is_lent_again_and_only_then(small: Database) -> None:
     async with small.autocommit_session() as first:
-        await repository.access_token_state(
+        await token_states.access_token_state(
             first, jti="none", claims_digest="0" * 64, client_id="none", grant_id=None
         )
     async with small.autocommit_session() as second:
