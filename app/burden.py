@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import yaml
 
 from app.adapters.service import reset_exchange
 from app.adapters.simulator.personas import DEMO_PASSWORD, Persona, build_personas
 from app.adapters.simulator.population import Population
 from app.config import Settings
 from app.db import Database
+from app.kit.data_files import read_yaml
 from app.main import create_app
 
 DEMO_SERVICES = Path(__file__).resolve().parent / "data" / "demo_services.yaml"
@@ -42,7 +42,7 @@ SAMPLE_PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1
 @cache
 def demo_services() -> dict[str, tuple[str, bool]]:
     """Service code → (persona key, acting for the persona's enterprise)."""
-    raw = yaml.safe_load(DEMO_SERVICES.read_text(encoding="utf-8"))
+    raw = read_yaml(DEMO_SERVICES)
     return {
         code: (str(spec["persona"]), bool(spec.get("enterprise", False)))
         for code, spec in raw["services"].items()

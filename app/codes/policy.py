@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from app.kit.data_files import read_yaml
 
 VerifierKind = Literal["staff", "client"]
 POLICY_FILE = Path(__file__).parent / "data" / "purposes.yaml"
@@ -78,7 +79,7 @@ class CodePurpose(BaseModel):
 @functools.cache
 def purposes(path: Path = POLICY_FILE) -> Mapping[str, CodePurpose]:
     """The purposes of the policy file, by code."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = read_yaml(path)
     if not isinstance(raw, dict):
         raise ValueError(f"{path} is not a mapping of purposes")
     return {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-import yaml
+from app.kit.data_files import read_yaml
 
 MESSAGES_FILE = Path(__file__).resolve().parent / "data" / "messages.yaml"
 LOCALES = ("zh", "en")
@@ -32,7 +32,7 @@ def parse(raw: object) -> dict[str, dict[str, str]]:
 @cache
 def messages() -> dict[str, dict[str, str]]:
     """The checked messages (read once per process)."""
-    return parse(yaml.safe_load(MESSAGES_FILE.read_text(encoding="utf-8")))
+    return parse(read_yaml(MESSAGES_FILE))
 
 
 def locale_of(lang: str | None, accept_language: str | None) -> str:

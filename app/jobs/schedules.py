@@ -14,11 +14,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.jobs import service
 from app.kit.clock import SHANGHAI
+from app.kit.data_files import read_yaml
 
 SCHEDULES_FILE = Path(__file__).resolve().parent / "data" / "schedules.yaml"
 
@@ -62,7 +62,7 @@ def _parse(raw: object) -> tuple[Schedule, ...]:
 @lru_cache
 def schedules() -> tuple[Schedule, ...]:
     """The declared schedules, checked when first read."""
-    return _parse(yaml.safe_load(SCHEDULES_FILE.read_text(encoding="utf-8")))
+    return _parse(read_yaml(SCHEDULES_FILE))
 
 
 def pending(now: datetime, queued: dict[str, datetime]) -> bool:

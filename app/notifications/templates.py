@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from app.kit.data_files import read_yaml
 
 _FILE = Path(__file__).parent / "templates" / "messages.yaml"
 _FIELDS = ("title_zh", "title_en", "body_zh", "body_en", "link")
@@ -39,7 +39,7 @@ class Rendered:
 @functools.cache
 def templates() -> dict[str, Template]:
     """Every template by key, read once; a template missing a field fails at start-up."""
-    raw = yaml.safe_load(_FILE.read_text(encoding="utf-8"))
+    raw = read_yaml(_FILE)
     loaded = {}
     for key, entry in raw.items():
         missing = [name for name in _FIELDS if name not in entry]

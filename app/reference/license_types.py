@@ -17,6 +17,8 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from app.kit.data_files import read_yaml
+
 DATA = Path(__file__).resolve().parent / "data"
 FILES = ("license_types_person.yaml", "license_types_enterprise.yaml")
 
@@ -112,7 +114,7 @@ def load(directory: Path = DATA) -> tuple[LicenseTypeSeed, ...]:
     for name in FILES:
         path = directory / name
         try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+            raw = read_yaml(path)
             types += [_seed(spec) for spec in _File.model_validate(raw).license_types]
         except (yaml.YAMLError, ValueError) as exc:
             raise ValueError(f"{path}: {exc}") from exc

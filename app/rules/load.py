@@ -10,7 +10,8 @@ with a template criterion's id replaces it in place, and `omit: [ids]` drops tem
 The result is a complete `Ruleset` that no longer mentions its template, which is what is stored
 as an immutable version.
 
-YAML is read with `safe_load`: plain data, no tags that construct objects.
+YAML is read with a safe loader (`vocabulary.SAFE_LOADER`): plain data, no tags that construct
+objects.
 
 The shipped rulesets are version 2 (December 2026): version 1 let what the applicant typed
 carry an approval and named no outcome; stored version 1 rows stay as the history decisions
@@ -31,6 +32,7 @@ import yaml
 from pydantic import ValidationError
 
 from app.rules.model import Ruleset, RulesetError
+from app.rules.vocabulary import SAFE_LOADER
 
 RULESETS_DIR = Path(__file__).resolve().parent / "rulesets"
 TEMPLATES = "templates"
@@ -44,7 +46,7 @@ Raw = dict[str, Any]
 def read_yaml(path: Path) -> Any:
     """A YAML file as plain data (RulesetError when it is not valid YAML)."""
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)  # noqa: S506
     except yaml.YAMLError as exc:
         raise RulesetError(f"{path.name}: not valid YAML: {exc}") from None
 

@@ -20,6 +20,9 @@ from typing import Literal, get_args
 
 import yaml
 
+# libyaml's safe loader when PyYAML has it, as app.kit.data_files (which the rules engine may
+# not import): the same plain data, five times faster.
+SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 FactType = Literal["bool", "int", "number", "string", "date"]
 Trust = Literal["verified", "declared"]
 
@@ -46,7 +49,7 @@ class FactSpec:
 
 
 def _load(path: Path) -> tuple[FactSpec, ...]:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)  # noqa: S506
     facts = tuple(FactSpec(**item) for item in raw["facts"])
     types = set(get_args(FactType))
     for fact in facts:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from app.kit.data_files import read_yaml
 
 _DATA = Path(__file__).parent / "data" / "campaigns.yaml"
 _FEED = r"^[a-z]+/[a-z-]+$"
@@ -68,7 +69,7 @@ class _File(BaseModel):
 @functools.cache
 def kinds() -> dict[str, CampaignKind]:
     """Every campaign kind by its code."""
-    return _File.model_validate(yaml.safe_load(_DATA.read_text(encoding="utf-8"))).kinds
+    return _File.model_validate(read_yaml(_DATA)).kinds
 
 
 def kind(code: str) -> CampaignKind | None:

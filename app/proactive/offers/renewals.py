@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from app.kit.data_files import read_yaml
 
 RENEWALS_FILE = Path(__file__).resolve().parent / "data" / "renewals.yaml"
 DEFAULT_WINDOW_DAYS = 60
@@ -100,4 +100,4 @@ def _parse(raw: object) -> dict[str, Renewal]:
 @lru_cache
 def renewals() -> dict[str, Renewal]:
     """Every declared renewal by license type, checked when first read."""
-    return _parse(yaml.safe_load(RENEWALS_FILE.read_text(encoding="utf-8")))
+    return _parse(read_yaml(RENEWALS_FILE))

@@ -17,10 +17,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.adapters.records import RECORD_TYPES, DatasetRecord
+from app.kit.data_files import read_yaml
 
 SOURCES_FILE = Path(__file__).resolve().parent / "data" / "field_sources.yaml"
 Subject = Literal["person", "enterprise", "employer"]
@@ -88,8 +88,9 @@ class _Table:
 
 
 @cache
-def _table() -> _Table:
-    raw = yaml.safe_load(SOURCES_FILE.read_text(encoding="utf-8"))
+def sources_table() -> _Table:
+    """The sources file, read once per process."""
+    raw = read_yaml(SOURCES_FILE)
     return _Table(
         fields={name: _sources(spec) for name, spec in raw["fields"].items()},
         services={
@@ -101,14 +102,14 @@ def _table() -> _Table:
 
 def sources_of(service_code: str, field_name: str) -> Sources:
     """How a service's field is filled (the service's own entry, else the field's)."""
-    table = _table()
+    table = sources_table()
     own = table.services.get(service_code, {})
     return own.get(field_name) or table.fields.get(field_name, ())
 
 
 def declared_by(service_code: str) -> Mapping[str, Sources]:
     """The fields a service names its own sources for (they mean what the service says)."""
-    return _table().services.get(service_code, {})
+    return sources_table().services.get(service_code, {})
 
 
 def datasets_for(service_code: str, field_names: Sequence[str]) -> dict[Subject, set[str]]:

@@ -13,10 +13,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.adapters.records import RECORD_TYPES, DatasetRecord
+from app.kit.data_files import read_yaml
 
 SOURCES_FILE = Path(__file__).resolve().parent / "data" / "material_sources.yaml"
 
@@ -67,7 +67,7 @@ class _File(BaseModel):
 
 @cache
 def _file() -> _File:
-    raw: Any = yaml.safe_load(SOURCES_FILE.read_text(encoding="utf-8"))
+    raw: Any = read_yaml(SOURCES_FILE)
     return _File.model_validate(raw)
 
 

@@ -12,8 +12,9 @@ from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from app.kit.data_files import read_yaml
 
 FILE = Path(__file__).resolve().parents[1] / "catalog" / "data" / "bundles.yaml"
 
@@ -177,7 +178,7 @@ def parse(raw: Any) -> dict[str, Bundle]:
 @cache
 def bundles() -> dict[str, Bundle]:
     """Every bundle, by code (read once per process)."""
-    return parse(yaml.safe_load(FILE.read_text(encoding="utf-8")))
+    return parse(read_yaml(FILE))
 
 
 def bundle(code: str) -> Bundle | None:

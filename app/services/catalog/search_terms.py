@@ -12,8 +12,9 @@ from functools import cache
 from pathlib import Path
 from typing import Annotated
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from app.kit.data_files import read_yaml
 
 DATA = Path(__file__).resolve().parent / "data" / "search"
 
@@ -58,7 +59,7 @@ class HighFrequency(BaseModel):
 
 
 def _read(name: str) -> object:
-    return yaml.safe_load((DATA / name).read_text(encoding="utf-8"))
+    return read_yaml(DATA / name)
 
 
 @cache
