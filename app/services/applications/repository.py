@@ -248,23 +248,34 @@ _DRIVER_LAST_GRANT = DriverStatement(
 )
 
 
+def _insert_grant(insert: Any) -> Any:
+    table = EntitlementGrant.__table__
+    return (
+        insert(table)
+        .values({c.name: bindparam(c.name, type_=c.type) for c in table.columns})
+        .on_conflict_do_nothing(index_elements=["entitlement", "holder", "sequence"])
+        .returning(table.c.id)
+    )
+
+
+# Built once, per dialect, on the table: one built per call and run through the ORM's DML path
+# cost about 0.2 ms of CPU per approval (the statement, its cache key, the ORM's bookkeeping).
+_INSERT_GRANT = {
+    "postgresql": _insert_grant(postgresql.insert),
+    "sqlite": _insert_grant(sqlite.insert),
+}
+
+
 async def insert_grant(session: AsyncSession, values: dict[str, Any]) -> bool:
     """Insert a grant unless its sequence number is taken; whether this one was inserted.
 
     ON CONFLICT rather than check-then-insert: of two approvals that read the same history, the
     database keeps exactly one (PostgreSQL makes the second wait for the first to commit)."""
-    postgres = session.get_bind().dialect.name == "postgresql"
-    insert = postgresql.insert if postgres else sqlite.insert
-    statement = (
-        insert(EntitlementGrant)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=["entitlement", "holder", "sequence"])
-        .returning(EntitlementGrant.id)
-    )
+    statement = _INSERT_GRANT[session.get_bind().dialect.name]
     # Nothing staged needs writing first (the case the grant names is filed already): the
     # approval's changes go in one flush with the rest of it, not one ahead of the grant.
     with session.no_autoflush:
-        return (await session.execute(statement)).first() is not None
+        return (await session.execute(statement, values)).first() is not None
 
 
 async def grant_of(session: AsyncSession, application_id: uuid.UUID) -> EntitlementGrant | None:
