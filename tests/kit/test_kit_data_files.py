@@ -10,7 +10,7 @@ import yaml
 
 from app.config import Settings
 from app.db import Database
-from app.kit.data_files import SafeLoader, load_yaml, read_yaml
+from app.kit.data_files import SafeLoader, read_yaml
 from app.main import create_app
 from app.notifications import templates as message_templates
 from app.reference import license_types
@@ -19,11 +19,13 @@ from app.services.applications import field_sources, material_sources
 SHIPPED = sorted((Path(__file__).resolve().parents[2] / "app").rglob("*.yaml"))
 
 
-def test_the_loader_is_libyamls_and_safe() -> None:
+def test_the_loader_is_libyamls_and_safe(tmp_path: Path) -> None:
     assert yaml.__with_libyaml__, "PyYAML without libyaml: the data files load five times slower"
     assert SafeLoader is yaml.CSafeLoader
+    tagged = tmp_path / "tagged.yaml"
+    tagged.write_text("!!python/object/apply:os.system ['true']", encoding="utf-8")
     with pytest.raises(yaml.constructor.ConstructorError):
-        load_yaml("!!python/object/apply:os.system ['true']")
+        read_yaml(tagged)
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda path: path.name)
