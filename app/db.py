@@ -8,7 +8,7 @@ audit record and the jobs it queues land together or not at all.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,7 +16,7 @@ from typing import Any, Literal, cast
 from weakref import WeakKeyDictionary
 
 import asyncpg
-from sqlalchemy import ClauseElement, MetaData, event
+from sqlalchemy import ClauseElement, MetaData, Table, event
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.engine import Connection, Dialect, Engine, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -30,7 +30,7 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import DateTime, String, TypeDecorator, TypeEngine
 
-from app import db_parked
+from app import db_parked, db_staged
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -181,6 +181,8 @@ async def _fetch_driver(
         async with statementwise.driver_connection() as pooled:
             fetch = pooled.fetch if every_row else pooled.fetchrow
             return await fetch(statement.sql, *arguments)
+    if db_staged.has_staged(session.sync_session) and db_staged.writable(session.sync_session):
+        await session.run_sync(db_staged.write)
     connection = await session.connection()
     driver: Any = (await connection.get_raw_connection()).driver_connection
     try:
@@ -247,6 +249,36 @@ def is_statementwise(session: AsyncSession) -> bool:
     """Whether the session commits statement by statement (Database.autocommit_session): it
     writes only what is flushed, where a unit of work writes what it staged when it commits."""
     return _STATEMENTWISE_OF in session.info
+
+
+def stage(session: AsyncSession, row: Any) -> None:
+    """Insert `row`, a new mapped object, with the transaction's other writes. In a unit of
+    work on PostgreSQL it is staged (app.db_staged: written with every other staged row in one
+    statement, before the session's next statement or at its commit, not tracked by the ORM:
+    for rows the transaction does not change again); otherwise, and in a savepoint, it is added
+    to the session as usual."""
+    if _stages(session):
+        db_staged.stage(session.sync_session, row.__table__, row)
+    else:
+        session.add(row)
+
+
+def stage_values(session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]]) -> bool:
+    """Stage rows of `table` given as column values, as `stage` does; False where rows are not
+    staged (the caller inserts them)."""
+    if not _stages(session):
+        return False
+    for values in rows:
+        db_staged.stage(session.sync_session, table, values)
+    return True
+
+
+def _stages(session: AsyncSession) -> bool:
+    return (
+        session.get_bind().dialect.name == "postgresql"
+        and _STATEMENTWISE_OF not in session.info
+        and not session.in_nested_transaction()
+    )
 
 
 def idle_statementwise_database(session: AsyncSession) -> Database | None:

@@ -71,7 +71,7 @@ async def record_access(session: AsyncSession, entry: DataAccessEntry) -> None:
 
 
 async def record_many(session: AsyncSession, entries: Iterable[DataAccessEntry]) -> int:
-    """Record many reads (a campaign's batch) in one insert; return how many."""
+    """Record many reads (a gathering's, a campaign's batch) in one insert; return how many."""
     rows = [_columns(entry) for entry in entries]
     await repository.insert_many(session, rows)
     return len(rows)

@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select
+from sqlalchemy import Table, and_, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.adapters.models import DataAccessRecord
+from app.db import stage_values
 
 
 def add(session: AsyncSession, record: DataAccessRecord) -> None:
@@ -18,12 +19,14 @@ def add(session: AsyncSession, record: DataAccessRecord) -> None:
     session.add(record)
 
 
-_INSERT_RECORDS = insert(DataAccessRecord.__table__)  # type: ignore[arg-type]
+_RECORDS: Table = DataAccessRecord.__table__  # type: ignore[assignment]
+_INSERT_RECORDS = insert(_RECORDS)
 
 
 async def insert_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert many records as one executemany statement, bypassing the identity map."""
-    if rows:
+    """Insert many records with the caller's other writes, bypassing the identity map: staged
+    (app.db.stage_values), or else as one executemany statement."""
+    if rows and not stage_values(session, _RECORDS, rows):
         # Core, not the ORM's bulk insert: the same one statement for a fraction of the CPU
         # (a 秒批 submission logs every department read).
         connection = await session.connection()

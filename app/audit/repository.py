@@ -32,6 +32,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from app.audit.canonical import RECORD_FIELDS, SeqTemplate, seq_template
 from app.audit.errors import AuditChainHeadMissing
 from app.audit.models import AuditChainHead, AuditRecord
+from app.db import stage
 
 HEAD_ID = 1
 # pg_try_advisory_xact_lock key of the sealer: one sealing pass at a time, the others skip.
@@ -165,10 +166,11 @@ def _append_statement(dialect_name: str) -> Insert:
 def add_unsealed(session: AsyncSession, record: AuditRecord) -> None:
     """Insert `record` unsealed (no seq, prev_hash or hash) with the caller's other changes.
 
-    No lock is taken and no other row is read: the insert is flushed with the unit of work
-    and commits (or rolls back) with it, and the sealer links it into the chain afterwards.
+    No lock is taken and no other row is read: the insert is written with the unit of work's
+    other writes (staged: app.db.stage) and commits (or rolls back) with them, and the sealer
+    links it into the chain afterwards.
     """
-    session.add(record)
+    stage(session, record)
 
 
 def unsealed_template(fields: RowMapping) -> SeqTemplate:

@@ -11,6 +11,7 @@ from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db import stage
 from app.notifications.models import (
     Event,
     Message,
@@ -30,6 +31,11 @@ async def add(session: AsyncSession, row: object) -> None:
     """Insert a row in the caller's transaction."""
     session.add(row)
     await session.flush()
+
+
+def stage_event(session: AsyncSession, event: Event) -> None:
+    """Insert an event with the caller's other changes (app.db.stage)."""
+    stage(session, event)
 
 
 async def get_event(session: AsyncSession, event_id: uuid.UUID) -> Event | None:

@@ -67,7 +67,7 @@ async def publish(
             "client": client,
         },
     )
-    session.add(event)
+    repository.stage_event(session, event)
     await jobs.enqueue(session, FAN_OUT_JOB, {"event_id": str(event.id)})
     return event.id
 

@@ -12,7 +12,7 @@ from sqlalchemy import BindParameter, ColumnElement, and_, bindparam, func, or_,
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db import DriverStatement, fetch_driver_row, fetch_driver_row_apart
+from app.db import DriverStatement, fetch_driver_row, fetch_driver_row_apart, stage
 from app.services.applications.models import (
     Application,
     ApplicationCounter,
@@ -62,9 +62,14 @@ _KEPT_TIMELINES = "qe_kept_timelines"
 
 
 async def add(session: AsyncSession, *rows: Application | ApplicationEvent) -> None:
-    """Stage rows; the unit of work writes them together (one round trip per table, not one
-    per row: a submission writes the case and two or three timeline steps)."""
-    session.add_all(rows)
+    """Stage rows; the unit of work writes them together: the case through the ORM (it changes
+    again), its timeline's steps staged (app.db.stage: one statement with the transaction's
+    other staged rows)."""
+    for row in rows:
+        if isinstance(row, ApplicationEvent):
+            stage(session, row)
+        else:
+            session.add(row)
     kept = session.info.get(_KEPT_TIMELINES)
     if kept:
         for row in rows:
