@@ -4,7 +4,8 @@ Why: a look-up through httpx's default transport (httpcore + anyio + h11) costs 
 CPU, and a 秒批 burst of 50 gatherings × 6 datasets queues 300 of them on one core
 (bench/fanout.py). This transport keeps httpx's client API — requests, responses, errors — and
 replaces only the connection layer: asyncio streams, the httptools parser (C, the one uvicorn
-uses) and a small pool of idle connections per origin.
+uses) and a small pool of idle connections per origin. `send` takes a request already encoded,
+for the look-ups, which skip httpx's objects altogether (app.adapters.client).
 
 What it does: HTTP/1.1 with keep-alive, Content-Length and chunked responses, TLS through an
 `ssl.SSLContext`, `max_connections` per origin (callers queue for a free connection), the
