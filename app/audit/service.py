@@ -82,7 +82,8 @@ async def record(session: AsyncSession, entry: AuditEntry) -> AuditRecord:
     }
     template = seq_template(**fields)
     if session.info.get(AUDIT_SEALING_KEY) == "deferred":
-        # No lock and no round trip: flushed with the caller's changes, sealed afterwards.
+        # No lock and no round trip: written with the caller's changes (staged on PostgreSQL:
+        # app.db.stage), sealed afterwards.
         audit_record = AuditRecord(**fields, body_digest=template.body_digest())
         repository.add_unsealed(session, audit_record)
         return audit_record

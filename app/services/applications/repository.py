@@ -278,7 +278,7 @@ async def insert_grant(session: AsyncSession, values: dict[str, Any]) -> bool:
     database keeps exactly one (PostgreSQL makes the second wait for the first to commit)."""
     statement = _INSERT_GRANT[session.get_bind().dialect.name]
     # Nothing staged needs writing first (the case the grant names is filed already): the
-    # approval's changes go in one flush with the rest of it, not one ahead of the grant.
+    # approval's changes are written with the rest of it at the commit, not ahead of the grant.
     with session.no_autoflush:
         return (await session.execute(statement, values)).first() is not None
 
