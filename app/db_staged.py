@@ -4,7 +4,7 @@ statement or its commit (PostgreSQL units of work; `app.db.stage` decides).
 A 秒批 approval's last transaction inserts a timeline step, a notification event, the job that
 fans it out and an audit record, besides the department reads it logs. Through the ORM's unit
 of work each is an object to track and a statement of its own (its table's INSERT, with the
-flush's bookkeeping around it): about a third of the submission's CPU went to committing.
+flush's bookkeeping around it): a fifth to a quarter of a submission's CPU went to committing.
 Rows nobody updates in the transaction that inserts them need none of that. Staged, they wait
 in the session's `info` and are written as one INSERT with a data-modifying CTE per further
 table — one round trip for all of them, their values processed by their columns' types.
